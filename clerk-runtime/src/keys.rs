@@ -1,0 +1,140 @@
+//! RSA public keys, parsed once and shared by every verification.
+//!
+//! A key comes from a PEM (`CLERK_JWT_KEY`, networkless) or from a JWKS entry. Both are
+//! tagged `RS256`, as Clerk's keys are: a token signed with RS384 or RS512 is refused with
+//! `token-verification-failed`, exactly as WebCrypto refuses in `@clerk/backend`.
+
+use std::fmt;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+
+/// Smallest and largest accepted modulus, in bytes (2048 and 8192 bits).
+const MIN_MODULUS_BYTES: usize = 256;
+const MAX_MODULUS_BYTES: usize = 1024;
+
+/// A public key ready to check RS256 signatures.
+#[derive(Clone)]
+pub(crate) struct VerifyingKey {
+    key: Option<ParsedPublicKey>,
+}
+
+/// Why a key could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The text is not base64 (with or without PEM armour).
+    #[error("the key is not valid PEM or base64")]
+    NotBase64,
+    /// The DER inside is not an RSA public key (SPKI or PKCS#1).
+    #[error("the key is not an RSA public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`)")]
+    NotRsa,
+    /// The modulus is outside 2048 to 8192 bits.
+    #[error("the RSA key is {0} bits; 2048 to 8192 bits are supported")]
+    UnsupportedSize(usize),
+}
+
+impl VerifyingKey {
+    /// Parses a PEM public key: SPKI (`-----BEGIN PUBLIC KEY-----`), PKCS#1
+    /// (`-----BEGIN RSA PUBLIC KEY-----`), or the bare base64 body on one line, with LF or
+    /// CRLF line breaks.
+    pub(crate) fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let der = pem_to_der(pem)?;
+        Self::from_der(&der)
+    }
+
+    /// A key that never verifies anything: what a garbage `jwtKey` amounts to in
+    /// `@clerk/backend` (every token then fails with `token-invalid-signature`).
+    pub(crate) fn unusable() -> Self {
+        Self { key: None }
+    }
+
+    pub(crate) fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        let public = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| KeyError::NotRsa)?;
+        check_size(public.modulus_len())?;
+        let key =
+            ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).map_err(|_| KeyError::NotRsa)?;
+        Ok(Self { key: Some(key) })
+    }
+
+    /// From the big-endian modulus and exponent of a JWK.
+    pub(crate) fn from_components(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        check_size(n.len())?;
+        if e.is_empty() || e.len() > 8 {
+            return Err(KeyError::NotRsa);
+        }
+        let key = aws_lc_rs::rsa::PublicKeyComponents { n, e }
+            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+            .map_err(|_| KeyError::NotRsa)?;
+        Ok(Self { key: Some(key) })
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
+    pub(crate) fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.key {
+            Some(key) => key.verify_sig(message, signature).is_ok(),
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.key.is_some() {
+            "VerifyingKey(RSA)"
+        } else {
+            "VerifyingKey(unusable)"
+        })
+    }
+}
+
+fn check_size(modulus_bytes: usize) -> Result<(), KeyError> {
+    if (MIN_MODULUS_BYTES..=MAX_MODULUS_BYTES).contains(&modulus_bytes) {
+        Ok(())
+    } else {
+        Err(KeyError::UnsupportedSize(modulus_bytes * 8))
+    }
+}
+
+fn strip_leading_zeros(mut bytes: &[u8]) -> &[u8] {
+    while let [0, rest @ ..] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// The base64 body of a PEM, armour lines and line breaks removed.
+fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
+    let mut body = String::with_capacity(pem.len());
+    for line in pem.split(['\n', '\r']) {
+        let line = line.trim();
+        if line.starts_with("-----") {
+            continue;
+        }
+        body.push_str(line);
+    }
+    if body.is_empty() {
+        return Err(KeyError::NotBase64);
+    }
+    crate::token::b64::decode_standard(&body).ok_or(KeyError::NotBase64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_rejected_with_a_reason() {
+        assert_eq!(VerifyingKey::from_pem("").unwrap_err(), KeyError::NotBase64);
+        assert_eq!(
+            VerifyingKey::from_pem("not base64 !!").unwrap_err(),
+            KeyError::NotBase64
+        );
+        assert_eq!(
+            VerifyingKey::from_pem("AAAA").unwrap_err(),
+            KeyError::NotRsa
+        );
+        assert!(!VerifyingKey::unusable().verify_rs256(b"x", b"y"));
+    }
+}

@@ -1,0 +1,62 @@
+//! The runtime of the [`clerk`](https://docs.rs/clerk) crate: Clerk session token
+//! verification that decides exactly as `@clerk/backend` does, a per-instance JWKS cache,
+//! request authentication, and the auth objects handlers receive.
+//!
+//! Most applications use it through the `clerk` facade crate and its attribute macros.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let clerk = clerk_runtime::Clerk::from_env()?;
+//! match clerk.verify_token("eyJ…").await {
+//!     Ok(claims) => println!("user {}", claims.subject()),
+//!     Err(err) => println!("refused: {}", err.reason()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Where this SDK differs from `@clerk/backend`
+//!
+//! Every decision and reason code is Clerk's, except where Clerk is lax:
+//!
+//! | case | `@clerk/backend` 3.25 | this SDK |
+//! |---|---|---|
+//! | `iss` | unchecked unless `issuer` is given | the same; [`ClerkBuilder::issuer`] and [`ClerkBuilder::issuer_from_publishable_key`] turn the check on |
+//! | `cat` of a JWT template | accepted by `verifyToken` | `token-invalid` (any `cat` but session or "ignore") |
+//! | `sub` starting `mch_` | accepted by `verifyToken` | `token-verification-failed` |
+//! | `exp`/`nbf`/`iat` beyond ±8.64e12 s | invalid date, check skipped | `token-verification-failed` |
+//! | empty `sub` | accepted | `token-verification-failed` |
+//! | `crit` header | ignored | `token-invalid` |
+//! | header checks vs key lookup | key lookup (and a JWKS fetch per unknown kid) first | `typ` and `alg` checked first (`alg: none` costs no fetch); an unknown kid refetches at most once per cooldown |
+//! | PEM keys | RSA-2048 only | any RSA key of 2048 to 8192 bits, SPKI or PKCS#1 |
+//! | `null` header or payload | a JavaScript `TypeError` | `token-invalid` |
+//! | tokens over [`MAX_TOKEN_LEN`] bytes | decoded | `token-invalid` before decoding |
+//!
+//! `aud` without an `aud` claim, and `=` padding in base64url segments, behave as in
+//! Clerk's SDK.
+
+#![warn(missing_docs)]
+
+mod auth;
+mod claims;
+mod config;
+pub mod jwks;
+mod keys;
+mod request;
+pub mod token;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
+pub use claims::SessionClaims;
+pub use config::{
+    Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,
+    DEFAULT_API_URL, DEFAULT_API_VERSION, USER_AGENT,
+};
+pub use keys::KeyError;
+pub use request::{AuthErrorReason, RequestState, SignedOut};
+pub use token::extract::TokenCarrier;
+pub use token::{
+    verify_token, TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions,
+    MAX_TOKEN_LEN,
+};

@@ -1,0 +1,382 @@
+//! `authenticate_request`: from a request's headers to a [`RequestState`], following
+//! `@clerk/backend`'s `authenticateRequest` for an API backend (spec §1.3, §1.4, §2.10).
+//!
+//! What a pure API backend does differently from a browser-facing Next.js app: it never
+//! answers with a handshake redirect, and never refreshes an expired cookie server-side.
+//! Every case where Clerk would attempt a handshake ("HS?" in the spec) yields signed-out
+//! with the same reason code, which is exactly what Clerk does for a non-navigation
+//! (fetch/XHR) request. The development-browser checks (`dev-browser-missing`,
+//! `dev-browser-sync`) belong to the handshake machinery and are not applied, and neither
+//! are satellite or organization-sync redirects.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+
+use crate::auth::{Auth, Session};
+use crate::config::Clerk;
+use crate::token::extract::{cookie, header_token, TokenCarrier};
+use crate::token::{self, TokenVerificationError, TokenVerificationErrorReason as TReason};
+
+/// Why a request is signed out: a token verification reason, or one of the request-level
+/// reasons of `AuthErrorReason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorReason {
+    /// The token failed verification with this reason.
+    Token(TReason),
+    /// `session-token-and-uat-missing`: no credentials at all.
+    SessionTokenAndUatMissing,
+    /// `session-token-but-no-client-uat`: a `__session` cookie without `__client_uat`.
+    SessionTokenButNoClientUat,
+    /// `client-uat-but-no-session-token`: `__client_uat` without a `__session` cookie.
+    ClientUatButNoSessionToken,
+    /// `session-token-iat-before-client-uat`: the cookie predates the last sign-in/out.
+    SessionTokenIatBeforeClientUat,
+    /// `session-token-expired-refresh-non-eligible-non-get`.
+    SessionTokenExpiredNonGet,
+    /// `session-token-expired-refresh-non-eligible-no-refresh-cookie`.
+    SessionTokenExpiredNoRefreshCookie,
+    /// `session-token-nbf`: the token is not active yet.
+    SessionTokenNbf,
+    /// `session-token-iat-in-the-future`.
+    SessionTokenIatInTheFuture,
+    /// `token-type-mismatch`: a machine token or a JWT of another category.
+    TokenTypeMismatch,
+}
+
+impl AuthErrorReason {
+    /// The reason code exactly as Clerk spells it.
+    ///
+    /// ```
+    /// use clerk_runtime::AuthErrorReason;
+    /// assert_eq!(AuthErrorReason::SessionTokenAndUatMissing.as_str(), "session-token-and-uat-missing");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Token(reason) => reason.as_str(),
+            Self::SessionTokenAndUatMissing => "session-token-and-uat-missing",
+            Self::SessionTokenButNoClientUat => "session-token-but-no-client-uat",
+            Self::ClientUatButNoSessionToken => "client-uat-but-no-session-token",
+            Self::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
+            Self::SessionTokenExpiredNonGet => "session-token-expired-refresh-non-eligible-non-get",
+            Self::SessionTokenExpiredNoRefreshCookie => {
+                "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+            }
+            Self::SessionTokenNbf => "session-token-nbf",
+            Self::SessionTokenIatInTheFuture => "session-token-iat-in-the-future",
+            Self::TokenTypeMismatch => "token-type-mismatch",
+        }
+    }
+
+    /// Whether credentials were absent (as opposed to present and refused).
+    pub const fn is_missing_credentials(self) -> bool {
+        matches!(self, Self::SessionTokenAndUatMissing)
+    }
+}
+
+impl fmt::Display for AuthErrorReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-out outcome: why, and where the refused token came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedOut {
+    /// The reason code.
+    pub reason: AuthErrorReason,
+    /// A human-readable explanation (never contains the token).
+    pub message: Cow<'static, str>,
+    /// Where the refused token was found; `None` when there was none.
+    pub token_carrier: Option<TokenCarrier>,
+}
+
+impl SignedOut {
+    fn new(
+        reason: AuthErrorReason,
+        message: impl Into<Cow<'static, str>>,
+        carrier: Option<TokenCarrier>,
+    ) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+            token_carrier: carrier,
+        }
+    }
+
+    /// Clerk's `x-clerk-auth-message`: the message, the reason, the carrier.
+    pub fn full_message(&self) -> String {
+        match self.token_carrier {
+            Some(carrier) => format!(
+                "{} (reason={}, token-carrier={})",
+                self.message,
+                self.reason.as_str(),
+                carrier.as_str()
+            ),
+            None => format!("{} (reason={})", self.message, self.reason.as_str()),
+        }
+    }
+}
+
+/// The outcome of [`Clerk::authenticate_request`].
+#[derive(Debug, Clone)]
+pub enum RequestState {
+    /// A verified session token. A `pending` session is still reported here (as in Clerk);
+    /// [`to_auth`](Self::to_auth) applies the pending rule.
+    SignedIn {
+        /// The verified session.
+        session: Session,
+        /// Where the token came from.
+        token_carrier: TokenCarrier,
+        /// Whether a pending session counts as signed out (from the configuration).
+        treat_pending_as_signed_out: bool,
+    },
+    /// No usable credentials.
+    SignedOut(SignedOut),
+}
+
+impl RequestState {
+    /// Whether a token was verified.
+    pub fn is_signed_in(&self) -> bool {
+        matches!(self, Self::SignedIn { .. })
+    }
+
+    /// The auth object: signed in, or signed out (including pending sessions by default).
+    pub fn to_auth(&self) -> Auth {
+        match self {
+            Self::SignedIn {
+                session,
+                treat_pending_as_signed_out,
+                ..
+            } => Auth::from_session(session.clone(), *treat_pending_as_signed_out),
+            Self::SignedOut(_) => Auth::signed_out(),
+        }
+    }
+
+    /// The reason code when signed out.
+    pub fn reason(&self) -> Option<AuthErrorReason> {
+        match self {
+            Self::SignedIn { .. } => None,
+            Self::SignedOut(s) => Some(s.reason),
+        }
+    }
+
+    /// The `x-clerk-auth-status`, `x-clerk-auth-reason` and `x-clerk-auth-message` headers
+    /// Clerk's SDKs attach to responses (reason and message only when signed out).
+    pub fn observability_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let status = HeaderName::from_static("x-clerk-auth-status");
+        match self {
+            Self::SignedIn { .. } => vec![(status, HeaderValue::from_static("signed-in"))],
+            Self::SignedOut(s) => {
+                let mut headers = vec![
+                    (status, HeaderValue::from_static("signed-out")),
+                    (
+                        HeaderName::from_static("x-clerk-auth-reason"),
+                        HeaderValue::from_static(s.reason.as_str()),
+                    ),
+                ];
+                if let Ok(message) = HeaderValue::from_str(&s.full_message()) {
+                    headers.push((HeaderName::from_static("x-clerk-auth-message"), message));
+                }
+                headers
+            }
+        }
+    }
+}
+
+impl Clerk {
+    /// Authenticates a request from its parts (method and headers).
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk, req: http::Request<()>) {
+    /// let (parts, _body) = req.into_parts();
+    /// let state = clerk.authenticate_request(&parts).await;
+    /// match state.to_auth().user_id() {
+    ///     Some(user) => println!("signed in as {user}"),
+    ///     None => println!("signed out: {:?}", state.reason()),
+    /// }
+    /// # }
+    /// ```
+    pub async fn authenticate_request(&self, parts: &http::request::Parts) -> RequestState {
+        self.authenticate_headers(&parts.method, &parts.headers)
+            .await
+    }
+
+    /// Authenticates a request from its method and headers. The method matters only for
+    /// the reason code of an expired cookie (`…-non-eligible-non-get`).
+    pub async fn authenticate_headers(&self, method: &Method, headers: &HeaderMap) -> RequestState {
+        let state = self.authenticate_inner(method, headers).await;
+        if self.inner.logging {
+            match &state {
+                RequestState::SignedIn { token_carrier, .. } => {
+                    tracing::debug!(carrier = token_carrier.as_str(), "clerk: signed in")
+                }
+                RequestState::SignedOut(s) => tracing::debug!(
+                    reason = s.reason.as_str(),
+                    carrier = s.token_carrier.map(TokenCarrier::as_str),
+                    "clerk: signed out: {}",
+                    s.message
+                ),
+            }
+        }
+        state
+    }
+
+    async fn authenticate_inner(&self, method: &Method, headers: &HeaderMap) -> RequestState {
+        if let Some(token) = header_token(headers) {
+            return self
+                .verify_carried(token, TokenCarrier::Header, method, None)
+                .await;
+        }
+
+        let suffix = self
+            .inner
+            .publishable_key
+            .as_ref()
+            .map(|pk| pk.cookie_suffix());
+        let read = |name: &str| {
+            suffix
+                .as_ref()
+                .and_then(|s| cookie(headers, &format!("{name}_{s}")))
+                .or_else(|| cookie(headers, name))
+        };
+        let session_cookie = read("__session").filter(|s| !s.is_empty());
+        let client_uat = read("__client_uat")
+            .map(|v| parse_int_like_js(&v))
+            .unwrap_or(0.0);
+        let has_uat = client_uat != 0.0;
+
+        let signed_out = |reason, message: &'static str| {
+            RequestState::SignedOut(SignedOut::new(reason, message, None))
+        };
+        let token = match (session_cookie, has_uat) {
+            (None, false) => {
+                return signed_out(
+                    AuthErrorReason::SessionTokenAndUatMissing,
+                    "No session token in the Authorization header or the __session cookie.",
+                )
+            }
+            (Some(_), false) => {
+                return signed_out(
+                    AuthErrorReason::SessionTokenButNoClientUat,
+                    "A __session cookie was sent without __client_uat.",
+                )
+            }
+            (None, true) => {
+                return signed_out(
+                    AuthErrorReason::ClientUatButNoSessionToken,
+                    "__client_uat was sent without a __session cookie.",
+                )
+            }
+            (Some(token), true) => token,
+        };
+        self.verify_carried(&token, TokenCarrier::Cookie, method, Some(client_uat))
+            .await
+    }
+
+    async fn verify_carried(
+        &self,
+        token: &str,
+        carrier: TokenCarrier,
+        method: &Method,
+        client_uat: Option<f64>,
+    ) -> RequestState {
+        let decoded = match token::jwt::decode(token) {
+            Ok(d) => d,
+            Err(err) => return self.token_error(err, carrier, method),
+        };
+        if decoded.looks_like_machine_or_other_token() {
+            return RequestState::SignedOut(SignedOut::new(
+                AuthErrorReason::TokenTypeMismatch,
+                "The token is not a session token.",
+                Some(carrier),
+            ));
+        }
+        if let Some(uat) = client_uat {
+            let iat = decoded
+                .payload
+                .get("iat")
+                .and_then(serde_json::Value::as_f64);
+            if iat.is_some_and(|iat| iat < uat) {
+                return RequestState::SignedOut(SignedOut::new(
+                    AuthErrorReason::SessionTokenIatBeforeClientUat,
+                    "The session cookie was issued before the last sign-in or sign-out.",
+                    Some(carrier),
+                ));
+            }
+        }
+        match token::verify_decoded(&decoded, &self.inner.keys, &self.rules()).await {
+            Ok(claims) => RequestState::SignedIn {
+                session: Session::new(claims, token),
+                token_carrier: carrier,
+                treat_pending_as_signed_out: self.inner.treat_pending_as_signed_out,
+            },
+            Err(err) => self.token_error(err, carrier, method),
+        }
+    }
+
+    /// `handleSessionTokenError` without handshakes or refresh.
+    fn token_error(
+        &self,
+        err: TokenVerificationError,
+        carrier: TokenCarrier,
+        method: &Method,
+    ) -> RequestState {
+        let reason = match err.kind() {
+            TReason::TokenExpired if method != Method::GET => {
+                AuthErrorReason::SessionTokenExpiredNonGet
+            }
+            TReason::TokenExpired => AuthErrorReason::SessionTokenExpiredNoRefreshCookie,
+            TReason::TokenNotActiveYet => AuthErrorReason::SessionTokenNbf,
+            TReason::TokenIatInTheFuture => AuthErrorReason::SessionTokenIatInTheFuture,
+            other => AuthErrorReason::Token(other),
+        };
+        if err.kind().is_key_failure() {
+            tracing::warn!(
+                reason = err.reason(),
+                "clerk: cannot verify session tokens: {}",
+                err.message()
+            );
+        }
+        RequestState::SignedOut(SignedOut::new(
+            reason,
+            err.message().to_owned(),
+            Some(carrier),
+        ))
+    }
+}
+
+/// `parseInt(value, 10) || 0` as a number.
+fn parse_int_like_js(value: &str) -> f64 {
+    let s = value.trim_start();
+    let (sign, digits) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        _ => (1.0, s),
+    };
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return 0.0;
+    }
+    sign * digits[..end].parse::<f64>().unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_uat_parses_like_parse_int() {
+        assert_eq!(parse_int_like_js("1700000000"), 1_700_000_000.0);
+        assert_eq!(parse_int_like_js(" 12abc"), 12.0);
+        assert_eq!(parse_int_like_js("abc"), 0.0);
+        assert_eq!(parse_int_like_js(""), 0.0);
+        assert_eq!(parse_int_like_js("-5"), -5.0);
+        assert_eq!(parse_int_like_js("0"), 0.0);
+    }
+}

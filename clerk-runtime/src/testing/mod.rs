@@ -1,0 +1,318 @@
+//! A local Clerk stand-in for tests and for the quickstart (feature `testing`).
+//!
+//! [`MockClerk::start`] generates an RSA key pair and serves the instance JWKS at a real
+//! `127.0.0.1` address, checking the secret key like the Backend API does. It mints
+//! session tokens with a builder over every claim and header, including wrongly signed and
+//! malformed ones, and injects faults into the JWKS endpoint.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use clerk_runtime::testing::MockClerk;
+//! let mock = MockClerk::start().await;
+//! let clerk = mock.clerk();
+//! let token = mock.token().user("user_1").org("org_1", "org:admin").sign();
+//! let claims = clerk.verify_token(&token).await.unwrap();
+//! assert_eq!(claims.subject(), "user_1");
+//! # }
+//! ```
+
+mod server;
+mod token;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::KeyPair as _;
+use base64::Engine as _;
+
+use crate::config::Clerk;
+
+pub use token::TokenBuilder;
+
+/// Something the mock's JWKS endpoint does instead of answering normally, once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status and a Clerk-style JSON error body.
+    Status(u16),
+    /// Answer with this status and `{"errors":[{"code":"clerk_key_invalid"}]}`.
+    InvalidSecretKey,
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// Answer 200 with a body that is not JSON.
+    Garbage,
+    /// Answer 200 with a JSON body larger than the SDK accepts.
+    Oversized,
+    /// Answer 200 with `{"keys":[]}`.
+    EmptyKeys,
+    /// Start a 200 answer, then drop the connection in the middle of the body.
+    CloseMidBody,
+}
+
+/// A signing key of the mock instance.
+pub struct MockKey {
+    kid: String,
+    pair: KeyPair,
+}
+
+impl MockKey {
+    fn generate(kid: String) -> Self {
+        Self::generate_sized(kid, KeySize::Rsa2048)
+    }
+
+    fn generate_sized(kid: String, size: KeySize) -> Self {
+        let pair = KeyPair::generate(size).expect("RSA key generation");
+        Self { kid, pair }
+    }
+
+    /// The key id (`ins_…`).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key as an SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn public_pem(&self) -> String {
+        let der = self.pair.public_key().as_der().expect("SPKI encoding");
+        pem("PUBLIC KEY", der.as_ref())
+    }
+
+    /// The public key as a PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`).
+    pub fn public_pem_pkcs1(&self) -> String {
+        pem("RSA PUBLIC KEY", self.pair.public_key().as_ref())
+    }
+
+    /// The JWK served in the JWKS.
+    pub fn jwk(&self) -> serde_json::Value {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let public = self.pair.public_key();
+        serde_json::json!({
+            "use": "sig",
+            "kty": "RSA",
+            "kid": self.kid,
+            "alg": "RS256",
+            "n": b64.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": b64.encode(public.exponent().big_endian_without_leading_zero()),
+        })
+    }
+
+    pub(crate) fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
+        use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512};
+        let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match alg {
+            "RS384" => &RSA_PKCS1_SHA384,
+            "RS512" => &RSA_PKCS1_SHA512,
+            _ => &RSA_PKCS1_SHA256,
+        };
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                padding,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .expect("RSA signing");
+        signature
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in body.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+pub(crate) struct State {
+    pub secret_key: String,
+    /// Keys served in the JWKS; the last one signs new tokens.
+    pub keys: Mutex<Vec<Arc<MockKey>>>,
+    pub faults: Mutex<VecDeque<Fault>>,
+    pub jwks_requests: Mutex<Vec<http::HeaderMap>>,
+}
+
+/// A local Clerk instance: JWKS over HTTP, keys, and a token minter.
+pub struct MockClerk {
+    state: Arc<State>,
+    addr: std::net::SocketAddr,
+    frontend_api: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for MockClerk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockClerk")
+            .field("api_url", &self.api_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockClerk {
+    /// Generates a key pair and serves the JWKS on `127.0.0.1:0`.
+    pub async fn start() -> Self {
+        let id = random_id(12);
+        let state = Arc::new(State {
+            secret_key: format!("sk_test_mock{}", random_id(24)),
+            keys: Mutex::new(vec![Arc::new(MockKey::generate(format!(
+                "ins_{}",
+                random_id(20)
+            )))]),
+            faults: Mutex::new(VecDeque::new()),
+            jwks_requests: Mutex::new(Vec::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(server::serve(listener, state.clone(), rx));
+        Self {
+            state,
+            addr,
+            frontend_api: format!("mock-{}.clerk.accounts.dev", id.to_lowercase()),
+            shutdown: Some(tx),
+        }
+    }
+
+    /// The Backend API base URL (`http://127.0.0.1:<port>`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The instance's secret key, accepted by this mock only.
+    pub fn secret_key(&self) -> &str {
+        &self.state.secret_key
+    }
+
+    /// A publishable key whose Frontend API is this instance's (development).
+    pub fn publishable_key(&self) -> String {
+        format!(
+            "pk_test_{}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{}$", self.frontend_api))
+        )
+    }
+
+    /// The Frontend API URL, the `iss` of minted tokens.
+    pub fn issuer(&self) -> String {
+        format!("https://{}", self.frontend_api)
+    }
+
+    /// The PEM public key of the current signing key (for networkless verification).
+    pub fn jwt_key_pem(&self) -> String {
+        self.current_key().public_pem()
+    }
+
+    /// The kid of the current signing key.
+    pub fn current_kid(&self) -> String {
+        self.current_key().kid.clone()
+    }
+
+    /// The key that signs new tokens.
+    pub fn current_key(&self) -> Arc<MockKey> {
+        self.state
+            .keys
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("the mock always has a key")
+    }
+
+    /// Adds a new signing key (new kid) to the JWKS; new tokens are signed with it and the
+    /// old keys stay published. Returns the new kid.
+    pub fn rotate_key(&self) -> String {
+        let key = Arc::new(MockKey::generate(format!("ins_{}", random_id(20))));
+        let kid = key.kid.clone();
+        self.state.keys.lock().unwrap().push(key);
+        kid
+    }
+
+    /// Stops publishing the key with this kid (the last key cannot be removed).
+    pub fn remove_key(&self, kid: &str) {
+        let mut keys = self.state.keys.lock().unwrap();
+        if keys.len() > 1 {
+            keys.retain(|k| k.kid != kid);
+        }
+    }
+
+    /// A key that is not published: tokens it signs fail verification.
+    pub fn unpublished_key(&self) -> Arc<MockKey> {
+        Arc::new(MockKey::generate(format!("ins_{}", random_id(20))))
+    }
+
+    /// An unpublished 4096-bit key (for networkless tests with larger keys).
+    pub fn unpublished_key_4096(&self) -> Arc<MockKey> {
+        Arc::new(MockKey::generate_sized(
+            format!("ins_{}", random_id(20)),
+            KeySize::Rsa4096,
+        ))
+    }
+
+    /// Makes the next JWKS requests misbehave, one fault per request, in order.
+    pub fn inject_jwks_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state.faults.lock().unwrap().extend(faults);
+    }
+
+    /// Makes the next `n` JWKS requests misbehave with the same fault.
+    pub fn fail_jwks_next(&self, n: usize, fault: Fault) {
+        self.inject_jwks_faults(std::iter::repeat_n(fault, n));
+    }
+
+    /// How many JWKS requests reached the mock.
+    pub fn jwks_requests(&self) -> usize {
+        self.state.jwks_requests.lock().unwrap().len()
+    }
+
+    /// The headers of the JWKS requests received so far.
+    pub fn jwks_request_headers(&self) -> Vec<http::HeaderMap> {
+        self.state.jwks_requests.lock().unwrap().clone()
+    }
+
+    /// A token builder with a realistic v2 session token: `sub`, `sid`, `iss`, `azp`,
+    /// `iat`, `nbf`, `exp` (60 s), `fva`, `sts`, `v`, `jti`; header `alg`, `kid`, `typ`, `cat`.
+    pub fn token(&self) -> TokenBuilder {
+        TokenBuilder::new(self.current_key(), &self.issuer())
+    }
+
+    /// A [`Clerk`] for this instance (secret key, publishable key, API URL), reading no
+    /// environment variable.
+    pub fn clerk(&self) -> Clerk {
+        self.clerk_builder()
+            .build()
+            .expect("mock configuration is valid")
+    }
+
+    /// A builder preset for this instance, to add options before building.
+    pub fn clerk_builder(&self) -> crate::ClerkBuilder {
+        Clerk::builder()
+            .without_env()
+            .secret_key(self.secret_key())
+            .publishable_key(self.publishable_key())
+            .api_url(self.api_url())
+    }
+}
+
+impl Drop for MockClerk {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Random alphanumerics, for ids.
+pub(crate) fn random_id(len: usize) -> String {
+    use rand::Rng as _;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}

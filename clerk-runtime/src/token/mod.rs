@@ -1,0 +1,13 @@
+//! Session tokens: where a request carries them ([`extract`]) and how they are verified
+//! ([`verify_token`]), rule for rule as `@clerk/backend`'s `verifyToken`.
+
+pub(crate) mod b64;
+mod error;
+pub mod extract;
+pub(crate) mod jwt;
+mod verify;
+
+pub use error::{TokenVerificationError, TokenVerificationErrorReason};
+pub use jwt::MAX_TOKEN_LEN;
+pub(crate) use verify::{verify_decoded, Rules};
+pub use verify::{verify_token, VerifyTokenOptions, DEFAULT_CLOCK_SKEW};

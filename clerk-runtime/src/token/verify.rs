@@ -1,0 +1,424 @@
+//! `verify_token`: the rules of `@clerk/backend`'s `verifyToken`, in its order, with the
+//! deliberate differences listed in the crate docs ("Where this SDK differs").
+
+use std::fmt;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
+use super::jwt::{self, DecodedJwt, CAT_M2M};
+use crate::claims::SessionClaims;
+use crate::jwks::{JwksCache, JwksSettings, KeySource};
+
+/// Clock skew used when none is configured: 5 seconds, as in `@clerk/backend`.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
+
+/// Largest |seconds| a JavaScript `Date` can hold (±8.64e15 ms). Beyond it `@clerk/backend`
+/// gets an invalid date and silently skips the check; this SDK refuses the token.
+const MAX_TIME_SECS: f64 = 8.64e12;
+
+/// Options of [`verify_token`], mirroring `verifyToken`'s options object.
+///
+/// Build it with struct update syntax; every field has a default:
+///
+/// ```
+/// use clerk_runtime::VerifyTokenOptions;
+/// let options = VerifyTokenOptions {
+///     secret_key: Some("sk_test_xxx".into()),
+///     authorized_parties: vec!["https://app.example.com".into()],
+///     ..Default::default()
+/// };
+/// assert!(format!("{options:?}").contains("[redacted]"));
+/// ```
+#[derive(Clone, Default)]
+pub struct VerifyTokenOptions {
+    /// PEM public key for networkless verification (`CLERK_JWT_KEY`). Wins over `secret_key`.
+    pub jwt_key: Option<String>,
+    /// Secret key used to fetch the JWKS from the Backend API.
+    pub secret_key: Option<String>,
+    /// Backend API base URL; default `https://api.clerk.com`.
+    pub api_url: Option<String>,
+    /// Backend API version path segment; default `v1`.
+    pub api_version: Option<String>,
+    /// Accepted `azp` values; empty means no check.
+    pub authorized_parties: Vec<String>,
+    /// Accepted `aud` values; empty means no check.
+    pub audience: Vec<String>,
+    /// Required exact `iss`; `None` means no check (Clerk's default).
+    pub issuer: Option<String>,
+    /// Allowed clock difference; `None` means 5 seconds.
+    pub clock_skew: Option<Duration>,
+    /// The time to verify at; `None` means the system clock.
+    pub now: Option<SystemTime>,
+}
+
+impl fmt::Debug for VerifyTokenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyTokenOptions")
+            .field("jwt_key", &self.jwt_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("api_url", &self.api_url)
+            .field("api_version", &self.api_version)
+            .field("authorized_parties", &self.authorized_parties)
+            .field("audience", &self.audience)
+            .field("issuer", &self.issuer)
+            .field("clock_skew", &self.clock_skew)
+            .field("now", &self.now)
+            .finish()
+    }
+}
+
+/// Verifies a Clerk session token and returns its claims, like `verifyToken` in
+/// `@clerk/backend` 3.25: same checks, same order, same reason codes
+/// ([`TokenVerificationError::reason`]).
+///
+/// Keys come from `jwt_key` (networkless) or from the instance's JWKS fetched with
+/// `secret_key`. Like the JavaScript SDK, this function keeps a small process-wide cache
+/// of keys per `(api_url, api_version, secret_key)` and per PEM, so repeated calls do not
+/// refetch or reparse. Applications should prefer a [`Clerk`](crate::Clerk) instance,
+/// whose cache is its own.
+///
+/// ```
+/// # async fn run() {
+/// use clerk_runtime::{verify_token, VerifyTokenOptions};
+/// let options = VerifyTokenOptions { jwt_key: Some("…".into()), ..Default::default() };
+/// match verify_token("eyJ…", &options).await {
+///     Ok(claims) => println!("signed in as {}", claims.subject()),
+///     Err(err) => println!("refused: {}", err.reason()),
+/// }
+/// # }
+/// ```
+pub async fn verify_token(
+    token: &str,
+    options: &VerifyTokenOptions,
+) -> Result<SessionClaims, TokenVerificationError> {
+    let decoded = jwt::decode(token)?;
+    let source = shared_key_source(options);
+    let rules = Rules {
+        authorized_parties: &options.authorized_parties,
+        audience: &options.audience,
+        issuer: options.issuer.as_deref(),
+        clock_skew: options.clock_skew.unwrap_or(DEFAULT_CLOCK_SKEW),
+        now: options.now.unwrap_or_else(SystemTime::now),
+    };
+    verify_decoded(&decoded, &source, &rules).await
+}
+
+/// Everything besides keys that decides a verification.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rules<'a> {
+    pub authorized_parties: &'a [String],
+    pub audience: &'a [String],
+    pub issuer: Option<&'a str>,
+    pub clock_skew: Duration,
+    pub now: SystemTime,
+}
+
+/// Steps 2 to 14 of verification (step 1, decoding, is done by the caller).
+pub(crate) async fn verify_decoded(
+    decoded: &DecodedJwt<'_>,
+    source: &KeySource,
+    rules: &Rules<'_>,
+) -> Result<SessionClaims, TokenVerificationError> {
+    let rs256 = check_header(decoded)?;
+    let key = source.resolve(decoded.header_str("kid")).await?;
+    if !rs256 {
+        // Clerk's keys are tagged RS256; WebCrypto refuses to use them with SHA-384/512.
+        return Err(TokenVerificationError::new(
+            Reason::TokenVerificationFailed,
+            "Error verifying JWT signature: the key is for RS256 only.",
+        ));
+    }
+    if !key.verify_rs256(decoded.signing_input, &decoded.signature) {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalidSignature,
+            "JWT signature is invalid.",
+        ));
+    }
+    check_claims(&decoded.payload, rules)?;
+    Ok(SessionClaims::from_verified(decoded.payload.clone()))
+}
+
+/// Header checks, before any key lookup. Returns whether `alg` is RS256 (RS384/RS512 pass
+/// the allow-list but fail later, after the key is resolved).
+pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerificationError> {
+    let header = &decoded.header;
+    if header.get("cat").and_then(Value::as_str) == Some(CAT_M2M) {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalid,
+            "Invalid session token category.",
+        ));
+    }
+    match header.get("typ") {
+        None => {}
+        Some(Value::String(t)) if t == "JWT" => {}
+        Some(_) => {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalid,
+                "Invalid JWT type. Expected \"JWT\".",
+            ))
+        }
+    }
+    let rs256 = match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => true,
+        Some("RS384" | "RS512") => false,
+        _ => {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalidAlgorithm,
+                "Invalid JWT algorithm. Supported: RS256,RS384,RS512.",
+            ))
+        }
+    };
+    if !decoded.has_session_category() {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalid,
+            "The token's category (cat) is not a session token.",
+        ));
+    }
+    if header.contains_key("crit") {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalid,
+            "The token has critical header parameters (crit) this SDK does not understand.",
+        ));
+    }
+    Ok(rs256)
+}
+
+fn failed(message: &'static str) -> TokenVerificationError {
+    TokenVerificationError::new(Reason::TokenVerificationFailed, message)
+}
+
+/// Claim checks, run only after the signature is valid (no claim oracle).
+pub(crate) fn check_claims(
+    payload: &serde_json::Map<String, Value>,
+    rules: &Rules<'_>,
+) -> Result<(), TokenVerificationError> {
+    match payload.get("sub") {
+        Some(Value::String(sub)) if sub.is_empty() => {
+            return Err(failed("Subject claim (sub) must not be empty."))
+        }
+        Some(Value::String(sub)) if sub.starts_with("mch_") => {
+            return Err(failed(
+                "Subject claim (sub) names a machine; a session token is required.",
+            ))
+        }
+        Some(Value::String(_)) => {}
+        _ => {
+            return Err(failed(
+                "Subject claim (sub) is required and must be a string.",
+            ))
+        }
+    }
+
+    check_audience(payload.get("aud"), rules.audience)?;
+
+    if !rules.authorized_parties.is_empty() {
+        let ok = match payload.get("azp") {
+            Some(Value::String(azp)) => {
+                !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp)
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalidAuthorizedParties,
+                "Invalid JWT Authorized party claim (azp).",
+            ));
+        }
+    }
+
+    if let Some(issuer) = rules.issuer {
+        if payload.get("iss").and_then(Value::as_str) != Some(issuer) {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalidIssuer,
+                "Invalid JWT issuer claim (iss).",
+            ));
+        }
+    }
+
+    let now_ms = millis_since_epoch(rules.now);
+    let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
+    let now_ns = now_ms * 1_000_000;
+
+    let exp = time_claim(
+        payload,
+        "exp",
+        true,
+        "Invalid JWT expiry date claim (exp). Expected number.",
+    )?;
+    if let Some(exp_ms) = exp {
+        if exp_ms * 1_000_000 <= now_ns - skew_ns {
+            return Err(TokenVerificationError::new(
+                Reason::TokenExpired,
+                "JWT is expired.",
+            ));
+        }
+    }
+    if let Some(nbf_ms) = time_claim(
+        payload,
+        "nbf",
+        false,
+        "Invalid JWT not before date claim (nbf). Expected number.",
+    )? {
+        if nbf_ms * 1_000_000 > now_ns + skew_ns {
+            return Err(TokenVerificationError::new(
+                Reason::TokenNotActiveYet,
+                "JWT cannot be used prior to not before date claim (nbf).",
+            ));
+        }
+    }
+    if let Some(iat_ms) = time_claim(
+        payload,
+        "iat",
+        false,
+        "Invalid JWT issued at date claim (iat). Expected number.",
+    )? {
+        if iat_ms * 1_000_000 > now_ns + skew_ns {
+            return Err(TokenVerificationError::new(
+                Reason::TokenIatInTheFuture,
+                "JWT issued at date claim (iat) is in the future.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `aud` is checked only when both the option and the claim are non-empty; a string must
+/// be listed, an array of strings must share a member with the list.
+fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), TokenVerificationError> {
+    let wanted = || audience.iter().filter(|a| !a.is_empty());
+    if wanted().next().is_none() {
+        return Ok(());
+    }
+    let ok = match aud {
+        Some(Value::String(a)) if !a.is_empty() => wanted().any(|w| w == a),
+        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            let truthy = items
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|s| !s.is_empty());
+            !truthy
+                || items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .any(|a| wanted().any(|w| w == a))
+        }
+        // Absent, empty, or of another shape: not checked, as in `assertAudienceClaim`.
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(failed("Invalid JWT audience claim (aud)."))
+    }
+}
+
+/// A time claim in whole milliseconds, truncated as `Date#setUTCSeconds` does.
+fn time_claim(
+    payload: &serde_json::Map<String, Value>,
+    name: &str,
+    required: bool,
+    not_a_number: &'static str,
+) -> Result<Option<i128>, TokenVerificationError> {
+    match payload.get(name) {
+        None if !required => Ok(None),
+        Some(Value::Number(n)) => {
+            let secs = n.as_f64().unwrap_or(f64::NAN).trunc();
+            if !(secs.abs() <= MAX_TIME_SECS) {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenVerificationFailed,
+                    format!("The {name} claim is outside the representable date range."),
+                ));
+            }
+            Ok(Some(secs as i128 * 1000))
+        }
+        _ => Err(failed(not_a_number)),
+    }
+}
+
+/// Whole milliseconds since the epoch, as `Date.now()`.
+pub(crate) fn millis_since_epoch(t: SystemTime) -> i128 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i128,
+        Err(e) => -((e.duration().as_nanos() as i128 + 999_999) / 1_000_000),
+    }
+}
+
+/// Key sources for the free function, shared process-wide like `@clerk/backend`'s module
+/// cache, bounded so that distinct keys cannot grow it without limit.
+fn shared_key_source(options: &VerifyTokenOptions) -> KeySource {
+    const MAX_ENTRIES: usize = 32;
+    type Registry = RwLock<Vec<(RegistryKey, KeySource)>>;
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+
+    let key = RegistryKey::of(options);
+    if let RegistryKey::None = key {
+        return KeySource::Unresolvable;
+    }
+    let registry = REGISTRY.get_or_init(Default::default);
+    if let Some((_, source)) = registry
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        return source.clone();
+    }
+    let source = match &key {
+        RegistryKey::Pem(pem) => KeySource::from_pem_lenient(pem),
+        RegistryKey::Jwks {
+            api_url,
+            api_version,
+            secret_key,
+        } => KeySource::Jwks(Arc::new(JwksCache::new(
+            JwksSettings::new(api_url, api_version, secret_key),
+            crate::config::default_http_client(),
+        ))),
+        RegistryKey::None => KeySource::Unresolvable,
+    };
+    let mut entries = registry.write().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, existing)) = entries.iter().find(|(k, _)| *k == key) {
+        return existing.clone();
+    }
+    if entries.len() >= MAX_ENTRIES {
+        entries.remove(0);
+    }
+    entries.push((key, source.clone()));
+    source
+}
+
+#[derive(PartialEq, Eq)]
+enum RegistryKey {
+    Pem(String),
+    Jwks {
+        api_url: String,
+        api_version: String,
+        secret_key: String,
+    },
+    None,
+}
+
+impl RegistryKey {
+    fn of(options: &VerifyTokenOptions) -> Self {
+        let non_empty =
+            |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(pem) = non_empty(&options.jwt_key) {
+            return Self::Pem(pem);
+        }
+        match non_empty(&options.secret_key) {
+            Some(secret_key) => Self::Jwks {
+                api_url: non_empty(&options.api_url)
+                    .unwrap_or_else(|| crate::config::DEFAULT_API_URL.to_owned()),
+                api_version: non_empty(&options.api_version)
+                    .unwrap_or_else(|| crate::config::DEFAULT_API_VERSION.to_owned()),
+                secret_key,
+            },
+            None => Self::None,
+        }
+    }
+}

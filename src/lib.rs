@@ -1,0 +1,27 @@
+//! # clerk
+//!
+//! Clerk authentication for Rust web handlers.
+//!
+//! * [`verify_token`] and [`Clerk::verify_token`] decide exactly as `@clerk/backend`'s
+//!   `verifyToken`: same checks, same order, same reason codes (see the differences table
+//!   in [`clerk_runtime`]).
+//! * [`Clerk::authenticate_request`] reads the session token from `Authorization: Bearer`
+//!   or the `__session` cookie and returns a [`RequestState`].
+//! * [`Session`] and [`Auth`] expose the user, the organization, and [`Has`] checks.
+//! * [`testing::MockClerk`] (feature `testing`) is a local Clerk stand-in for tests.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let clerk = clerk::Clerk::from_env()?;
+//! let claims = clerk.verify_token("eyJ…").await?;
+//! println!("signed in as {}", claims.subject());
+//! # Ok(()) }
+//! ```
+
+pub use clerk_runtime::*;
+
+/// What generated code names; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use clerk_runtime;
+}
