@@ -24,10 +24,12 @@ impl TokenCarrier {
 }
 
 /// The token in an `Authorization` value, per `@clerk/backend`: the value is split on a
-/// space into at most two fields. One field is the token itself (the scheme is optional);
-/// `Bearer <token>` gives the token (any further field is ignored); `Bearer` followed by an
-/// empty field gives the literal `Bearer` (which then fails as `token-invalid`); any other
-/// scheme, including lower-case `bearer`, means no header token.
+/// space into at most two fields (`split(' ', 2)`). When the second field is missing or
+/// empty, the first field is the token (so the scheme is optional, and `Bearer` alone, or
+/// `Bearer` followed by two spaces, gives the literal `Bearer`, which then fails as
+/// `token-invalid`; the same holds for any other single word such as `Basic `). Otherwise
+/// `Bearer <token>` gives the token (any further field is ignored) and any other scheme,
+/// including lower-case `bearer`, means no header token.
 ///
 /// ```
 /// use clerk_runtime::token::extract::token_from_authorization;
@@ -38,30 +40,45 @@ impl TokenCarrier {
 /// assert_eq!(token_from_authorization(""), None);
 /// ```
 pub fn token_from_authorization(value: &str) -> Option<&str> {
-    if value.is_empty() {
-        return None;
+    let (start, end) = split_authorization(value.as_bytes())?;
+    Some(&value[start..end])
+}
+
+/// JavaScript's `const [scheme, token] = value.split(' ', 2)` followed by
+/// `parseAuthorizationHeader`, on bytes: the byte range of the header token, if any.
+/// Fields are cut at ASCII spaces only, so every range lies on character boundaries.
+fn split_authorization(value: &[u8]) -> Option<(usize, usize)> {
+    let first_end = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+    let second = if first_end < value.len() {
+        let start = first_end + 1;
+        let end = value[start..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(value.len(), |i| start + i);
+        (start, end)
+    } else {
+        (value.len(), value.len())
+    };
+    if second.0 == second.1 {
+        // No (or an empty) second field: the first field is the token; empty means none.
+        return (first_end > 0).then_some((0, first_end));
     }
-    match value.split_once(' ') {
-        None => Some(value),
-        Some((scheme, rest)) => {
-            if scheme != "Bearer" {
-                return None;
-            }
-            let token = rest.split(' ').next().unwrap_or_default();
-            Some(if token.is_empty() { scheme } else { token })
-        }
-    }
+    (&value[..first_end] == b"Bearer").then_some(second)
 }
 
 /// The header token of a request, if any (the first `Authorization` header).
 pub fn header_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?;
-    // A value with bytes outside visible ASCII cannot hold a JWT; it is still a header
-    // token (so cookies are ignored, as in JavaScript) and fails verification.
-    match value.to_str() {
-        Ok(v) => token_from_authorization(v),
-        Err(_) => (!value.is_empty()).then_some("\u{fffd}"),
+    if let Ok(v) = value.to_str() {
+        return token_from_authorization(v);
     }
+    // Bytes outside visible ASCII: JavaScript reads them as Latin-1 and parses the fields
+    // all the same, so another scheme still falls through to the cookies and the token of
+    // `Bearer <token> <anything>` is still used. A token holding such bytes cannot be a
+    // JWT; it is still a header token (cookies are ignored) and fails as `token-invalid`.
+    let bytes = value.as_bytes();
+    let (start, end) = split_authorization(bytes)?;
+    Some(std::str::from_utf8(&bytes[start..end]).unwrap_or("\u{fffd}"))
 }
 
 /// Looks up a cookie the way the `cookie` package does: pairs split on `;`, the name and
@@ -79,7 +96,9 @@ pub fn header_token(headers: &HeaderMap) -> Option<&str> {
 /// ```
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     for value in headers.get_all(COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
+        // Bytes outside visible ASCII (a non-ASCII value of another cookie) do not hide the
+        // other pairs of the header: JavaScript reads them as Latin-1 and parses on.
+        let value = String::from_utf8_lossy(value.as_bytes());
         for pair in value.split(';') {
             let Some((key, val)) = pair.split_once('=') else {
                 continue;
