@@ -18,10 +18,11 @@
 //! # Ok(()) }
 //! ```
 
+pub use clerk_macros::{protect, require_session, with_session};
 pub use clerk_runtime::*;
 
 /// What generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use clerk_runtime;
+    pub use clerk_runtime::__private::*;
 }

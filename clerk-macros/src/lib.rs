@@ -1,1 +1,121 @@
+//! Attribute macros of the [`clerk`](https://docs.rs/clerk) crate. Use them through
+//! `clerk`: `#[clerk::protect]`, `#[clerk::with_session]`, `#[clerk::require_session]`.
 
+mod attr;
+mod expand;
+mod inject;
+
+use proc_macro::TokenStream;
+
+use attr::Mode;
+
+fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
+    let result = attr::parse(mode, args.into()).and_then(|args| {
+        let func: syn::ItemFn = syn::parse(item.clone()).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!("`#[clerk::{}]` applies to an `async fn` handler", mode.name()),
+            )
+        })?;
+        expand::expand(mode, args, func)
+    });
+    match result {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            // Keep the original item so that one mistake does not cascade into
+            // "cannot find function" errors at every use.
+            let mut out: proc_macro2::TokenStream = item.into();
+            out.extend(err.to_compile_error());
+            out.into()
+        }
+    }
+}
+
+/// Requires a signed-in session, and optionally authorization (Clerk's `auth.protect()`).
+///
+/// The handler may take [`Auth`](../clerk/struct.Auth.html), `Session` or
+/// `Option<Session>` in any position among its other extractors. Before any other
+/// extractor runs, a hidden first extractor authenticates the request (and runs the
+/// checks), so a request without a token is answered 401 before its body is parsed.
+///
+/// * signed out: `401 {"error":"Unauthenticated"}` with Clerk's `x-clerk-auth-*` headers;
+/// * signed in but not allowed: `403 {"error":"Forbidden"}`;
+/// * `on_error = f`: `f(&clerk::AuthError) -> impl IntoResponse` (or an `async fn`)
+///   answers instead; [`AuthError::is_authorization`] tells 403 cases from 401 ones;
+/// * `redirect_to_sign_in`: a signed-out browser navigation (`GET` with
+///   `Accept: text/html`) is redirected (307) to the sign-in URL with a `redirect_url`
+///   back; API calls still get 401.
+///
+/// Checks, combined with AND at the top level: `role = "org:admin"`,
+/// `permission = "org:invoices:create"`, `feature = "…"`, `plan = "…"`,
+/// `reverification = "strict"`, `any(…)`, `all(…)`.
+///
+/// ```ignore
+/// #[clerk::protect(any(role = "org:admin", permission = "org:invoices:create"))]
+/// async fn create_invoice(session: clerk::Session, Json(body): Json<NewInvoice>) -> Json<Invoice> {
+///     // runs only for admins or holders of the permission
+/// }
+/// ```
+///
+/// Expansion, in prose: the function keeps its name, visibility and return type; its
+/// injected parameters are removed and bound at the top of the body from a first
+/// parameter of type `clerk::__private::Strict<__clerk_policy_NAME>`, and a hidden
+/// `__clerk_policy_NAME` type carries the checks and the `on_error` handler.
+///
+/// [`AuthError::is_authorization`]: ../clerk/enum.AuthError.html#method.is_authorization
+#[proc_macro_attribute]
+pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
+    run(Mode::Protect, args, item)
+}
+
+/// Runs the handler with or without a session (Clerk's legacy `withSession`).
+///
+/// The handler may take `Auth` (signed in or out) and `Option<Session>`; a bare `Session`
+/// is a compile error (use [`require_session`]). When the request is not signed in, a
+/// `tracing` debug event is emitted and the handler runs signed out.
+///
+/// `on_error = f` with `f(&clerk::AuthError) -> Option<impl IntoResponse>` (or an
+/// `async fn`): `Some(response)` halts with that response, `None` continues without a
+/// session — the legacy "truthy result halts" rule as a type.
+///
+/// ```ignore
+/// #[clerk::with_session]
+/// async fn home(session: Option<clerk::Session>) -> String {
+///     match session {
+///         Some(s) => format!("hello {}", s.user_id()),
+///         None => "hello stranger".into(),
+///     }
+/// }
+/// ```
+///
+/// Expansion, in prose: as [`protect`], with a first parameter of type
+/// `clerk::__private::Lax<__clerk_policy_NAME>` that never rejects unless `on_error` says so.
+#[proc_macro_attribute]
+pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
+    run(Mode::Lax, args, item)
+}
+
+/// Requires a signed-in session (Clerk's legacy `requireSession`).
+///
+/// The handler may take `Session`, `Option<Session>` (always `Some`) and `Auth`. Signed
+/// out: `401 {"error":"Unauthenticated"}`, or the response of `on_error = f` with
+/// `f(&clerk::AuthError) -> impl IntoResponse` (or an `async fn`). An `on_error` that
+/// returns `Option` is a compile error: a handler that needs a `Session` cannot run
+/// without one.
+///
+/// ```ignore
+/// #[clerk::require_session(on_error = unauthorized)]
+/// async fn dashboard(session: clerk::Session) -> String {
+///     session.user_id().to_owned()
+/// }
+///
+/// fn unauthorized(err: &clerk::AuthError) -> clerk::HttpError {
+///     clerk::HttpError::new(401, "Unauthorized")
+/// }
+/// ```
+///
+/// Expansion, in prose: as [`protect`] without authorization checks.
+#[proc_macro_attribute]
+pub fn require_session(args: TokenStream, item: TokenStream) -> TokenStream {
+    run(Mode::Strict, args, item)
+}

@@ -177,15 +177,20 @@ impl Auth {
         }
     }
 
+    /// A signed-out auth object for a `pending` session (status kept).
+    pub fn pending() -> Self {
+        Self {
+            session: None,
+            session_status: Some("pending".into()),
+        }
+    }
+
     /// The auth object of a signed-in session. With `treat_pending_as_signed_out` (Clerk's
     /// default), a `pending` session yields a signed-out object that still reports its
     /// status.
     pub fn from_session(session: Session, treat_pending_as_signed_out: bool) -> Self {
         if treat_pending_as_signed_out && session.is_pending() {
-            return Self {
-                session: None,
-                session_status: Some("pending".into()),
-            };
+            return Self::pending();
         }
         Self {
             session_status: session.session_status().map(str::to_owned),

@@ -137,6 +137,20 @@ impl PublishableKey {
         format!("https://{}", self.frontend_api)
     }
 
+    /// The Accounts Portal of the instance: `clerk.example.com` → `https://accounts.example.com`,
+    /// `foo-bar-13.clerk.accounts.dev` → `https://foo-bar-13.accounts.dev`.
+    pub fn accounts_portal_url(&self) -> String {
+        let host = &self.frontend_api;
+        let portal = if let Some(i) = host.find(".clerk.accounts.") {
+            format!("{}.accounts.{}", &host[..i], &host[i + ".clerk.accounts.".len()..])
+        } else if let Some(rest) = host.strip_prefix("clerk.") {
+            format!("accounts.{rest}")
+        } else {
+            host.clone()
+        };
+        format!("https://{portal}")
+    }
+
     /// Development or production.
     pub fn instance_type(&self) -> InstanceType {
         self.instance_type
@@ -209,6 +223,7 @@ pub struct ClerkBuilder {
     http_timeout: Duration,
     treat_pending_as_signed_out: bool,
     logging: Option<bool>,
+    sign_in_url: Option<String>,
     env: EnvLookup,
 }
 
@@ -249,6 +264,7 @@ impl Default for ClerkBuilder {
             http_timeout: crate::jwks::DEFAULT_FETCH_TIMEOUT,
             treat_pending_as_signed_out: true,
             logging: None,
+            sign_in_url: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -342,6 +358,12 @@ impl ClerkBuilder {
     /// Debug events through `tracing` (default: `CLERK_LOGGING=true`).
     pub fn logging(mut self, on: bool) -> Self {
         self.logging = Some(on);
+        self
+    }
+    /// Where `protect(redirect_to_sign_in)` sends signed-out browsers (default: the
+    /// Accounts Portal of the publishable key, `https://accounts.<domain>/sign-in`).
+    pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_in_url = Some(url.into());
         self
     }
     /// Reads no environment variable: only the options given count.
@@ -489,6 +511,15 @@ impl ClerkBuilder {
             ),
         };
 
+        let sign_in_url = self
+            .pick(&self.sign_in_url, "the `sign_in_url` option", "CLERK_SIGN_IN_URL")
+            .map(|(url, _)| url)
+            .or_else(|| {
+                publishable_key
+                    .as_ref()
+                    .map(|pk| format!("{}/sign-in", pk.accounts_portal_url()))
+            });
+
         let http = reqwest::Client::builder()
             .timeout(self.http_timeout)
             .connect_timeout(self.http_timeout)
@@ -520,6 +551,7 @@ impl ClerkBuilder {
                 clock_skew,
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
                 logging,
+                sign_in_url,
                 keys,
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
@@ -573,6 +605,7 @@ pub(crate) struct ClerkInner {
     pub clock_skew: Duration,
     pub treat_pending_as_signed_out: bool,
     pub logging: bool,
+    pub sign_in_url: Option<String>,
     pub keys: KeySource,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
@@ -656,6 +689,11 @@ impl Clerk {
         }
     }
 
+    /// Where signed-out browsers are sent by `protect(redirect_to_sign_in)`.
+    pub fn sign_in_url(&self) -> Option<&str> {
+        self.inner.sign_in_url.as_deref()
+    }
+
     /// Whether a `pending` session counts as signed out.
     pub fn treats_pending_as_signed_out(&self) -> bool {
         self.inner.treat_pending_as_signed_out
@@ -685,6 +723,7 @@ impl Clerk {
                 clock_skew: i.clock_skew,
                 treat_pending_as_signed_out: i.treat_pending_as_signed_out,
                 logging: i.logging,
+                sign_in_url: i.sign_in_url.clone(),
                 keys: i.keys.clone(),
                 clock: Some(now),
             }),

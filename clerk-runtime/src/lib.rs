@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+pub mod axum;
 mod claims;
 mod config;
 pub mod jwks;
@@ -48,6 +49,7 @@ pub mod token;
 pub mod testing;
 
 pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
+pub use crate::axum::{AuthError, ClerkLayer, HttpError};
 pub use claims::SessionClaims;
 pub use config::{
     Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,
@@ -60,3 +62,9 @@ pub use token::{
     verify_token, TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions,
     MAX_TOKEN_LEN,
 };
+
+/// What the `clerk` macros expand to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::axum::private::*;
+}

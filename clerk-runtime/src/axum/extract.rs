@@ -1,0 +1,102 @@
+//! Extractors: [`Auth`] (never rejects), [`Session`] (401 when signed out) and
+//! `Option<Session>`.
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use super::AuthError;
+use crate::{Auth, Clerk, RequestState, Session};
+
+/// A router state that may carry a [`Clerk`]: any state with `Clerk: FromRef<State>`, and
+/// `()` (whose routes need [`ClerkLayer`](super::ClerkLayer)).
+#[diagnostic::on_unimplemented(
+    message = "the router state `{Self}` does not provide a `clerk::Clerk`",
+    label = "no `clerk::Clerk` in this state",
+    note = "add a `clerk: clerk::Clerk` field to the state and `#[derive(axum::extract::FromRef)]`, or use `Router<()>` with `.layer(clerk::ClerkLayer::new(clerk))`"
+)]
+pub trait ClerkFromState {
+    /// The instance held by the state, if any.
+    fn clerk_from_state(&self) -> Option<Clerk>;
+}
+
+impl ClerkFromState for () {
+    fn clerk_from_state(&self) -> Option<Clerk> {
+        None
+    }
+}
+
+impl<S> ClerkFromState for S
+where
+    Clerk: FromRef<S>,
+{
+    fn clerk_from_state(&self) -> Option<Clerk> {
+        Some(Clerk::from_ref(self))
+    }
+}
+
+/// The `Clerk` for this request: the layer's, else the state's.
+pub(crate) fn clerk_for<S: ClerkFromState>(parts: &Parts, state: &S) -> Option<Clerk> {
+    match parts.extensions.get::<Clerk>() {
+        Some(clerk) => Some(clerk.clone()),
+        None => state.clerk_from_state(),
+    }
+}
+
+/// The 500 of a route that has no `Clerk`, with a log line naming the fix.
+pub(crate) fn reject_missing_clerk(parts: &Parts) -> Response {
+    tracing::error!(
+        path = parts.uri.path(),
+        "clerk: no `Clerk` for this route: add `.layer(clerk::ClerkLayer::new(clerk))` to the router, or put a `Clerk` in the router state"
+    );
+    AuthError::NotConfigured.into_response()
+}
+
+/// The auth object of the request, signed in or not. Rejects only when the route has no
+/// `Clerk` (500).
+impl<S> FromRequestParts<S> for Auth
+where
+    S: ClerkFromState + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
+        Ok(clerk.authenticate_request(parts).await.to_auth())
+    }
+}
+
+/// The signed-in session; `401 {"error":"Unauthenticated"}` (with Clerk's
+/// `x-clerk-auth-*` headers) otherwise.
+impl<S> FromRequestParts<S> for Session
+where
+    S: ClerkFromState + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
+        session_or_error(clerk.authenticate_request(parts).await).map_err(IntoResponse::into_response)
+    }
+}
+
+/// `Some(session)` when signed in, `None` otherwise.
+impl<S> OptionalFromRequestParts<S> for Session
+where
+    S: ClerkFromState + Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
+        Ok(clerk.authenticate_request(parts).await.to_auth().into_session())
+    }
+}
+
+/// The session of a request state, or the authentication error it amounts to.
+pub(crate) fn session_or_error(state: RequestState) -> Result<Session, AuthError> {
+    match state {
+        RequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
+        signed_in => signed_in.to_auth().into_session().ok_or(AuthError::SessionPending),
+    }
+}
