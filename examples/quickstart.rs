@@ -1,4 +1,4 @@
-//! The quickstart server.
+//! The quickstart server: one route per macro, a custom `on_error`, and a public route.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -10,51 +10,61 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::State;
-use axum::http::request::Parts;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::FromRef;
 use axum::routing::get;
 use axum::{Json, Router};
 use clerk::testing::MockClerk;
-use clerk::{Clerk, Has, RequestState};
-use serde_json::json;
+use clerk::{Auth, AuthError, Clerk, HttpError, Session};
+use serde_json::{json, Value};
 
+/// The router state: the `Clerk` handle (found by the macros through `FromRef`).
+#[derive(Clone, FromRef)]
+struct AppState {
+    clerk: Clerk,
+}
+
+/// Public: no authentication.
 async fn public() -> &'static str {
     "public: no authentication needed\n"
 }
 
-/// Signed in or not, the handler runs (like `withSession`).
-async fn home(State(clerk): State<Clerk>, parts: Parts) -> String {
-    match clerk.authenticate_request(&parts).await.to_auth().user_id() {
-        Some(user) => format!("hello {user}\n"),
+/// 401 unless signed in.
+#[clerk::protect]
+async fn me(auth: Auth) -> Json<Value> {
+    Json(json!({
+        "user_id": auth.user_id(),
+        "session_id": auth.session_id(),
+        "org_id": auth.org_id(),
+        "org_role": auth.org_role(),
+    }))
+}
+
+/// The handler runs either way.
+#[clerk::with_session]
+async fn home(session: Option<Session>) -> String {
+    match session {
+        Some(session) => format!("hello {}\n", session.user_id()),
         None => "hello stranger\n".to_owned(),
     }
 }
 
-/// 401 unless signed in (like `requireSession`), with Clerk's reason in the body.
-async fn me(State(clerk): State<Clerk>, parts: Parts) -> impl IntoResponse {
-    let state = clerk.authenticate_request(&parts).await;
-    match (&state, state.to_auth().session()) {
-        (_, Some(session)) => (
-            StatusCode::OK,
-            Json(json!({
-                "user_id": session.user_id(),
-                "session_id": session.session_id(),
-                "org_id": session.org_id(),
-                "org_role": session.org_role(),
-                "is_admin": session.has(&Has::role("org:admin")),
-            })),
-        ),
-        (RequestState::SignedOut(out), None) => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"error": "Unauthenticated", "reason": out.reason.as_str()})),
-        ),
-        (_, None) => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"error": "Unauthenticated", "reason": "pending-session"})),
-        ),
-    }
+/// Strict, with a custom answer on failure.
+#[clerk::require_session(on_error = unauthorized)]
+async fn dashboard(session: Session) -> Json<Value> {
+    Json(json!({"dashboard_of": session.user_id(), "claims": session.claims_json()}))
+}
+
+fn unauthorized(err: &AuthError) -> HttpError {
+    HttpError::new(401, "Unauthorized").with_data(json!({
+        "error": "Unauthorized",
+        "reason": err.reason(),
+    }))
+}
+
+/// Organization admins only: 401 when signed out, 403 when not an admin.
+#[clerk::protect(role = "org:admin")]
+async fn admin(session: Session) -> Json<Value> {
+    Json(json!({"admin": session.user_id(), "org": session.org_id()}))
 }
 
 #[tokio::main]
@@ -76,7 +86,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/", get(public))
         .route("/home", get(home))
         .route("/me", get(me))
-        .with_state(clerk);
+        .route("/dashboard", get(dashboard))
+        .route("/admin", get(admin))
+        .with_state(AppState { clerk });
 
     let addr: SocketAddr = std::env::var("QUICKSTART_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".into())
@@ -95,13 +107,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .sign();
             let expired = mock.token().user("user_quickstart").expired().sign();
             println!("no CLERK_SECRET_KEY: using the local Clerk stand-in at {}", mock.api_url());
-            println!("try:");
+            println!("tokens are valid for an hour; try:\n");
             println!("  curl -i {base}/");
             println!("  curl -i {base}/home");
+            println!("  curl -i -H 'Authorization: Bearer {user}' {base}/home");
             println!("  curl -i {base}/me");
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/me");
-            println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/me");
-            println!("  curl -i -H 'Authorization: Bearer {expired}' {base}/me");
+            println!("  curl -i -H 'Authorization: Bearer {expired}' {base}/dashboard");
+            println!("  curl -i -H 'Authorization: Bearer {user}' {base}/admin");
+            println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/admin");
         }
         None => println!("verifying real Clerk session tokens (CLERK_SECRET_KEY / CLERK_JWT_KEY)"),
     }
