@@ -539,6 +539,11 @@ impl ClerkBuilder {
             KeySource::Unresolvable
         };
 
+        let suffixed_cookies = publishable_key.as_ref().map(|pk| {
+            let suffix = pk.cookie_suffix();
+            (format!("__session_{suffix}"), format!("__client_uat_{suffix}"))
+        });
+
         Ok(Clerk {
             inner: Arc::new(ClerkInner {
                 secret_key,
@@ -552,6 +557,7 @@ impl ClerkBuilder {
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
                 logging,
                 sign_in_url,
+                suffixed_cookies,
                 keys,
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
@@ -606,6 +612,8 @@ pub(crate) struct ClerkInner {
     pub treat_pending_as_signed_out: bool,
     pub logging: bool,
     pub sign_in_url: Option<String>,
+    /// `__session_<suffix>` and `__client_uat_<suffix>`, when a publishable key is set.
+    pub suffixed_cookies: Option<(String, String)>,
     pub keys: KeySource,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
@@ -724,6 +732,7 @@ impl Clerk {
                 treat_pending_as_signed_out: i.treat_pending_as_signed_out,
                 logging: i.logging,
                 sign_in_url: i.sign_in_url.clone(),
+                suffixed_cookies: i.suffixed_cookies.clone(),
                 keys: i.keys.clone(),
                 clock: Some(now),
             }),

@@ -231,19 +231,15 @@ impl Clerk {
                 .await;
         }
 
-        let suffix = self
-            .inner
-            .publishable_key
-            .as_ref()
-            .map(|pk| pk.cookie_suffix());
-        let read = |name: &str| {
-            suffix
-                .as_ref()
-                .and_then(|s| cookie(headers, &format!("{name}_{s}")))
+        let suffixed = self.inner.suffixed_cookies.as_ref();
+        let read = |name: &str, suffixed_name: Option<&String>| {
+            suffixed_name
+                .and_then(|n| cookie(headers, n))
                 .or_else(|| cookie(headers, name))
         };
-        let session_cookie = read("__session").filter(|s| !s.is_empty());
-        let client_uat = read("__client_uat")
+        let session_cookie =
+            read("__session", suffixed.map(|(s, _)| s)).filter(|s| !s.is_empty());
+        let client_uat = read("__client_uat", suffixed.map(|(_, u)| u))
             .map(|v| parse_int_like_js(&v))
             .unwrap_or(0.0);
         let has_uat = client_uat != 0.0;
