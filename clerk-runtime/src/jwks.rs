@@ -156,7 +156,7 @@ struct Snapshot {
     keys: Vec<Entry>,
     /// Last successful fetch.
     fetched_at: Option<Instant>,
-    /// Last fetch caused by an unknown kid.
+    /// Last fetch caused by an unknown kid, or that did not find the kid it was made for.
     kid_refetch_at: Option<Instant>,
     /// Counts finished fetch attempts, successful or not; waiters compare it.
     generation: u64,
@@ -166,8 +166,17 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn find(&self, kid: &str) -> Option<&Arc<VerifyingKey>> {
-        self.keys.iter().find(|e| e.kid == kid).map(|e| &e.key)
+    /// The key for `kid`: one served by the last successful fetch, or one that has since
+    /// disappeared from the JWKS but was last seen less than `ttl` ago.
+    fn find(&self, kid: &str, now: Instant, ttl: Duration) -> Option<&Arc<VerifyingKey>> {
+        self.keys
+            .iter()
+            .find(|e| {
+                e.kid == kid
+                    && (Some(e.last_seen) == self.fetched_at
+                        || now.saturating_duration_since(e.last_seen) < ttl)
+            })
+            .map(|e| &e.key)
     }
 }
 
@@ -231,7 +240,7 @@ impl JwksCache {
         let fresh = snap
             .fetched_at
             .is_some_and(|t| now.saturating_duration_since(t) < self.settings.ttl);
-        match (fresh, snap.find(kid)) {
+        match (fresh, snap.find(kid, now, self.settings.ttl)) {
             (true, Some(key)) => Need::Ready(key.clone()),
             (true, None) => {
                 let cooling = snap.kid_refetch_at.is_some_and(|t| {
@@ -323,15 +332,21 @@ impl JwksCache {
                         });
                     }
                 }
+                // A fetch that did not find the kid (a cold start or a TTL refresh) counts as
+                // that kid's refetch, so a flood of forged kids costs one fetch in all.
+                let found = keys.iter().find(|e| e.kid == kid).map(|e| e.key.clone());
                 let next = Snapshot {
                     keys,
                     fetched_at: Some(now),
-                    kid_refetch_at,
+                    kid_refetch_at: if found.is_none() {
+                        Some(started)
+                    } else {
+                        kid_refetch_at
+                    },
                     generation: snap.generation + 1,
                     last_error: None,
                     failed_at: None,
                 };
-                let found = next.find(kid).cloned();
                 self.snapshot.store(Arc::new(next));
                 found.ok_or_else(kid_mismatch)
             }
@@ -371,10 +386,11 @@ impl JwksCache {
         kid: &str,
         err: TokenVerificationError,
     ) -> Result<Arc<VerifyingKey>, TokenVerificationError> {
+        let now = Instant::now();
         let within_bound = snap
             .fetched_at
-            .is_some_and(|t| t.elapsed() < self.settings.max_staleness);
-        match snap.find(kid) {
+            .is_some_and(|t| now.saturating_duration_since(t) < self.settings.max_staleness);
+        match snap.find(kid, now, self.settings.ttl) {
             Some(key) if within_bound => {
                 tracing::debug!(
                     "clerk: serving a cached JWKS key while the Backend API is failing"
