@@ -706,7 +706,9 @@ async fn stale_keys_serve_while_the_endpoint_fails_up_to_max_staleness() {
 }
 
 #[tokio::test]
-async fn stale_key_serves_when_a_refresh_is_refused() {
+async fn refused_refresh_stops_stale_keys() {
+    // A 4xx or `clerk_key_invalid` is a refusal, not an outage: the keys may have been
+    // revoked, so stale-if-error does not apply.
     const TTL: Duration = Duration::from_millis(300);
     let mock = MockClerk::start().await;
     let clerk = mock.clerk_builder().jwks_cache_ttl(TTL).build().unwrap();
@@ -715,8 +717,18 @@ async fn stale_key_serves_when_a_refresh_is_refused() {
 
     tokio::time::sleep(TTL + Duration::from_millis(100)).await;
     mock.fail_jwks_next(1, Fault::Status(404));
-    assert_verifies(&clerk, &token).await;
+    let err = clerk.verify_token(&token).await.unwrap_err();
+    assert_eq!(err.reason(), "jwk-remote-failed-to-load");
     assert_eq!(mock.jwks_requests(), 2);
-    assert_verifies(&clerk, &token).await;
+    // Within the failure backoff: no new request, the same refusal.
+    let err = clerk.verify_token(&token).await.unwrap_err();
+    assert_eq!(err.reason(), "jwk-remote-failed-to-load");
     assert_eq!(mock.jwks_requests(), 2);
+
+    let other = mock.clerk_builder().jwks_cache_ttl(TTL).build().unwrap();
+    assert_verifies(&other, &token).await;
+    tokio::time::sleep(TTL + Duration::from_millis(100)).await;
+    mock.fail_jwks_next(1, Fault::InvalidSecretKey);
+    let err = other.verify_token(&token).await.unwrap_err();
+    assert_eq!(err.reason(), "secret-key-invalid");
 }

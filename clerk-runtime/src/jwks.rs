@@ -162,6 +162,8 @@ struct Snapshot {
     generation: u64,
     /// The error of the last fetch, if it failed, and when.
     last_error: Option<TokenVerificationError>,
+    /// Whether that error may go away by itself (stale keys may serve meanwhile).
+    last_error_transient: bool,
     failed_at: Option<Instant>,
 }
 
@@ -345,12 +347,17 @@ impl JwksCache {
                     },
                     generation: snap.generation + 1,
                     last_error: None,
+                    last_error_transient: false,
                     failed_at: None,
                 };
                 self.snapshot.store(Arc::new(next));
                 found.ok_or_else(kid_mismatch)
             }
-            Err(err) => {
+            Err(failure) => {
+                let (err, transient) = match failure {
+                    Failure::Transient(err) => (err, true),
+                    Failure::Final(err) => (err, false),
+                };
                 tracing::warn!(
                     reason = err.reason(),
                     "clerk: JWKS fetch failed: {}",
@@ -370,6 +377,7 @@ impl JwksCache {
                     kid_refetch_at,
                     generation: snap.generation + 1,
                     last_error: Some(err.clone()),
+                    last_error_transient: transient,
                     failed_at: Some(now),
                 };
                 let result = self.stale_or(&next, kid, err);
@@ -379,13 +387,19 @@ impl JwksCache {
         }
     }
 
-    /// After a failed refresh: the cached key if it is within the staleness bound, else `err`.
+    /// After a failed refresh: the cached key if the failure was transient (the endpoint
+    /// down, slow, 5xx, 429, garbage) and the keys are within the staleness bound, else
+    /// `err`. A refusal (`clerk_key_invalid`, another 4xx, an empty key set) is final: the
+    /// keys may have been revoked, so they stop serving.
     fn stale_or(
         &self,
         snap: &Snapshot,
         kid: &str,
         err: TokenVerificationError,
     ) -> Result<Arc<VerifyingKey>, TokenVerificationError> {
+        if !snap.last_error_transient {
+            return Err(err);
+        }
         let now = Instant::now();
         let within_bound = snap
             .fetched_at
@@ -402,14 +416,16 @@ impl JwksCache {
     }
 
     /// One fetch: up to [`FETCH_ATTEMPTS`] attempts with backoff on transient failures.
-    async fn fetch(&self) -> Result<Vec<(String, Arc<VerifyingKey>)>, TokenVerificationError> {
+    async fn fetch(&self) -> Result<Vec<(String, Arc<VerifyingKey>)>, Failure> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match self.fetch_once().await {
                 Ok(keys) => return Ok(keys),
-                Err(Failure::Final(err)) => return Err(err),
-                Err(Failure::Transient(err)) if attempt >= FETCH_ATTEMPTS => return Err(err),
+                Err(Failure::Final(err)) => return Err(Failure::Final(err)),
+                Err(Failure::Transient(err)) if attempt >= FETCH_ATTEMPTS => {
+                    return Err(Failure::Transient(err))
+                }
                 Err(Failure::Transient(_)) => {
                     let base = self.settings.retry_base * 2u32.pow(attempt - 1);
                     let jitter = base.mul_f64(rand::random::<f64>());
