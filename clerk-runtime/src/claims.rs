@@ -271,8 +271,8 @@ mod tests {
 
     #[test]
     fn big_masks_and_odd_entries() {
-        assert_eq!(decimal_to_bits("18446744073709551617", 70)[64], true); // 2^64 + 1
-        assert_eq!(decimal_to_bits("18446744073709551617", 70)[0], true);
+        assert!(decimal_to_bits("18446744073709551617", 70)[64]); // 2^64 + 1
+        assert!(decimal_to_bits("18446744073709551617", 70)[0]);
         assert!(decimal_to_bits("-1", 8).is_empty());
         assert!(decimal_to_bits("0x3", 8).is_empty());
         let p = v2_org_permissions(Some("nocolon,o:a"), Some("read"), Some("1,1"));

@@ -224,6 +224,8 @@ pub struct ClerkBuilder {
     treat_pending_as_signed_out: bool,
     logging: Option<bool>,
     sign_in_url: Option<String>,
+    api_headers: reqwest::header::HeaderMap,
+    api_retry: crate::api::RetryPolicy,
     env: EnvLookup,
 }
 
@@ -265,6 +267,8 @@ impl Default for ClerkBuilder {
             treat_pending_as_signed_out: true,
             logging: None,
             sign_in_url: None,
+            api_headers: reqwest::header::HeaderMap::new(),
+            api_retry: crate::api::RetryPolicy::default(),
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -364,6 +368,25 @@ impl ClerkBuilder {
     /// Accounts Portal of the publishable key, `https://accounts.<domain>/sign-in`).
     pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
         self.sign_in_url = Some(url.into());
+        self
+    }
+    /// An extra header sent with every Backend API call (the legacy `httpOptions`).
+    /// Invalid names or values are ignored with a warning.
+    pub fn api_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                self.api_headers.append(name, value);
+            }
+            _ => tracing::warn!(header = name, "clerk: ignoring an invalid Backend API header"),
+        }
+        self
+    }
+    /// Retries of idempotent Backend API calls (default: 3 retries within 10 s).
+    pub fn api_retry(mut self, policy: crate::api::RetryPolicy) -> Self {
+        self.api_retry = policy;
         self
     }
     /// Reads no environment variable: only the options given count.
@@ -526,6 +549,15 @@ impl ClerkBuilder {
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
 
+        let api = crate::api::Transport::new(
+            http.clone(),
+            &api_url,
+            &api_version,
+            secret_key.as_deref(),
+            self.api_headers.clone(),
+            self.api_retry,
+        );
+
         let keys = if let Some(key) = jwt_key {
             KeySource::Pem(Arc::new(key))
         } else if let Some(sk) = &secret_key {
@@ -558,6 +590,7 @@ impl ClerkBuilder {
                 logging,
                 sign_in_url,
                 suffixed_cookies,
+                api,
                 keys,
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
@@ -614,6 +647,7 @@ pub(crate) struct ClerkInner {
     pub sign_in_url: Option<String>,
     /// `__session_<suffix>` and `__client_uat_<suffix>`, when a publishable key is set.
     pub suffixed_cookies: Option<(String, String)>,
+    pub api: crate::api::Transport,
     pub keys: KeySource,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
@@ -702,6 +736,19 @@ impl Clerk {
         self.inner.sign_in_url.as_deref()
     }
 
+    /// The `users` resource of the Backend API.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let user = clerk.users().get("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn users(&self) -> crate::api::Users<'_> {
+        crate::api::Users {
+            transport: &self.inner.api,
+        }
+    }
+
     /// Whether a `pending` session counts as signed out.
     pub fn treats_pending_as_signed_out(&self) -> bool {
         self.inner.treat_pending_as_signed_out
@@ -733,6 +780,7 @@ impl Clerk {
                 logging: i.logging,
                 sign_in_url: i.sign_in_url.clone(),
                 suffixed_cookies: i.suffixed_cookies.clone(),
+                api: i.api.clone(),
                 keys: i.keys.clone(),
                 clock: Some(now),
             }),

@@ -35,7 +35,9 @@
 //! Clerk's SDK.
 
 #![warn(missing_docs)]
+#![recursion_limit = "256"]
 
+pub mod api;
 mod auth;
 pub mod axum;
 mod claims;
@@ -50,6 +52,7 @@ pub mod testing;
 
 pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};
+pub use api::User;
 pub use claims::SessionClaims;
 pub use config::{
     Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,

@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod bapi;
 mod server;
 mod token;
 
@@ -31,6 +32,7 @@ use base64::Engine as _;
 
 use crate::config::Clerk;
 
+pub use bapi::RecordedRequest;
 pub use token::TokenBuilder;
 
 /// Something the mock's JWKS endpoint does instead of answering normally, once per request.
@@ -51,6 +53,11 @@ pub enum Fault {
     EmptyKeys,
     /// Start a 200 answer, then drop the connection in the middle of the body.
     CloseMidBody,
+    /// Answer 429 `rate_limit_exceeded` with `Retry-After: <secs>`.
+    RateLimited {
+        /// The `Retry-After` value, in seconds.
+        retry_after_secs: u64,
+    },
 }
 
 /// A signing key of the mock instance.
@@ -136,6 +143,9 @@ pub(crate) struct State {
     pub keys: Mutex<Vec<Arc<MockKey>>>,
     pub faults: Mutex<VecDeque<Fault>>,
     pub jwks_requests: Mutex<Vec<http::HeaderMap>>,
+    pub api_faults: Mutex<VecDeque<Fault>>,
+    pub api_requests: Mutex<Vec<RecordedRequest>>,
+    pub store: Mutex<bapi::Store>,
 }
 
 /// A local Clerk instance: JWKS over HTTP, keys, and a token minter.
@@ -166,6 +176,9 @@ impl MockClerk {
             )))]),
             faults: Mutex::new(VecDeque::new()),
             jwks_requests: Mutex::new(Vec::new()),
+            api_faults: Mutex::new(VecDeque::new()),
+            api_requests: Mutex::new(Vec::new()),
+            store: Mutex::new(bapi::Store::default()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -263,6 +276,32 @@ impl MockClerk {
     /// Makes the next `n` JWKS requests misbehave with the same fault.
     pub fn fail_jwks_next(&self, n: usize, fault: Fault) {
         self.inject_jwks_faults(std::iter::repeat_n(fault, n));
+    }
+
+    /// Makes the next Backend API requests (all but the JWKS) misbehave, one fault per
+    /// request, in order. `Fault::Garbage` answers a truncated JSON body;
+    /// `Fault::Oversized` a non-JSON 502 page.
+    pub fn inject_api_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state.api_faults.lock().unwrap().extend(faults);
+    }
+
+    /// The Backend API requests received so far (all but the JWKS).
+    pub fn api_requests(&self) -> Vec<RecordedRequest> {
+        self.state.api_requests.lock().unwrap().clone()
+    }
+
+    /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it.
+    pub fn create_user(&self, params: &crate::api::CreateUserParams) -> Result<crate::api::User, String> {
+        let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
+        let body = body.as_object().cloned().unwrap_or_default();
+        let mut store = self.state.store.lock().unwrap();
+        let (user, password) = bapi::users::build_user(&store, &body).map_err(|r| format!("rejected with {}", r.status()))?;
+        let id = user["id"].as_str().unwrap_or_default().to_owned();
+        if let Some(p) = password {
+            store.passwords.insert(id.clone(), p);
+        }
+        store.users.insert(id, user.clone());
+        serde_json::from_value(user).map_err(|e| e.to_string())
     }
 
     /// How many JWKS requests reached the mock.

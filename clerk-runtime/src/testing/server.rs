@@ -16,7 +16,14 @@ pub(super) async fn serve(
     state: Arc<State>,
     shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let app = Router::new().route("/v1/jwks", get(jwks)).with_state(state);
+    let app = Router::new()
+        .route("/v1/jwks", get(jwks))
+        .merge(super::bapi::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::bapi::middleware,
+        ))
+        .with_state(state);
     let _ = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = shutdown.await;
@@ -45,6 +52,13 @@ async fn jwks(AxumState(state): AxumState<Arc<State>>, headers: HeaderMap) -> Re
     let fault = state.faults.lock().unwrap().pop_front();
     match fault {
         None => {}
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut response = error_body(429, "rate_limit_exceeded", "Too many requests");
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                response.headers_mut().insert("retry-after", v);
+            }
+            return response;
+        }
         Some(Fault::Status(code)) => {
             return error_body(code, "internal_clerk_error", "injected failure")
         }

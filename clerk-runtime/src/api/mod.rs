@@ -1,0 +1,68 @@
+//! The Clerk Backend API: a typed client for `clerkClient.users.getUser(id)` and friends.
+//!
+//! Every resource is a handle borrowed from a [`Clerk`](crate::Clerk):
+//!
+//! ```no_run
+//! # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+//! use clerk_runtime::api::UserListParams;
+//! let user = clerk.users().get("user_2abc").await?;
+//! let admins = clerk
+//!     .users()
+//!     .list(&UserListParams { email_address: vec!["ada@example.com".into()], ..Default::default() })
+//!     .await?;
+//! # let _ = (user, admins); Ok(()) }
+//! ```
+//!
+//! Calls send `Authorization: Bearer <secret key>`, `Clerk-API-Version: 2026-05-12` and a
+//! `User-Agent` naming this SDK. Idempotent calls (GET, PUT, DELETE) are retried with
+//! exponential backoff and jitter on 429 (honouring `Retry-After`), 502, 503, 504 and
+//! connection errors, bounded in count and total time ([`RetryPolicy`]).
+
+mod error;
+pub mod models;
+mod transport;
+mod users;
+
+use std::future::Future;
+
+use futures_util::stream::{self, Stream, StreamExt as _};
+
+pub use error::{ApiError, ClerkErrorItem};
+pub use models::*;
+pub use transport::RetryPolicy;
+pub(crate) use transport::{ApiRequest, Transport};
+pub use users::{
+    CreateUserParams, UpdateUserMetadataParams, UpdateUserParams, UserCountParams, UserListParams, Users,
+};
+
+/// Default page size of the paging streams.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// Pages through an offset-paged list until a page comes back shorter than `limit`.
+pub(crate) fn paginate<T, F, Fut>(limit: u32, start: u32, fetch: F) -> impl Stream<Item = Result<T, ApiError>>
+where
+    F: Fn(u32, u32) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ApiError>>,
+{
+    let limit = limit.max(1);
+    stream::unfold(Some(start), move |offset| {
+        let page = offset.map(|o| (o, fetch(limit, o)));
+        async move {
+            let (offset, page) = page?;
+            match page.await {
+                Ok(items) => {
+                    let next = (items.len() as u32 >= limit).then(|| offset + limit);
+                    Some((Ok(items), next))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    })
+    .flat_map(|page: Result<Vec<T>, ApiError>| {
+        let items: Vec<Result<T, ApiError>> = match page {
+            Ok(items) => items.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        stream::iter(items)
+    })
+}

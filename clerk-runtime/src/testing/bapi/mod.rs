@@ -1,0 +1,215 @@
+//! The local Backend API: an in-memory store served with the spec's shapes, status codes,
+//! error bodies and pagination.
+
+pub(crate) mod users;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Request, State as AxumState};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+use super::{Fault, State};
+
+/// The in-memory data of the local Backend API (JSON objects as the API serves them).
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub users: BTreeMap<String, Value>,
+    /// Passwords by user id (never part of a served object).
+    pub passwords: BTreeMap<String, String>,
+}
+
+/// A recorded Backend API request.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    /// Request headers.
+    pub headers: http::HeaderMap,
+}
+
+pub(super) fn routes() -> Router<Arc<State>> {
+    Router::new().merge(users::routes())
+}
+
+/// Authentication, recording and fault injection for every Backend API route.
+pub(super) async fn middleware(AxumState(state): AxumState<Arc<State>>, request: Request, next: Next) -> Response {
+    if request.uri().path() == "/v1/jwks" {
+        return next.run(request).await;
+    }
+    state.api_requests.lock().unwrap().push(RecordedRequest {
+        method: request.method().to_string(),
+        uri: request.uri().to_string(),
+        headers: request.headers().clone(),
+    });
+    let expected = format!("Bearer {}", state.secret_key);
+    if request.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return error(401, "authentication_invalid", "Unauthorized request", None);
+    }
+    let fault = state.api_faults.lock().unwrap().pop_front();
+    match fault {
+        None | Some(Fault::EmptyKeys) => next.run(request).await,
+        Some(Fault::Status(code)) => error(code, "internal_clerk_error", "Oops, something went wrong", None),
+        Some(Fault::InvalidSecretKey) => error(401, "authentication_invalid", "Unauthorized request", None),
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut response = error(429, "rate_limit_exceeded", "Too many requests", None);
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                response.headers_mut().insert("retry-after", v);
+            }
+            response
+        }
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(request).await
+        }
+        Some(Fault::Garbage) => (StatusCode::OK, [("content-type", "application/json")], "{\"id\": \"user_").into_response(),
+        Some(Fault::Oversized) => (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>").into_response(),
+        Some(Fault::CloseMidBody) => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> =
+                vec![Ok("{\"object\":\"user\","), Err(std::io::Error::other("connection dropped by the mock"))];
+            Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from_stream(futures_util::stream::iter(chunks)))
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// A Clerk error response (`ClerkErrors`).
+pub(crate) fn error(status: u16, code: &str, message: &str, param: Option<&str>) -> Response {
+    let meta = match param {
+        Some(p) => json!({ "param_name": p }),
+        None => json!({}),
+    };
+    let body = json!({
+        "errors": [{"code": code, "message": message, "long_message": message, "meta": meta}],
+        "meta": {},
+        "clerk_trace_id": format!("trace_{}", super::random_id(16)),
+    });
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+pub(crate) fn not_found() -> Response {
+    error(404, "resource_not_found", "not found", None)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", super::random_id(27))
+}
+
+/// Deep merge of `patch` into `target`; a `null` in `patch` deletes the key.
+pub(crate) fn deep_merge(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (k, v) in patch {
+        match v {
+            Value::Null => {
+                target.remove(k);
+            }
+            Value::Object(p) => match target.get_mut(k) {
+                Some(Value::Object(t)) => deep_merge(t, p),
+                _ => {
+                    let mut fresh = Map::new();
+                    deep_merge(&mut fresh, p);
+                    target.insert(k.clone(), Value::Object(fresh));
+                }
+            },
+            other => {
+                target.insert(k.clone(), other.clone());
+            }
+        }
+    }
+}
+
+/// Query pairs of a request, repeated keys kept.
+pub(crate) fn query_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// `limit` (1–500, default 10) and `offset` (default 0), or a 422 naming the parameter.
+pub(crate) fn paging(pairs: &[(String, String)]) -> Result<(usize, usize), Response> {
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let limit = match get("limit") {
+        None => 10,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => return Err(error(422, "form_param_value_invalid", "limit must be between 1 and 500", Some("limit"))),
+        },
+    };
+    let offset = match get("offset") {
+        None => 0,
+        Some(v) => v
+            .parse::<usize>()
+            .map_err(|_| error(422, "form_param_value_invalid", "offset must be a non-negative integer", Some("offset")))?,
+    };
+    Ok((limit, offset))
+}
+
+/// A list in the shape the endpoint uses: a bare array, or `{data, total_count}` when
+/// `paginated=true` (or when the endpoint always pages).
+pub(crate) fn list_response(items: Vec<Value>, total: usize, paged: bool) -> Response {
+    if paged {
+        axum::Json(json!({ "data": items, "total_count": total })).into_response()
+    } else {
+        axum::Json(Value::Array(items)).into_response()
+    }
+}
+
+/// Sorts by `order_by` (`field`, `+field`, `-field`; default `-created_at`).
+pub(crate) fn sort(items: &mut [Value], order_by: Option<&str>, allowed: &[&str]) -> Result<(), Response> {
+    let order = order_by.unwrap_or("-created_at");
+    let (desc, field) = match order.as_bytes().first() {
+        Some(b'-') => (true, &order[1..]),
+        Some(b'+') => (false, &order[1..]),
+        _ => (false, order),
+    };
+    if !allowed.contains(&field) {
+        return Err(error(422, "form_param_value_invalid", "order_by is not supported", Some("order_by")));
+    }
+    let key = |v: &Value| -> (i64, String) {
+        match v.get(field) {
+            Some(Value::Number(n)) => (n.as_i64().unwrap_or_default(), String::new()),
+            Some(Value::String(s)) => (0, s.to_lowercase()),
+            _ => (0, String::new()),
+        }
+    };
+    items.sort_by(|a, b| {
+        let ordering = key(a).cmp(&key(b)).then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
+        if desc {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    Ok(())
+}
+
+/// Parses a JSON body, or a 400 like the API's.
+pub(crate) fn json_body(bytes: &[u8]) -> Result<Map<String, Value>, Response> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(error(400, "malformed_request", "The request body is not a JSON object", None)),
+    }
+}
