@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::api::{ApiError, ApiRequest, Token};
 use crate::claims::{scoped_entries, AuthFields, SessionClaims};
+use crate::Clerk;
 
 /// A signed-in session: who the user is, their active organization, and the verified claims.
 ///
@@ -30,19 +32,43 @@ struct SessionInner {
     claims: SessionClaims,
     fields: AuthFields,
     token: Box<str>,
+    /// The instance that verified the session, for Backend API calls (`get_token`).
+    clerk: Option<Clerk>,
 }
 
 impl Session {
     /// Builds a session from verified claims and the token they came from.
-    pub(crate) fn new(claims: SessionClaims, token: &str) -> Self {
+    pub(crate) fn new(claims: SessionClaims, token: &str, clerk: Option<Clerk>) -> Self {
         let fields = AuthFields::from_claims(&claims);
         Self {
             inner: Arc::new(SessionInner {
                 claims,
                 fields,
                 token: token.into(),
+                clerk,
             }),
         }
+    }
+
+    /// A session token for this session, like Clerk's `getToken({ template })`.
+    ///
+    /// `None` returns the request's own session token. `Some(template)` asks the Backend API
+    /// for a token of that JWT template (`POST /sessions/{id}/tokens/{template}`), e.g. for
+    /// Supabase or Hasura.
+    ///
+    /// ```no_run
+    /// # async fn run(session: clerk_runtime::Session) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let supabase_jwt = session.get_token(Some("supabase")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_token(&self, template: Option<&str>) -> Result<String, ApiError> {
+        let Some(template) = template else {
+            return Ok(self.token().to_owned());
+        };
+        let clerk = self.inner.clerk.as_ref().ok_or(ApiError::MissingSecretKey)?;
+        let request = ApiRequest::post(&["sessions", self.session_id(), "tokens", template]);
+        let token: Token = clerk.inner.api.send(request).await?;
+        Ok(token.jwt)
     }
 
     /// The user id (`sub`), `user_…`.
@@ -255,6 +281,23 @@ impl Auth {
     /// The actor claim, if any.
     pub fn actor(&self) -> Option<&Value> {
         self.session.as_ref().and_then(Session::actor)
+    }
+
+    /// A session token, like Clerk's `getToken({ template })`: `Ok(None)` when signed out;
+    /// see [`Session::get_token`].
+    ///
+    /// ```no_run
+    /// # async fn run(auth: clerk_runtime::Auth) -> Result<(), clerk_runtime::api::ApiError> {
+    /// if let Some(jwt) = auth.get_token(Some("supabase")).await? {
+    ///     println!("forward {} bytes", jwt.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_token(&self, template: Option<&str>) -> Result<Option<String>, ApiError> {
+        match &self.session {
+            Some(session) => session.get_token(template).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Authorization check; always false when signed out.

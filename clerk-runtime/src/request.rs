@@ -305,7 +305,7 @@ impl Clerk {
         }
         match token::verify_decoded(&decoded, &self.inner.keys, &self.rules()).await {
             Ok(claims) => RequestState::SignedIn {
-                session: Session::new(claims, token),
+                session: Session::new(claims, token, Some(self.clone())),
                 token_carrier: carrier,
                 treat_pending_as_signed_out: self.inner.treat_pending_as_signed_out,
             },
