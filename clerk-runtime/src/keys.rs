@@ -104,16 +104,28 @@ fn strip_leading_zeros(mut bytes: &[u8]) -> &[u8] {
     bytes
 }
 
-/// The base64 body of a PEM, armour lines and line breaks removed.
+/// The base64 body of a PEM: line breaks removed first, then the armour
+/// (`-----BEGIN …-----`, `-----END …-----`) wherever it stands, as `@clerk/backend` does, so
+/// a PEM flattened to one line works too.
 fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
-    let mut body = String::with_capacity(pem.len());
+    let mut joined = String::with_capacity(pem.len());
     for line in pem.split(['\n', '\r']) {
-        let line = line.trim();
-        if line.starts_with("-----") {
-            continue;
-        }
-        body.push_str(line);
+        joined.push_str(line.trim());
     }
+    let mut body = String::with_capacity(joined.len());
+    let mut rest = joined.as_str();
+    while let Some(start) = rest.find("-----") {
+        let after = &rest[start + 5..];
+        let is_armour = after.starts_with("BEGIN ") || after.starts_with("END ");
+        match after.find("-----") {
+            Some(end) if is_armour => {
+                body.push_str(&rest[..start]);
+                rest = &after[end + 5..];
+            }
+            _ => break,
+        }
+    }
+    body.push_str(rest);
     if body.is_empty() {
         return Err(KeyError::NotBase64);
     }
@@ -136,5 +148,23 @@ mod tests {
             KeyError::NotRsa
         );
         assert!(!VerifyingKey::unusable().verify_rs256(b"x", b"y"));
+        // A literal backslash-n is not a line break (K03).
+        assert_eq!(
+            pem_to_der("-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----").unwrap_err(),
+            KeyError::NotBase64
+        );
+    }
+
+    #[test]
+    fn armour_is_removed_wherever_it_stands() {
+        let expected = vec![0u8, 0, 0, 0, 0, 0];
+        for pem in [
+            "-----BEGIN PUBLIC KEY-----\nAAAA\nAAAA\n-----END PUBLIC KEY-----\n",
+            "-----BEGIN PUBLIC KEY-----AAAAAAAA-----END PUBLIC KEY-----",
+            "-----BEGIN RSA PUBLIC KEY-----\r\nAAAA\r\nAAAA-----END RSA PUBLIC KEY-----",
+            "  AAAA\n  AAAA  \n",
+        ] {
+            assert_eq!(pem_to_der(pem).unwrap(), expected, "{pem:?}");
+        }
     }
 }

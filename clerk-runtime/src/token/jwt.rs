@@ -111,12 +111,11 @@ fn decode_json_segment(raw: &[u8]) -> Option<Map<String, Value>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        // `JSON.parse` turns 1e400 into Infinity; serde_json refuses it. Clamp such numbers
-        // so the claim checks (not the parser) decide, as they do in JavaScript.
-        Err(e) if e.to_string().starts_with("number out of range") => {
-            serde_json::from_str(&clamp_huge_numbers(text)?).ok()?
-        }
-        Err(_) => return None,
+        // `JSON.parse` accepts two things serde_json refuses: numbers beyond `f64` (1e400
+        // is Infinity) and lone UTF-16 surrogate escapes (`"\ud800"`). Rewrite exactly
+        // those and parse again, so the claim checks (not the parser) decide, as they do in
+        // JavaScript. Text that is not JSON stays not JSON.
+        Err(_) => serde_json::from_str(&js_json_compat(text)?).ok()?,
     };
     match value {
         Value::Object(map) => Some(map),
@@ -125,48 +124,131 @@ fn decode_json_segment(raw: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
-/// Rewrites every JSON number outside strings that overflows `f64` as ±1.7976931348623157e308.
-fn clamp_huge_numbers(text: &str) -> Option<String> {
+/// Rewrites, outside strings, every JSON number (exact JSON grammar) that overflows `f64` as
+/// ±1.7976931348623157e308 and, inside strings, every unpaired surrogate escape as
+/// `\ufffd`. Returns `None` when nothing needed rewriting.
+fn js_json_compat(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
+    let mut changed = false;
     let mut in_string = false;
-    while let Some((i, c)) = chars.next() {
+    let mut copied = 0; // bytes[..copied] are in `out` already
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
         if in_string {
-            out.push(c);
             match c {
-                '\\' => out.push(chars.next()?.1),
-                '"' => in_string = false,
-                _ => {}
+                b'"' => {
+                    in_string = false;
+                    i += 1;
+                }
+                b'\\' if bytes.get(i + 1) == Some(&b'u') => {
+                    let Some(n) = hex4(bytes, i + 2) else {
+                        i += 2; // not a valid escape: the parser will refuse it
+                        continue;
+                    };
+                    let paired = (0xD800..=0xDBFF).contains(&n)
+                        && bytes.get(i + 6) == Some(&b'\\')
+                        && bytes.get(i + 7) == Some(&b'u')
+                        && hex4(bytes, i + 8).is_some_and(|m| (0xDC00..=0xDFFF).contains(&m));
+                    if paired {
+                        i += 12;
+                    } else if (0xD800..=0xDFFF).contains(&n) {
+                        out.push_str(&text[copied..i]);
+                        out.push_str("\\ufffd");
+                        changed = true;
+                        i += 6;
+                        copied = i;
+                    } else {
+                        i += 6;
+                    }
+                }
+                b'\\' => i += 2,
+                _ => i += 1,
             }
-            continue;
-        }
-        if c == '"' {
+        } else if c == b'"' {
             in_string = true;
-            out.push(c);
-        } else if c == '-' || c.is_ascii_digit() {
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = chars.peek() {
-                if d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '+' | '-') {
-                    end = j + 1;
-                    chars.next();
-                } else {
-                    break;
+            i += 1;
+        } else if c == b'-' || c.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+            {
+                i += 1;
+            }
+            let number = &text[start..i];
+            if is_json_number(number) {
+                if let Ok(v) = number.parse::<f64>() {
+                    if v.is_infinite() {
+                        out.push_str(&text[copied..start]);
+                        out.push_str(if v > 0.0 {
+                            "1.7976931348623157e308"
+                        } else {
+                            "-1.7976931348623157e308"
+                        });
+                        changed = true;
+                        copied = i;
+                    }
                 }
             }
-            let number = &text[i..end];
-            match number.parse::<f64>() {
-                Ok(v) if v.is_infinite() => out.push_str(if v > 0.0 {
-                    "1.7976931348623157e308"
-                } else {
-                    "-1.7976931348623157e308"
-                }),
-                _ => out.push_str(number),
-            }
         } else {
-            out.push(c);
+            i += 1;
         }
     }
+    if !changed {
+        return None;
+    }
+    out.push_str(&text[copied..]);
     Some(out)
+}
+
+/// Four hex digits at `at`, as a code unit.
+fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = bytes.get(at..at + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// Whether `s` is exactly a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 #[cfg(test)]
@@ -237,6 +319,34 @@ mod tests {
         assert_eq!(d.payload["exp"].as_f64(), Some(f64::MAX));
         assert_eq!(d.payload["n"].as_f64(), Some(f64::MIN));
         assert_eq!(d.payload["s"], "1e400");
+    }
+
+    #[test]
+    fn invalid_numbers_are_not_repaired_into_valid_ones() {
+        for payload in [
+            r#"{"a":1e400,"b":01e400}"#,
+            r#"{"a":1e400,"b":1.e400}"#,
+            r#"{"a":1e400,"b":-01e999}"#,
+        ] {
+            let token = format!("{}.{}.", seg("{}"), seg(payload));
+            assert!(decode(&token).is_err(), "{payload}");
+        }
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_are_read_as_json_parse_reads_them() {
+        let token = format!(
+            "{}.{}.",
+            seg("{}"),
+            seg(r#"{"a":"\ud800","b":"x\udc00","c":"\ud800\n","d":"\ud83d\ude00","e":"1e400"}"#)
+        );
+        let d = decode(&token).unwrap();
+        assert_eq!(d.payload["a"], "\u{fffd}");
+        assert_eq!(d.payload["b"], "x\u{fffd}");
+        assert_eq!(d.payload["c"], "\u{fffd}\n");
+        assert_eq!(d.payload["d"], "\u{1f600}");
+        assert_eq!(d.payload["e"], "1e400");
+        assert!(js_json_compat(r#"{"a":"\\ud800"}"#).is_none());
     }
 
     #[test]
