@@ -30,6 +30,7 @@
 //! | PEM keys | RSA-2048 only | any RSA key of 2048 to 8192 bits, SPKI or PKCS#1 |
 //! | `null` header or payload | a JavaScript `TypeError` | `token-invalid` |
 //! | tokens over [`MAX_TOKEN_LEN`] bytes | decoded | `token-invalid` before decoding |
+//! | JSON nested deeper than 128 levels | parsed | `token-invalid` (parser recursion limit) |
 //!
 //! `aud` without an `aud` claim, and `=` padding in base64url segments, behave as in
 //! Clerk's SDK.
