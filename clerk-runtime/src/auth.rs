@@ -11,7 +11,7 @@ use crate::Clerk;
 
 /// A signed-in session: who the user is, their active organization, and the verified claims.
 ///
-/// Cheap to clone (one reference count).
+/// Cheap to clone (two reference counts).
 ///
 /// ```
 /// use clerk_runtime::{Has, Session};
@@ -25,29 +25,43 @@ use crate::Clerk;
 /// ```
 #[derive(Clone)]
 pub struct Session {
-    inner: Arc<SessionInner>,
-}
-
-struct SessionInner {
-    claims: SessionClaims,
-    fields: AuthFields,
-    token: Box<str>,
+    inner: Arc<SessionShared>,
     /// The instance that verified the session, for Backend API calls (`get_token`).
     clerk: Option<Clerk>,
 }
 
-impl Session {
-    /// Builds a session from verified claims and the token they came from.
-    pub(crate) fn new(claims: SessionClaims, token: &str, clerk: Option<Clerk>) -> Self {
+/// What a verified token says, independent of the request: shared by every request that
+/// carries the same token (and kept by the verified-token cache).
+pub(crate) struct SessionShared {
+    claims: SessionClaims,
+    fields: AuthFields,
+    token: Box<str>,
+}
+
+impl SessionShared {
+    pub(crate) fn new(claims: SessionClaims, token: &str) -> Self {
         let fields = AuthFields::from_claims(&claims);
         Self {
-            inner: Arc::new(SessionInner {
-                claims,
-                fields,
-                token: token.into(),
-                clerk,
-            }),
+            claims,
+            fields,
+            token: token.into(),
         }
+    }
+
+    pub(crate) fn claims(&self) -> &SessionClaims {
+        &self.claims
+    }
+
+    /// Rough heap size, for cache accounting.
+    pub(crate) fn approximate_size(&self) -> usize {
+        self.claims.approximate_size() + self.token.len() + 256
+    }
+}
+
+impl Session {
+    /// A session for a request, from a verified token.
+    pub(crate) fn from_shared(inner: Arc<SessionShared>, clerk: Option<Clerk>) -> Self {
+        Self { inner, clerk }
     }
 
     /// A session token for this session, like Clerk's `getToken({ template })`.
@@ -65,7 +79,7 @@ impl Session {
         let Some(template) = template else {
             return Ok(self.token().to_owned());
         };
-        let clerk = self.inner.clerk.as_ref().ok_or(ApiError::MissingSecretKey)?;
+        let clerk = self.clerk.as_ref().ok_or(ApiError::MissingSecretKey)?;
         let request = ApiRequest::post(&["sessions", self.session_id(), "tokens", template]);
         let token: Token = clerk.inner.api.send(request).await?;
         Ok(token.jwt)

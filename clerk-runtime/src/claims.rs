@@ -1,6 +1,7 @@
 //! Verified session token claims, v1 and v2, and what they say about the session.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -18,13 +19,26 @@ use serde_json::{Map, Value};
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct SessionClaims {
-    map: Map<String, Value>,
+    map: Arc<Map<String, Value>>,
 }
 
 impl SessionClaims {
     /// Wraps a payload that passed verification (so `sub` is a string and `exp` a number).
     pub(crate) fn from_verified(map: Map<String, Value>) -> Self {
-        Self { map }
+        Self { map: Arc::new(map) }
+    }
+
+    /// Rough heap size, for cache accounting.
+    pub(crate) fn approximate_size(&self) -> usize {
+        fn size(v: &Value) -> usize {
+            match v {
+                Value::String(s) => 32 + s.len(),
+                Value::Array(a) => 32 + a.iter().map(size).sum::<usize>(),
+                Value::Object(o) => 48 + o.iter().map(|(k, v)| 32 + k.len() + size(v)).sum::<usize>(),
+                _ => 16,
+            }
+        }
+        self.map.iter().map(|(k, v)| 32 + k.len() + size(v)).sum()
     }
 
     /// `sub`: the user id (`user_…`).
@@ -79,7 +93,7 @@ impl SessionClaims {
 
     /// All claims as one JSON object.
     pub fn to_json(&self) -> Value {
-        Value::Object(self.map.clone())
+        Value::Object((*self.map).clone())
     }
 
     /// Deserializes the claims into your own type, for custom claims.
@@ -92,7 +106,7 @@ impl SessionClaims {
     /// # Ok(()) }
     /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&Value::Object(self.map.clone()))
+        T::deserialize(&Value::Object((*self.map).clone()))
     }
 
     fn str(&self, name: &str) -> Option<&str> {

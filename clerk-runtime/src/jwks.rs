@@ -19,7 +19,6 @@
 //!   backoff and jitter, and a response body limit of [`MAX_JWKS_BYTES`].
 
 use std::fmt;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,22 +59,6 @@ pub(crate) enum KeySource {
     Unresolvable,
 }
 
-/// A key borrowed from a source for one verification.
-pub(crate) enum KeyRef<'a> {
-    Borrowed(&'a VerifyingKey),
-    Shared(Arc<VerifyingKey>),
-}
-
-impl Deref for KeyRef<'_> {
-    type Target = VerifyingKey;
-    fn deref(&self) -> &VerifyingKey {
-        match self {
-            KeyRef::Borrowed(k) => k,
-            KeyRef::Shared(k) => k,
-        }
-    }
-}
-
 impl KeySource {
     /// A PEM as `@clerk/backend` treats it: one that cannot be parsed fails every token with
     /// `token-invalid-signature` rather than being refused up front.
@@ -88,10 +71,10 @@ impl KeySource {
     pub(crate) async fn resolve(
         &self,
         kid: Option<&str>,
-    ) -> Result<KeyRef<'_>, TokenVerificationError> {
+    ) -> Result<Arc<VerifyingKey>, TokenVerificationError> {
         match self {
-            KeySource::Pem(key) => Ok(KeyRef::Borrowed(key)),
-            KeySource::Jwks(cache) => cache.get(kid).await.map(KeyRef::Shared),
+            KeySource::Pem(key) => Ok(key.clone()),
+            KeySource::Jwks(cache) => cache.get(kid).await,
             KeySource::Unresolvable => Err(TokenVerificationError::new(
                 Reason::JwkFailedToResolve,
                 "Failed to resolve JWK during verification: set a JWT key (CLERK_JWT_KEY) or a secret key (CLERK_SECRET_KEY).",

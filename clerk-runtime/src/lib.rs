@@ -63,7 +63,7 @@ pub use keys::KeyError;
 pub use request::{AuthErrorReason, RequestState, SignedOut};
 pub use token::extract::TokenCarrier;
 pub use token::{
-    verify_token, TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions,
+    verify_token, TokenCacheConfig, TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions,
     MAX_TOKEN_LEN,
 };
 

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde_json::{Map, Value};
 
 use crate::auth::{Auth, Session};
 use crate::config::Clerk;
@@ -279,37 +280,36 @@ impl Clerk {
         method: &Method,
         client_uat: Option<f64>,
     ) -> RequestState {
-        let decoded = match token::jwt::decode(token) {
-            Ok(d) => d,
-            Err(err) => return self.token_error(err, carrier, method),
-        };
-        if decoded.looks_like_machine_or_other_token() {
-            return RequestState::SignedOut(SignedOut::new(
-                AuthErrorReason::TokenTypeMismatch,
-                "The token is not a session token.",
-                Some(carrier),
-            ));
-        }
-        if let Some(uat) = client_uat {
-            let iat = decoded
-                .payload
-                .get("iat")
-                .and_then(serde_json::Value::as_f64);
-            if iat.is_some_and(|iat| iat < uat) {
-                return RequestState::SignedOut(SignedOut::new(
-                    AuthErrorReason::SessionTokenIatBeforeClientUat,
-                    "The session cookie was issued before the last sign-in or sign-out.",
-                    Some(carrier),
-                ));
+        let precheck = |header: Option<&Map<String, Value>>, payload: &Map<String, Value>| {
+            if token::jwt::looks_like_machine_or_other_token(header, payload) {
+                return Err(Precheck::TypeMismatch);
             }
-        }
-        match token::verify_decoded(&decoded, &self.inner.keys, &self.rules()).await {
-            Ok(claims) => RequestState::SignedIn {
-                session: Session::new(claims, token, Some(self.clone())),
+            if let Some(uat) = client_uat {
+                let iat = payload.get("iat").and_then(Value::as_f64);
+                if iat.is_some_and(|iat| iat < uat) {
+                    return Err(Precheck::IatBeforeClientUat);
+                }
+            }
+            Ok(())
+        };
+        let cache = self.inner.token_cache.as_deref();
+        match token::verify(token, &self.inner.keys, cache, &self.rules(), precheck).await {
+            Ok(shared) => RequestState::SignedIn {
+                session: Session::from_shared(shared, Some(self.clone())),
                 token_carrier: carrier,
                 treat_pending_as_signed_out: self.inner.treat_pending_as_signed_out,
             },
-            Err(err) => self.token_error(err, carrier, method),
+            Err(Precheck::TypeMismatch) => RequestState::SignedOut(SignedOut::new(
+                AuthErrorReason::TokenTypeMismatch,
+                "The token is not a session token.",
+                Some(carrier),
+            )),
+            Err(Precheck::IatBeforeClientUat) => RequestState::SignedOut(SignedOut::new(
+                AuthErrorReason::SessionTokenIatBeforeClientUat,
+                "The session cookie was issued before the last sign-in or sign-out.",
+                Some(carrier),
+            )),
+            Err(Precheck::Token(err)) => self.token_error(err, carrier, method),
         }
     }
 
@@ -341,6 +341,19 @@ impl Clerk {
             err.message().to_owned(),
             Some(carrier),
         ))
+    }
+}
+
+/// Why a token was refused before or during verification.
+enum Precheck {
+    TypeMismatch,
+    IatBeforeClientUat,
+    Token(TokenVerificationError),
+}
+
+impl From<TokenVerificationError> for Precheck {
+    fn from(err: TokenVerificationError) -> Self {
+        Self::Token(err)
     }
 }
 

@@ -41,20 +41,30 @@ impl DecodedJwt<'_> {
         }
     }
 
-    /// What `authenticateRequest` treats as a machine token rather than a session:
-    /// an `mch_` subject, an OAuth access-token `typ`, or a non-session category.
-    pub(crate) fn looks_like_machine_or_other_token(&self) -> bool {
-        let machine_sub = self
-            .payload
-            .get("sub")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.starts_with("mch_"));
-        let oauth_typ = matches!(
-            self.header_str("typ"),
-            Some("at+jwt" | "application/at+jwt")
-        );
-        machine_sub || oauth_typ || !self.has_session_category()
-    }
+}
+
+/// What `authenticateRequest` treats as a machine token rather than a session: an `mch_`
+/// subject, an OAuth access-token `typ`, or a non-session category. Without a header (a
+/// cached token, whose header passed the session checks) only the subject is looked at.
+pub(crate) fn looks_like_machine_or_other_token(
+    header: Option<&Map<String, Value>>,
+    payload: &Map<String, Value>,
+) -> bool {
+    let machine_sub = payload
+        .get("sub")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.starts_with("mch_"));
+    let Some(header) = header else { return machine_sub };
+    let oauth_typ = matches!(
+        header.get("typ").and_then(Value::as_str),
+        Some("at+jwt" | "application/at+jwt")
+    );
+    let session_category = match header.get("cat") {
+        None => true,
+        Some(Value::String(c)) => c == CAT_SESSION || c == CAT_IGNORE,
+        Some(_) => false,
+    };
+    machine_sub || oauth_typ || !session_category
 }
 
 fn invalid(message: &'static str) -> TokenVerificationError {

@@ -2,6 +2,7 @@
 //! ([`verify_token`]), rule for rule as `@clerk/backend`'s `verifyToken`.
 
 pub(crate) mod b64;
+pub(crate) mod cache;
 mod error;
 pub mod extract;
 pub(crate) mod jwt;
@@ -9,5 +10,6 @@ mod verify;
 
 pub use error::{TokenVerificationError, TokenVerificationErrorReason};
 pub use jwt::MAX_TOKEN_LEN;
-pub(crate) use verify::{verify_decoded, Rules};
+pub(crate) use verify::{verify, Rules};
+pub use cache::TokenCacheConfig;
 pub use verify::{verify_token, VerifyTokenOptions, DEFAULT_CLOCK_SKEW};

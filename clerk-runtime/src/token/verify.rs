@@ -5,10 +5,12 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
+use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
+use crate::auth::SessionShared;
 use crate::claims::SessionClaims;
 use crate::jwks::{JwksCache, JwksSettings, KeySource};
 
@@ -97,8 +99,7 @@ pub async fn verify_token(
     token: &str,
     options: &VerifyTokenOptions,
 ) -> Result<SessionClaims, TokenVerificationError> {
-    let decoded = jwt::decode(token)?;
-    let source = shared_key_source(options);
+    let (source, cache) = shared_key_source(options);
     let rules = Rules {
         authorized_parties: &options.authorized_parties,
         audience: &options.audience,
@@ -106,7 +107,40 @@ pub async fn verify_token(
         clock_skew: options.clock_skew.unwrap_or(DEFAULT_CLOCK_SKEW),
         now: options.now.unwrap_or_else(SystemTime::now),
     };
-    verify_decoded(&decoded, &source, &rules).await
+    let shared = verify(token, &source, cache.as_deref(), &rules, |_, _| Ok(())).await?;
+    Ok(shared.claims().clone())
+}
+
+/// Verifies `token`, through the verified-token cache when there is one.
+///
+/// `precheck` runs before verification with the header (`None` on a cache hit: only tokens
+/// whose header passed [`check_header`] are cached) and the payload; `authenticate_request`
+/// uses it for its token-type and `__client_uat` rules.
+pub(crate) async fn verify<E>(
+    token: &str,
+    source: &KeySource,
+    cache: Option<&TokenCache>,
+    rules: &Rules<'_>,
+    precheck: impl Fn(Option<&Map<String, Value>>, &Map<String, Value>) -> Result<(), E>,
+) -> Result<Arc<SessionShared>, E>
+where
+    E: From<TokenVerificationError>,
+{
+    if let Some(cache) = cache {
+        if let Some(hit) = cache.get(token, rules.now) {
+            precheck(None, hit.shared.claims().as_map())?;
+            let key = source.resolve(hit.kid.as_deref()).await?;
+            if Arc::ptr_eq(&key, &hit.key) {
+                check_claims(hit.shared.claims().as_map(), rules)?;
+                return Ok(hit.shared.clone());
+            }
+            // The JWKS no longer has the key that verified this token.
+            cache.remove(token);
+        }
+    }
+    let decoded = jwt::decode(token)?;
+    precheck(Some(&decoded.header), &decoded.payload)?;
+    Ok(verify_decoded(decoded, token, source, cache, rules).await?)
 }
 
 /// Everything besides keys that decides a verification.
@@ -120,13 +154,16 @@ pub(crate) struct Rules<'a> {
 }
 
 /// Steps 2 to 14 of verification (step 1, decoding, is done by the caller).
-pub(crate) async fn verify_decoded(
-    decoded: &DecodedJwt<'_>,
+async fn verify_decoded(
+    decoded: DecodedJwt<'_>,
+    token: &str,
     source: &KeySource,
+    cache: Option<&TokenCache>,
     rules: &Rules<'_>,
-) -> Result<SessionClaims, TokenVerificationError> {
-    let rs256 = check_header(decoded)?;
-    let key = source.resolve(decoded.header_str("kid")).await?;
+) -> Result<Arc<SessionShared>, TokenVerificationError> {
+    let rs256 = check_header(&decoded)?;
+    let kid = decoded.header_str("kid").map(Box::<str>::from);
+    let key = source.resolve(kid.as_deref()).await?;
     if !rs256 {
         // Clerk's keys are tagged RS256; WebCrypto refuses to use them with SHA-384/512.
         return Err(TokenVerificationError::new(
@@ -140,8 +177,23 @@ pub(crate) async fn verify_decoded(
             "JWT signature is invalid.",
         ));
     }
-    check_claims(&decoded.payload, rules)?;
-    Ok(SessionClaims::from_verified(decoded.payload.clone()))
+    let exp = decoded.payload.get("exp").and_then(Value::as_f64).map(|e| e as i64);
+    let shared = Arc::new(SessionShared::new(SessionClaims::from_verified(decoded.payload), token));
+    if let Some(cache) = cache {
+        cache.insert(
+            token,
+            Cached {
+                shared: shared.clone(),
+                key,
+                kid,
+            },
+            exp,
+            rules.clock_skew,
+            rules.now,
+        );
+    }
+    check_claims(shared.claims().as_map(), rules)?;
+    Ok(shared)
 }
 
 /// Header checks, before any key lookup. Returns whether `alg` is RS256 (RS384/RS512 pass
@@ -349,50 +401,59 @@ pub(crate) fn millis_since_epoch(t: SystemTime) -> i128 {
     }
 }
 
-/// Key sources for the free function, shared process-wide like `@clerk/backend`'s module
-/// cache, bounded so that distinct keys cannot grow it without limit.
-fn shared_key_source(options: &VerifyTokenOptions) -> KeySource {
+/// Key sources (and their verified-token caches) for the free function, shared
+/// process-wide like `@clerk/backend`'s module cache, bounded so that distinct keys cannot
+/// grow it without limit. Lookups compare the options in place (no allocation).
+fn shared_key_source(options: &VerifyTokenOptions) -> (KeySource, Option<Arc<TokenCache>>) {
     const MAX_ENTRIES: usize = 32;
-    type Registry = RwLock<Vec<(RegistryKey, KeySource)>>;
+    type Registry = RwLock<Vec<(RegistryKey, KeySource, Arc<TokenCache>)>>;
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
 
-    let key = RegistryKey::of(options);
-    if let RegistryKey::None = key {
-        return KeySource::Unresolvable;
+    let wanted = WantedKey::of(options);
+    if let WantedKey::None = wanted {
+        return (KeySource::Unresolvable, None);
     }
     let registry = REGISTRY.get_or_init(Default::default);
-    if let Some((_, source)) = registry
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return source.clone();
+    let find = |entries: &[(RegistryKey, KeySource, Arc<TokenCache>)]| {
+        entries
+            .iter()
+            .find(|(k, _, _)| wanted.matches(k))
+            .map(|(_, source, cache)| (source.clone(), Some(cache.clone())))
+    };
+    if let Some(found) = find(&registry.read().unwrap_or_else(|e| e.into_inner())) {
+        return found;
     }
-    let source = match &key {
-        RegistryKey::Pem(pem) => KeySource::from_pem_lenient(pem),
-        RegistryKey::Jwks {
+    let (key, source) = match wanted {
+        WantedKey::Pem(pem) => (RegistryKey::Pem(pem.to_owned()), KeySource::from_pem_lenient(pem)),
+        WantedKey::Jwks {
             api_url,
             api_version,
             secret_key,
-        } => KeySource::Jwks(Arc::new(JwksCache::new(
-            JwksSettings::new(api_url, api_version, secret_key),
-            crate::config::default_http_client(),
-        ))),
-        RegistryKey::None => KeySource::Unresolvable,
+        } => (
+            RegistryKey::Jwks {
+                api_url: api_url.to_owned(),
+                api_version: api_version.to_owned(),
+                secret_key: secret_key.to_owned(),
+            },
+            KeySource::Jwks(Arc::new(JwksCache::new(
+                JwksSettings::new(api_url, api_version, secret_key),
+                crate::config::default_http_client(),
+            ))),
+        ),
+        WantedKey::None => return (KeySource::Unresolvable, None),
     };
     let mut entries = registry.write().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, existing)) = entries.iter().find(|(k, _)| *k == key) {
-        return existing.clone();
+    if let Some(found) = find(&entries) {
+        return found;
     }
     if entries.len() >= MAX_ENTRIES {
         entries.remove(0);
     }
-    entries.push((key, source.clone()));
-    source
+    let cache = Arc::new(TokenCache::new(TokenCacheConfig::default()));
+    entries.push((key, source.clone(), cache.clone()));
+    (source, Some(cache))
 }
 
-#[derive(PartialEq, Eq)]
 enum RegistryKey {
     Pem(String),
     Jwks {
@@ -400,25 +461,52 @@ enum RegistryKey {
         api_version: String,
         secret_key: String,
     },
+}
+
+/// The key source the options ask for, borrowed from them.
+enum WantedKey<'o> {
+    Pem(&'o str),
+    Jwks {
+        api_url: &'o str,
+        api_version: &'o str,
+        secret_key: &'o str,
+    },
     None,
 }
 
-impl RegistryKey {
-    fn of(options: &VerifyTokenOptions) -> Self {
-        let non_empty =
-            |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+impl<'o> WantedKey<'o> {
+    fn of(options: &'o VerifyTokenOptions) -> Self {
+        let non_empty = |s: &'o Option<String>| s.as_deref().filter(|s| !s.is_empty());
         if let Some(pem) = non_empty(&options.jwt_key) {
             return Self::Pem(pem);
         }
         match non_empty(&options.secret_key) {
             Some(secret_key) => Self::Jwks {
-                api_url: non_empty(&options.api_url)
-                    .unwrap_or_else(|| crate::config::DEFAULT_API_URL.to_owned()),
+                api_url: non_empty(&options.api_url).unwrap_or(crate::config::DEFAULT_API_URL),
                 api_version: non_empty(&options.api_version)
-                    .unwrap_or_else(|| crate::config::DEFAULT_API_VERSION.to_owned()),
+                    .unwrap_or(crate::config::DEFAULT_API_VERSION),
                 secret_key,
             },
             None => Self::None,
+        }
+    }
+
+    fn matches(&self, key: &RegistryKey) -> bool {
+        match (self, key) {
+            (Self::Pem(a), RegistryKey::Pem(b)) => *a == b,
+            (
+                Self::Jwks {
+                    api_url,
+                    api_version,
+                    secret_key,
+                },
+                RegistryKey::Jwks {
+                    api_url: u,
+                    api_version: v,
+                    secret_key: k,
+                },
+            ) => api_url == u && api_version == v && secret_key == k,
+            _ => false,
         }
     }
 }
