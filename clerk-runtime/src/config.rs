@@ -226,6 +226,7 @@ pub struct ClerkBuilder {
     sign_in_url: Option<String>,
     api_headers: reqwest::header::HeaderMap,
     api_retry: crate::api::RetryPolicy,
+    token_cache: Option<crate::TokenCacheConfig>,
     env: EnvLookup,
 }
 
@@ -269,6 +270,7 @@ impl Default for ClerkBuilder {
             sign_in_url: None,
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: crate::api::RetryPolicy::default(),
+            token_cache: Some(crate::TokenCacheConfig::default()),
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -387,6 +389,17 @@ impl ClerkBuilder {
     /// Retries of idempotent Backend API calls (default: 3 retries within 10 s).
     pub fn api_retry(mut self, policy: crate::api::RetryPolicy) -> Self {
         self.api_retry = policy;
+        self
+    }
+    /// Limits of the verified-token cache (on by default; see [`TokenCacheConfig`](crate::TokenCacheConfig)
+    /// and the security notes of the cache in the crate docs).
+    pub fn token_cache(mut self, config: crate::TokenCacheConfig) -> Self {
+        self.token_cache = Some(config);
+        self
+    }
+    /// Turns the verified-token cache off: every request pays a full verification.
+    pub fn disable_token_cache(mut self) -> Self {
+        self.token_cache = None;
         self
     }
     /// Reads no environment variable: only the options given count.
@@ -592,6 +605,9 @@ impl ClerkBuilder {
                 suffixed_cookies,
                 api,
                 keys,
+                token_cache: self
+                    .token_cache
+                    .map(|c| Arc::new(crate::token::cache::TokenCache::new(c))),
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
             }),
@@ -649,6 +665,7 @@ pub(crate) struct ClerkInner {
     pub suffixed_cookies: Option<(String, String)>,
     pub api: crate::api::Transport,
     pub keys: KeySource,
+    pub token_cache: Option<Arc<crate::token::cache::TokenCache>>,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
 }
@@ -749,6 +766,151 @@ impl Clerk {
         }
     }
 
+    /// The `invitations` resource of the Backend API (list, create, bulk create, revoke).
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let page = clerk.invitations().list(&Default::default()).await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    pub fn invitations(&self) -> crate::api::Invitations<'_> {
+        crate::api::Invitations {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The allow-list of the Backend API (`/allowlist_identifiers`).
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let page = clerk.allowlist_identifiers().list(&Default::default()).await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    pub fn allowlist_identifiers(&self) -> crate::api::AllowlistIdentifiers<'_> {
+        crate::api::AllowlistIdentifiers {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The block-list of the Backend API (`/blocklist_identifiers`).
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let page = clerk.blocklist_identifiers().list().await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    pub fn blocklist_identifiers(&self) -> crate::api::BlocklistIdentifiers<'_> {
+        crate::api::BlocklistIdentifiers {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `organizations` resource of the Backend API, with memberships.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let org = clerk.organizations().get("my-org-slug").await?;
+    /// # let _ = org; Ok(()) }
+    /// ```
+    pub fn organizations(&self) -> crate::api::Organizations<'_> {
+        crate::api::Organizations {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `email_addresses` resource of the Backend API.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let email = clerk.email_addresses().get("idn_123").await?;
+    /// # let _ = email; Ok(()) }
+    /// ```
+    pub fn email_addresses(&self) -> crate::api::EmailAddresses<'_> {
+        crate::api::EmailAddresses {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `phone_numbers` resource of the Backend API.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let phone = clerk.phone_numbers().get("idn_123").await?;
+    /// # let _ = phone; Ok(()) }
+    /// ```
+    pub fn phone_numbers(&self) -> crate::api::PhoneNumbers<'_> {
+        crate::api::PhoneNumbers {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `sessions` resource of the Backend API (list, get, revoke, tokens).
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let token = clerk.sessions().create_token("sess_123", Some("hasura"), None).await?;
+    /// # let _ = token; Ok(()) }
+    /// ```
+    pub fn sessions(&self) -> crate::api::Sessions<'_> {
+        crate::api::Sessions {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `clients` resource of the Backend API (get, verify).
+    pub fn clients(&self) -> crate::api::Clients<'_> {
+        crate::api::Clients {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `jwt_templates` resource of the Backend API.
+    pub fn jwt_templates(&self) -> crate::api::JwtTemplates<'_> {
+        crate::api::JwtTemplates {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `sign_in_tokens` resource of the Backend API.
+    pub fn sign_in_tokens(&self) -> crate::api::SignInTokens<'_> {
+        crate::api::SignInTokens {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The `testing_tokens` resource of the Backend API.
+    pub fn testing_tokens(&self) -> crate::api::TestingTokens<'_> {
+        crate::api::TestingTokens {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// `GET /jwks` of the Backend API, uncached (the legacy `clerkClient.jwks.getJwks()`).
+    ///
+    /// Not named `jwks()`: [`Clerk::jwks`] is the verification key cache that token
+    /// verification uses. Call this to read the published key set as the API returns it.
+    pub fn jwks_keys(&self) -> crate::api::JwksKeys<'_> {
+        crate::api::JwksKeys {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The legacy `emails` resource of the old Node SDK: its only call,
+    /// `create_email`, is deprecated (Clerk answers 404).
+    pub fn emails(&self) -> crate::api::Emails<'_> {
+        crate::api::Emails {
+            transport: &self.inner.api,
+        }
+    }
+
+    /// The legacy `smsMessages` resource of the old Node SDK: its only call,
+    /// `create_sms_message`, is deprecated (Clerk answers 403).
+    pub fn sms_messages(&self) -> crate::api::SmsMessages<'_> {
+        crate::api::SmsMessages {
+            transport: &self.inner.api,
+        }
+    }
+
     /// Whether a `pending` session counts as signed out.
     pub fn treats_pending_as_signed_out(&self) -> bool {
         self.inner.treat_pending_as_signed_out
@@ -782,6 +944,7 @@ impl Clerk {
                 suffixed_cookies: i.suffixed_cookies.clone(),
                 api: i.api.clone(),
                 keys: i.keys.clone(),
+                token_cache: i.token_cache.clone(),
                 clock: Some(now),
             }),
         }
@@ -808,7 +971,16 @@ impl Clerk {
     /// # }
     /// ```
     pub async fn verify_token(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
-        let decoded = token::jwt::decode(token)?;
-        token::verify_decoded(&decoded, &self.inner.keys, &self.rules()).await
+        let cache = self.inner.token_cache.as_deref();
+        let shared = token::verify(token, &self.inner.keys, cache, &self.rules(), |_, _| {
+            Ok::<(), TokenVerificationError>(())
+        })
+        .await?;
+        Ok(shared.claims().clone())
+    }
+
+    /// Hits and misses of the verified-token cache (`None` when it is disabled).
+    pub fn token_cache_stats(&self) -> Option<(u64, u64)> {
+        self.inner.token_cache.as_ref().map(|c| c.stats())
     }
 }

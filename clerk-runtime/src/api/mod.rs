@@ -15,13 +15,26 @@
 //!
 //! Calls send `Authorization: Bearer <secret key>`, `Clerk-API-Version: 2026-05-12` and a
 //! `User-Agent` naming this SDK. Idempotent calls (GET, PUT, DELETE) are retried with
-//! exponential backoff and jitter on 429 (honouring `Retry-After`), 502, 503, 504 and
-//! connection errors, bounded in count and total time ([`RetryPolicy`]).
+//! exponential backoff and jitter on 429 (honouring `Retry-After`), any 5xx (the spec's
+//! retry policy), timeouts and connection errors; POST and PATCH only on 429 and when no
+//! connection could be made, since the API cannot have acted on them. Retries are bounded
+//! in count and total time ([`RetryPolicy`]).
 
 mod error;
 pub mod models;
 mod transport;
 mod users;
+mod invitations;
+mod identifiers;
+mod organizations;
+mod email_addresses;
+mod phone_numbers;
+mod sessions;
+mod clients;
+mod jwt_templates;
+mod tokens;
+mod jwks;
+mod legacy;
 
 use std::future::Future;
 
@@ -31,8 +44,28 @@ pub use error::{ApiError, ClerkErrorItem};
 pub use models::*;
 pub use transport::RetryPolicy;
 pub(crate) use transport::{ApiRequest, Transport};
+pub use invitations::{CreateInvitationParams, InvitationListParams, Invitations};
+pub use identifiers::{
+    AllowlistIdentifierListParams, AllowlistIdentifiers, BlocklistIdentifiers,
+    CreateAllowlistIdentifierParams, CreateBlocklistIdentifierParams,
+};
+pub use organizations::{
+    CreateOrganizationMembershipParams, CreateOrganizationParams, GetOrganizationParams,
+    InstanceMembershipListParams, OrganizationListParams, OrganizationMembershipListParams,
+    Organizations, UpdateOrganizationMembershipMetadataParams, UpdateOrganizationMembershipParams,
+    UpdateOrganizationMetadataParams, UpdateOrganizationParams,
+};
+pub use email_addresses::{CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams};
+pub use phone_numbers::{CreatePhoneNumberParams, PhoneNumbers, UpdatePhoneNumberParams};
+pub use sessions::{CreateSessionParams, SessionListParams, Sessions};
+pub use clients::Clients;
+pub use jwt_templates::{CreateJwtTemplateParams, JwtTemplateListParams, JwtTemplates, UpdateJwtTemplateParams};
+pub use tokens::{CreateSignInTokenParams, SignInTokens, TestingTokens};
+pub use jwks::JwksKeys;
+pub use legacy::{CreateEmailParams, CreateSmsMessageParams, Email, Emails, SmsMessage, SmsMessages};
 pub use users::{
-    CreateUserParams, UpdateUserMetadataParams, UpdateUserParams, UserCountParams, UserListParams, Users,
+    CreateUserParams, IdentificationStatus, UpdateUserMetadataParams, UpdateUserParams, UserCountParams,
+    UserListParams, Users,
 };
 
 /// Default page size of the paging streams.

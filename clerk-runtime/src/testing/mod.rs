@@ -168,6 +168,7 @@ impl MockClerk {
     /// Generates a key pair and serves the JWKS on `127.0.0.1:0`.
     pub async fn start() -> Self {
         let id = random_id(12);
+        let frontend_api = format!("mock-{}.clerk.accounts.dev", id.to_lowercase());
         let state = Arc::new(State {
             secret_key: format!("sk_test_mock{}", random_id(24)),
             keys: Mutex::new(vec![Arc::new(MockKey::generate(format!(
@@ -178,7 +179,10 @@ impl MockClerk {
             jwks_requests: Mutex::new(Vec::new()),
             api_faults: Mutex::new(VecDeque::new()),
             api_requests: Mutex::new(Vec::new()),
-            store: Mutex::new(bapi::Store::default()),
+            store: Mutex::new(bapi::Store {
+                issuer: format!("https://{frontend_api}"),
+                ..bapi::Store::default()
+            }),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -189,7 +193,7 @@ impl MockClerk {
         Self {
             state,
             addr,
-            frontend_api: format!("mock-{}.clerk.accounts.dev", id.to_lowercase()),
+            frontend_api,
             shutdown: Some(tx),
         }
     }
@@ -295,13 +299,69 @@ impl MockClerk {
         let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
         let body = body.as_object().cloned().unwrap_or_default();
         let mut store = self.state.store.lock().unwrap();
-        let (user, password) = bapi::users::build_user(&store, &body).map_err(|r| format!("rejected with {}", r.status()))?;
-        let id = user["id"].as_str().unwrap_or_default().to_owned();
-        if let Some(p) = password {
-            store.passwords.insert(id.clone(), p);
-        }
-        store.users.insert(id, user.clone());
+        let user = bapi::users::insert_user(&mut store, &body).map_err(|r| format!("rejected with {}", r.status()))?;
         serde_json::from_value(user).map_err(|e| e.to_string())
+    }
+
+    /// The stored user object, exactly as the local Backend API serves it.
+    pub fn user_object(&self, user_id: &str) -> Option<serde_json::Value> {
+        self.state.store.lock().unwrap().users.get(user_id).cloned()
+    }
+
+    /// Deep-merges `patch` into a stored user object (a `null` deletes a key), to seed
+    /// what the Backend API cannot set: `last_active_at`, `last_sign_in_at`,
+    /// `external_accounts`, `organization_memberships`, … Returns the merged object, or
+    /// `None` for an unknown user.
+    pub fn merge_into_user(&self, user_id: &str, patch: serde_json::Value) -> Option<serde_json::Value> {
+        let mut store = self.state.store.lock().unwrap();
+        let user = store.users.get_mut(user_id)?;
+        if let (Some(target), serde_json::Value::Object(patch)) = (user.as_object_mut(), &patch) {
+            bapi::deep_merge(target, patch);
+        }
+        Some(user.clone())
+    }
+
+    /// The current 6-digit TOTP code of a base32 secret (as a user's authenticator app
+    /// shows it), for `verify_totp`.
+    pub fn totp_code(&self, secret: &str) -> Option<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        bapi::users::totp_code(secret, now)
+    }
+
+    /// Seeds an organization as `POST /v1/organizations` would create it (same
+    /// validation; with `created_by`, that user becomes its first `org:admin`), and
+    /// returns it.
+    pub fn create_organization(
+        &self,
+        params: &crate::api::CreateOrganizationParams,
+    ) -> Result<crate::api::Organization, String> {
+        let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
+        let body = body.as_object().cloned().unwrap_or_default();
+        let mut store = self.state.store.lock().unwrap();
+        let org = bapi::organizations::insert_organization(&mut store, &body)
+            .map_err(|r| format!("rejected with {}", r.status()))?;
+        serde_json::from_value(org).map_err(|e| e.to_string())
+    }
+
+    /// Seeds an active session (`sess_…`) of an existing user, on a new client
+    /// (`client_…`), as `POST /v1/sessions` would create it, and returns it. Fails when
+    /// the user does not exist.
+    pub fn create_session(&self, user_id: &str) -> Result<crate::api::Session, String> {
+        let mut body = serde_json::Map::new();
+        body.insert("user_id".into(), user_id.into());
+        let mut store = self.state.store.lock().unwrap();
+        let session = bapi::sessions::build_session(&mut store, &body)
+            .map_err(|r| format!("rejected with {}", r.status()))?;
+        serde_json::from_value(session).map_err(|e| e.to_string())
+    }
+
+    /// A client token for `POST /v1/clients/verify`: a JWT signed with the current key
+    /// carrying the client `id`, like the Frontend API's `__client` cookie.
+    pub fn client_token(&self, client_id: &str) -> String {
+        bapi::clients::client_token(&self.current_key(), client_id)
     }
 
     /// How many JWKS requests reached the mock.

@@ -2,6 +2,15 @@
 //! error bodies and pagination.
 
 pub(crate) mod users;
+pub(crate) mod invitations;
+pub(crate) mod identifiers;
+pub(crate) mod organizations;
+pub(crate) mod identifications;
+pub(crate) mod sessions;
+pub(crate) mod clients;
+pub(crate) mod jwt_templates;
+pub(crate) mod tokens;
+pub(crate) mod legacy;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,8 +30,33 @@ use super::{Fault, State};
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     pub users: BTreeMap<String, Value>,
+    /// Invitations by id (`inv_…`); a pending one past `expires_at` is served as `expired`.
+    pub invitations: BTreeMap<String, Value>,
+    /// Allow-list identifiers by id (`alid_…`).
+    pub allowlist_identifiers: BTreeMap<String, Value>,
+    /// Block-list identifiers by id (`blid_…`).
+    pub blocklist_identifiers: BTreeMap<String, Value>,
+    /// Organizations by id (`org_…`), without the optional counts.
+    pub organizations: BTreeMap<String, Value>,
+    /// Organization memberships by id (`orgmem_…`), stored with `organization_id` and
+    /// `user_id` instead of the embedded organization and public user data.
+    pub organization_memberships: BTreeMap<String, Value>,
     /// Passwords by user id (never part of a served object).
     pub passwords: BTreeMap<String, String>,
+    /// TOTP secrets and unused backup codes by user id (never part of a served object).
+    pub user_mfa: BTreeMap<String, users::Mfa>,
+    /// Sessions by id.
+    pub sessions: BTreeMap<String, Value>,
+    /// Clients by id (their `sessions` are filled in when served).
+    pub clients: BTreeMap<String, Value>,
+    /// JWT templates by id.
+    pub jwt_templates: BTreeMap<String, Value>,
+    /// Custom signing keys of JWT templates, by template id (never part of a served object).
+    pub jwt_template_keys: BTreeMap<String, String>,
+    /// Sign-in tokens by id (without `token`/`url`, which are only returned on creation).
+    pub sign_in_tokens: BTreeMap<String, Value>,
+    /// The instance's Frontend API URL: the `iss` of the tokens the API mints.
+    pub issuer: String,
 }
 
 /// A recorded Backend API request.
@@ -37,7 +71,17 @@ pub struct RecordedRequest {
 }
 
 pub(super) fn routes() -> Router<Arc<State>> {
-    Router::new().merge(users::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(invitations::routes())
+        .merge(identifiers::routes())
+        .merge(organizations::routes())
+        .merge(identifications::routes())
+        .merge(sessions::routes())
+        .merge(clients::routes())
+        .merge(jwt_templates::routes())
+        .merge(tokens::routes())
+        .merge(legacy::routes())
 }
 
 /// Authentication, recording and fault injection for every Backend API route.
