@@ -79,20 +79,82 @@ pub enum ApiError {
     InvalidRequest(String),
 }
 
-fn describe_response(status: u16, errors: &[ClerkErrorItem], body: Option<&str>, trace: Option<&str>) -> String {
+fn describe_response(
+    status: u16,
+    errors: &[ClerkErrorItem],
+    body: Option<&str>,
+    trace: Option<&str>,
+) -> String {
     let mut out = format!("Clerk Backend API error {status}");
     if let Some(first) = errors.first() {
-        out.push_str(&format!(": {} ({})", first.long_message.as_deref().unwrap_or(&first.message), first.code));
+        let text = first
+            .long_message
+            .as_deref()
+            .filter(|m| !m.is_empty())
+            .unwrap_or(&first.message);
+        if first.code.is_empty() {
+            out.push_str(&format!(": {text}"));
+        } else {
+            out.push_str(&format!(": {text} ({})", first.code));
+        }
+        if let Some(param) = first
+            .meta
+            .as_ref()
+            .and_then(|m| m.get("param_name"))
+            .and_then(|p| p.as_str())
+        {
+            out.push_str(&format!(" [param {param}]"));
+        }
         if errors.len() > 1 {
             out.push_str(&format!(" and {} more", errors.len() - 1));
         }
-    } else if let Some(body) = body.filter(|b| !b.is_empty()) {
-        out.push_str(&format!(": {body}"));
+    } else if let Some(text) = body.map(readable_text).filter(|t| !t.is_empty()) {
+        out.push_str(&format!(": {text}"));
     }
     if let Some(trace) = trace {
         out.push_str(&format!(" [trace {trace}]"));
     }
     out
+}
+
+/// The text of a body that is not a Clerk error: an HTML page (a proxy's or gateway's)
+/// loses its tags, `<head>`, scripts and styles; whitespace is collapsed.
+fn readable_text(body: &str) -> String {
+    let trimmed = body.trim_start();
+    let text = if trimmed.starts_with('<') {
+        let mut text = String::new();
+        let mut rest = trimmed;
+        let mut skip_until: Option<&str> = None;
+        while let Some(open) = rest.find('<') {
+            if skip_until.is_none() {
+                text.push_str(&rest[..open]);
+                text.push(' ');
+            }
+            let tag_end = rest[open..].find('>').map_or(rest.len(), |i| open + i + 1);
+            let tag = rest[open..tag_end].to_ascii_lowercase();
+            match skip_until {
+                Some(end) if tag.starts_with(end) => skip_until = None,
+                Some(_) => {}
+                None if tag.starts_with("<head") => skip_until = Some("</head"),
+                None if tag.starts_with("<script") => skip_until = Some("</script"),
+                None if tag.starts_with("<style") => skip_until = Some("</style"),
+                None => {}
+            }
+            rest = &rest[tag_end..];
+        }
+        if skip_until.is_none() {
+            text.push_str(rest);
+        }
+        text.replace("&nbsp;", " ")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    } else {
+        body.to_owned()
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl fmt::Debug for ApiError {
@@ -169,10 +231,11 @@ impl ApiError {
         self.status() == Some(429)
     }
 
-    /// Whether retrying the same call later may succeed (429, 502–504, network, timeout).
+    /// Whether retrying the same call later may succeed: 429, any 5xx (the spec's retry
+    /// policy), a network failure or a timeout.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Response { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            Self::Response { status, .. } => *status == 429 || (500..=599).contains(status),
             Self::Network(_) | Self::Timeout => true,
             _ => false,
         }

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT,
+};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -15,14 +17,19 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// How much of a non-JSON error body is kept in [`ApiError::Response`].
 const MAX_ERROR_TEXT: usize = 512;
 
-/// Retry behaviour for idempotent calls.
+/// Retry behaviour of Backend API calls (set with `ClerkBuilder::api_retry`).
+///
+/// Idempotent calls (GET, PUT, DELETE) are retried on 429, any 5xx, timeouts and broken
+/// connections; POST and PATCH only on 429 and when no connection could be made. A
+/// `Retry-After` longer than the backoff is waited for; a retry that would end past
+/// `budget` is not made, and the last error is returned instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
     pub max_retries: u32,
     /// First backoff delay; doubled on each retry, with jitter.
     pub initial_delay: Duration,
-    /// Total time the retries of one call may take.
+    /// Total time, from the first attempt, within which retries may start.
     pub budget: Duration,
 }
 
@@ -103,12 +110,16 @@ impl ApiRequest {
 
     /// A JSON body.
     pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, ApiError> {
-        self.body = Some(serde_json::to_vec(body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?);
+        self.body =
+            Some(serde_json::to_vec(body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?);
         Ok(self)
     }
 
     fn idempotent(&self) -> bool {
-        matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+        matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        )
     }
 }
 
@@ -128,7 +139,10 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("api_url", &self.api_url)
             .field("api_version", &self.api_version)
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -159,7 +173,8 @@ impl Transport {
     }
 
     fn url(&self, request: &ApiRequest) -> Result<reqwest::Url, ApiError> {
-        let mut url = reqwest::Url::parse(&self.api_url).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        let mut url = reqwest::Url::parse(&self.api_url)
+            .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
         {
             let mut path = url
                 .path_segments_mut()
@@ -182,40 +197,75 @@ impl Transport {
     }
 
     /// Sends the request (retrying idempotent ones) and decodes a JSON answer.
-    pub(crate) async fn send<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T, ApiError> {
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+    ) -> Result<T, ApiError> {
         let body = self.send_raw(request).await?;
-        let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &body };
-        serde_json::from_slice(body).map_err(|e| ApiError::Decode(e.to_string()))
+        let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &body
+        };
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::Decode(format!(
+                "expected {}: {e}",
+                short_type_name(std::any::type_name::<T>())
+            ))
+        })
     }
 
     /// Sends the request and returns the raw success body.
+    ///
+    /// Idempotent calls (GET, PUT, DELETE) are retried on 429, 5xx, connection failures
+    /// and timeouts. Other calls are retried only when the API cannot have acted on them:
+    /// on 429 (rejected by the rate limiter) and when no connection could be made. A
+    /// `Retry-After` is honoured; every retry stays within [`RetryPolicy`].
     pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<Vec<u8>, ApiError> {
         let secret_key = self.secret_key.clone().ok_or(ApiError::MissingSecretKey)?;
         let url = self.url(&request)?;
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let result = self.attempt(&request, &url, &secret_key).await;
-            let err = match result {
+            let (err, not_sent) = match self.attempt(&request, &url, &secret_key).await {
                 Ok(body) => return Ok(body),
-                Err(err) => err,
+                Err(failure) => failure,
             };
             attempt += 1;
-            if !request.idempotent() || !err.is_transient() || attempt > self.retry.max_retries {
+            let retryable = if request.idempotent() {
+                err.is_transient()
+            } else {
+                not_sent || err.is_rate_limited()
+            };
+            if !retryable || attempt > self.retry.max_retries {
                 return Err(err);
             }
-            let backoff = self.retry.initial_delay.saturating_mul(1 << (attempt - 1).min(16));
+            let backoff = self
+                .retry
+                .initial_delay
+                .saturating_mul(1 << (attempt - 1).min(16));
             let jittered = backoff.mul_f64(0.5 + rand::random::<f64>() / 2.0);
             let delay = err.retry_after().map_or(jittered, |ra| ra.max(jittered));
             if started.elapsed() + delay > self.retry.budget {
                 return Err(err);
             }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "clerk: retrying a Backend API call: {err}");
+            tracing::debug!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "clerk: retrying a Backend API call: {err}"
+            );
             tokio::time::sleep(delay).await;
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest, url: &reqwest::Url, secret_key: &HeaderValue) -> Result<Vec<u8>, ApiError> {
+    /// One attempt: the body of a success, or the error and whether the request
+    /// certainly never reached the API (no connection could be made).
+    async fn attempt(
+        &self,
+        request: &ApiRequest,
+        url: &reqwest::Url,
+        secret_key: &HeaderValue,
+    ) -> Result<Vec<u8>, (ApiError, bool)> {
         let mut builder = self
             .http
             .request(request.method.clone(), url.clone())
@@ -224,49 +274,101 @@ impl Transport {
                 HeaderName::from_static("clerk-api-version"),
                 HeaderValue::from_static(crate::config::CLERK_API_VERSION_HEADER),
             )
-            .header(USER_AGENT, HeaderValue::from_static(crate::config::USER_AGENT))
+            .header(
+                USER_AGENT,
+                HeaderValue::from_static(crate::config::USER_AGENT),
+            )
             .headers(self.headers.clone());
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body.clone());
         }
-        let mut response = builder.send().await.map_err(map_reqwest_error)?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| (map_reqwest_error(&e), e.is_connect()))?;
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(map_reqwest_error)? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| (map_reqwest_error(&e), false))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ApiError::Decode(format!("the response is larger than {MAX_BODY_BYTES} bytes")));
+                let err = ApiError::Decode(format!(
+                    "the response is larger than {MAX_BODY_BYTES} bytes"
+                ));
+                return Err((err, false));
             }
             body.extend_from_slice(&chunk);
         }
         if status.is_success() {
             return Ok(body);
         }
-        Err(error_from_response(status.as_u16(), &headers, &body))
+        Err((error_from_response(status.as_u16(), &headers, &body), false))
     }
 }
 
-fn map_reqwest_error(e: reqwest::Error) -> ApiError {
+/// `alloc::vec::Vec<clerk_runtime::api::User>` → `Vec<User>`.
+fn short_type_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut ident = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            ident.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            ident.clear();
+        } else {
+            out.push_str(&ident);
+            ident.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&ident);
+    out
+}
+
+fn map_reqwest_error(e: &reqwest::Error) -> ApiError {
     if e.is_timeout() {
-        ApiError::Timeout
-    } else if e.is_connect() {
-        ApiError::Network("could not connect".into())
+        return ApiError::Timeout;
+    }
+    // The innermost cause ("Connection refused (os error 111)", …), never the URL.
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    let what = if e.is_connect() {
+        "could not connect"
     } else if e.is_body() || e.is_decode() {
-        ApiError::Network("the connection broke while reading the response".into())
+        "the connection broke while reading the response"
     } else {
-        ApiError::Network("the request failed".into())
+        "the request failed"
+    };
+    if std::ptr::addr_eq(cause, e as &dyn std::error::Error) {
+        ApiError::Network(what.to_owned())
+    } else {
+        ApiError::Network(format!("{what}: {cause}"))
     }
 }
 
 /// Builds the error of a non-2xx answer: Clerk's JSON error body when there is one, else
 /// the start of the text.
 pub(crate) fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> ApiError {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let parsed = serde_json::from_slice::<ClerkErrorBody>(body).ok();
     let (errors, body_trace, text) = match parsed {
-        Some(p) if !p.errors.is_empty() || p.clerk_trace_id.is_some() => (p.errors, p.clerk_trace_id, None),
+        Some(p) if !p.errors.is_empty() || p.clerk_trace_id.is_some() => {
+            (p.errors, p.clerk_trace_id, None)
+        }
         _ => {
             let text = String::from_utf8_lossy(body);
             let mut text = text.trim().to_owned();
@@ -284,7 +386,9 @@ pub(crate) fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8])
     ApiError::Response {
         status,
         errors,
-        clerk_trace_id: body_trace.or_else(|| header("clerk-trace-id")).or_else(|| header("cf-ray")),
+        clerk_trace_id: body_trace
+            .or_else(|| header("clerk-trace-id"))
+            .or_else(|| header("cf-ray")),
         retry_after: header("retry-after")
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs),
@@ -316,6 +420,27 @@ mod tests {
         assert_eq!(err.status(), Some(502));
         assert!(err.errors().is_empty());
         assert!(err.to_string().contains("Bad gateway"), "{err}");
+
+        let page = b"<!DOCTYPE html>\n<html><head><title>t</title><style>p{}</style></head>\n<body><h1>504 Gateway  Time-out</h1><script>x()</script><p>cloudflare &amp; co</p></body></html>";
+        let err = error_from_response(504, &HeaderMap::new(), page);
+        assert_eq!(
+            err.to_string(),
+            "Clerk Backend API error 504: 504 Gateway Time-out cloudflare & co"
+        );
+        let err = error_from_response(500, &HeaderMap::new(), b"");
+        assert_eq!(err.to_string(), "Clerk Backend API error 500");
+        let mut headers = HeaderMap::new();
+        headers.insert("clerk-trace-id", HeaderValue::from_static("hdr-trace"));
+        let err = error_from_response(
+            400,
+            &headers,
+            br#"{"errors":[{"code":"a","message":"first"},{"code":"b","message":"second"}]}"#,
+        );
+        assert_eq!(
+            err.to_string(),
+            "Clerk Backend API error 400: first (a) and 1 more [trace hdr-trace]"
+        );
+        assert!(err.has_code("b") && !err.has_code("c"));
 
         let big = "x".repeat(5000);
         let err = error_from_response(500, &HeaderMap::new(), big.as_bytes());
