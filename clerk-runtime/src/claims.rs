@@ -34,7 +34,9 @@ impl SessionClaims {
             match v {
                 Value::String(s) => 32 + s.len(),
                 Value::Array(a) => 32 + a.iter().map(size).sum::<usize>(),
-                Value::Object(o) => 48 + o.iter().map(|(k, v)| 32 + k.len() + size(v)).sum::<usize>(),
+                Value::Object(o) => {
+                    48 + o.iter().map(|(k, v)| 32 + k.len() + size(v)).sum::<usize>()
+                }
                 _ => 16,
             }
         }

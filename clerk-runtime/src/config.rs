@@ -142,7 +142,11 @@ impl PublishableKey {
     pub fn accounts_portal_url(&self) -> String {
         let host = &self.frontend_api;
         let portal = if let Some(i) = host.find(".clerk.accounts.") {
-            format!("{}.accounts.{}", &host[..i], &host[i + ".clerk.accounts.".len()..])
+            format!(
+                "{}.accounts.{}",
+                &host[..i],
+                &host[i + ".clerk.accounts.".len()..]
+            )
         } else if let Some(rest) = host.strip_prefix("clerk.") {
             format!("accounts.{rest}")
         } else {
@@ -382,7 +386,10 @@ impl ClerkBuilder {
             (Ok(name), Ok(value)) => {
                 self.api_headers.append(name, value);
             }
-            _ => tracing::warn!(header = name, "clerk: ignoring an invalid Backend API header"),
+            _ => tracing::warn!(
+                header = name,
+                "clerk: ignoring an invalid Backend API header"
+            ),
         }
         self
     }
@@ -548,7 +555,11 @@ impl ClerkBuilder {
         };
 
         let sign_in_url = self
-            .pick(&self.sign_in_url, "the `sign_in_url` option", "CLERK_SIGN_IN_URL")
+            .pick(
+                &self.sign_in_url,
+                "the `sign_in_url` option",
+                "CLERK_SIGN_IN_URL",
+            )
             .map(|(url, _)| url)
             .or_else(|| {
                 publishable_key
@@ -586,7 +597,10 @@ impl ClerkBuilder {
 
         let suffixed_cookies = publishable_key.as_ref().map(|pk| {
             let suffix = pk.cookie_suffix();
-            (format!("__session_{suffix}"), format!("__client_uat_{suffix}"))
+            (
+                format!("__session_{suffix}"),
+                format!("__client_uat_{suffix}"),
+            )
         });
 
         Ok(Clerk {

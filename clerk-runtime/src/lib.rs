@@ -51,9 +51,9 @@ pub mod token;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};
 pub use api::User;
+pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
 pub use claims::SessionClaims;
 pub use config::{
     Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,
@@ -63,8 +63,8 @@ pub use keys::KeyError;
 pub use request::{AuthErrorReason, RequestState, SignedOut};
 pub use token::extract::TokenCarrier;
 pub use token::{
-    verify_token, TokenCacheConfig, TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions,
-    MAX_TOKEN_LEN,
+    verify_token, TokenCacheConfig, TokenVerificationError, TokenVerificationErrorReason,
+    VerifyTokenOptions, MAX_TOKEN_LEN,
 };
 
 /// What the `clerk` macros expand to. Not a public API.

@@ -238,8 +238,7 @@ impl Clerk {
                 .and_then(|n| cookie(headers, n))
                 .or_else(|| cookie(headers, name))
         };
-        let session_cookie =
-            read("__session", suffixed.map(|(s, _)| s)).filter(|s| !s.is_empty());
+        let session_cookie = read("__session", suffixed.map(|(s, _)| s)).filter(|s| !s.is_empty());
         let client_uat = read("__client_uat", suffixed.map(|(_, u)| u))
             .map(|v| parse_int_like_js(&v))
             .unwrap_or(0.0);

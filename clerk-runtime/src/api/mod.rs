@@ -20,59 +20,67 @@
 //! connection could be made, since the API cannot have acted on them. Retries are bounded
 //! in count and total time ([`RetryPolicy`]).
 
-mod error;
-pub mod models;
-mod transport;
-mod users;
-mod invitations;
-mod identifiers;
-mod organizations;
+mod clients;
 mod email_addresses;
+mod error;
+mod identifiers;
+mod invitations;
+mod jwks;
+mod jwt_templates;
+mod legacy;
+pub mod models;
+mod organizations;
 mod phone_numbers;
 mod sessions;
-mod clients;
-mod jwt_templates;
 mod tokens;
-mod jwks;
-mod legacy;
+mod transport;
+mod users;
 
 use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt as _};
 
+pub use clients::Clients;
+pub use email_addresses::{CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams};
 pub use error::{ApiError, ClerkErrorItem};
-pub use models::*;
-pub use transport::RetryPolicy;
-pub(crate) use transport::{ApiRequest, Transport};
-pub use invitations::{CreateInvitationParams, InvitationListParams, Invitations};
 pub use identifiers::{
     AllowlistIdentifierListParams, AllowlistIdentifiers, BlocklistIdentifiers,
     CreateAllowlistIdentifierParams, CreateBlocklistIdentifierParams,
 };
+pub use invitations::{CreateInvitationParams, InvitationListParams, Invitations};
+pub use jwks::JwksKeys;
+pub use jwt_templates::{
+    CreateJwtTemplateParams, JwtTemplateListParams, JwtTemplates, UpdateJwtTemplateParams,
+};
+pub use legacy::{
+    CreateEmailParams, CreateSmsMessageParams, Email, Emails, SmsMessage, SmsMessages,
+};
+pub use models::*;
 pub use organizations::{
     CreateOrganizationMembershipParams, CreateOrganizationParams, GetOrganizationParams,
     InstanceMembershipListParams, OrganizationListParams, OrganizationMembershipListParams,
     Organizations, UpdateOrganizationMembershipMetadataParams, UpdateOrganizationMembershipParams,
     UpdateOrganizationMetadataParams, UpdateOrganizationParams,
 };
-pub use email_addresses::{CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams};
 pub use phone_numbers::{CreatePhoneNumberParams, PhoneNumbers, UpdatePhoneNumberParams};
 pub use sessions::{CreateSessionParams, SessionListParams, Sessions};
-pub use clients::Clients;
-pub use jwt_templates::{CreateJwtTemplateParams, JwtTemplateListParams, JwtTemplates, UpdateJwtTemplateParams};
 pub use tokens::{CreateSignInTokenParams, SignInTokens, TestingTokens};
-pub use jwks::JwksKeys;
-pub use legacy::{CreateEmailParams, CreateSmsMessageParams, Email, Emails, SmsMessage, SmsMessages};
+pub use transport::RetryPolicy;
+pub(crate) use transport::{ApiRequest, Transport};
 pub use users::{
-    CreateUserParams, IdentificationStatus, UpdateUserMetadataParams, UpdateUserParams, UserCountParams,
-    UserListParams, Users,
+    CreateUserParams, IdentificationStatus, UpdateUserMetadataParams, UpdateUserParams,
+    UserCountParams, UserListParams, Users,
 };
 
 /// Default page size of the paging streams.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// Pages through an offset-paged list until a page comes back shorter than `limit`.
-pub(crate) fn paginate<T, F, Fut>(limit: u32, start: u32, fetch: F) -> impl Stream<Item = Result<T, ApiError>>
+pub(crate) fn paginate<T, F, Fut>(
+    limit: u32,
+    start: u32,
+    fetch: F,
+) -> impl Stream<Item = Result<T, ApiError>>
 where
     F: Fn(u32, u32) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ApiError>>,

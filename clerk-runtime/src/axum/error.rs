@@ -111,15 +111,27 @@ impl IntoResponse for AuthError {
         let headers = response.headers_mut();
         match &self {
             Self::Unauthenticated(s) => {
-                headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
-                headers.insert("x-clerk-auth-reason", HeaderValue::from_static(s.reason.as_str()));
+                headers.insert(
+                    "x-clerk-auth-status",
+                    HeaderValue::from_static("signed-out"),
+                );
+                headers.insert(
+                    "x-clerk-auth-reason",
+                    HeaderValue::from_static(s.reason.as_str()),
+                );
                 if let Ok(message) = HeaderValue::from_str(&s.full_message()) {
                     headers.insert("x-clerk-auth-message", message);
                 }
             }
             Self::SessionPending => {
-                headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
-                headers.insert("x-clerk-auth-reason", HeaderValue::from_static("session-pending"));
+                headers.insert(
+                    "x-clerk-auth-status",
+                    HeaderValue::from_static("signed-out"),
+                );
+                headers.insert(
+                    "x-clerk-auth-reason",
+                    HeaderValue::from_static("session-pending"),
+                );
             }
             Self::Forbidden | Self::NotConfigured => {}
         }
@@ -223,7 +235,10 @@ impl IntoResponse for HttpError {
         let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         (
             self.status,
-            [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             bytes,
         )
             .into_response()

@@ -76,7 +76,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        session_or_error(clerk.authenticate_request(parts).await).map_err(IntoResponse::into_response)
+        session_or_error(clerk.authenticate_request(parts).await)
+            .map_err(IntoResponse::into_response)
     }
 }
 
@@ -87,9 +88,16 @@ where
 {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        Ok(clerk.authenticate_request(parts).await.to_auth().into_session())
+        Ok(clerk
+            .authenticate_request(parts)
+            .await
+            .to_auth()
+            .into_session())
     }
 }
 
@@ -97,6 +105,9 @@ where
 pub(crate) fn session_or_error(state: RequestState) -> Result<Session, AuthError> {
     match state {
         RequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
-        signed_in => signed_in.to_auth().into_session().ok_or(AuthError::SessionPending),
+        signed_in => signed_in
+            .to_auth()
+            .into_session()
+            .ok_or(AuthError::SessionPending),
     }
 }

@@ -38,7 +38,10 @@ pub trait StrictPolicy: Send + Sync + 'static {
 pub trait LaxPolicy: Send + Sync + 'static {
     /// `Some(response)` halts; `None` continues without a session.
     fn on_error(err: &AuthError) -> impl Future<Output = Option<Response>> + Send {
-        tracing::debug!(reason = err.reason(), "clerk: no session; the handler runs signed out");
+        tracing::debug!(
+            reason = err.reason(),
+            "clerk: no session; the handler runs signed out"
+        );
         async { None }
     }
 }
@@ -175,7 +178,11 @@ fn sign_in_redirect(clerk: &Clerk, parts: &Parts) -> Option<Response> {
     let host = header("x-forwarded-host")
         .or_else(|| header(HOST.as_str()))
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))?;
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let back = format!("{proto}://{host}{path}");
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("redirect_url", &back)
@@ -225,11 +232,30 @@ impl<T> ResolveValue for &Resolve<T> {
     }
 }
 
+/// Calls the `on_error` handler. The bound states the signature the macros expect, so a
+/// handler with another one is reported at the user's `on_error = path` as "expected
+/// function signature `fn(&AuthError) -> _`" (E0631) or "expected function that takes 1
+/// argument" (E0593), with a suggested fix, instead of an error inside the expansion.
+pub fn call_on_error<'a, OnError, Output>(on_error: OnError, err: &'a AuthError) -> Output
+where
+    OnError: FnOnce(&'a AuthError) -> Output,
+{
+    on_error(err)
+}
+
+/// The `on_error` handler, unchanged. The macros pass `on_error_handler(path)` rather than
+/// `path` to [`call_on_error`]: rustc then does not suggest "wrapping the function in a
+/// closure", which `on_error = …` does not accept.
+pub fn on_error_handler<OnError>(on_error: OnError) -> OnError {
+    on_error
+}
+
 /// What a strict `on_error` may return: a response.
 #[diagnostic::on_unimplemented(
     message = "`on_error` must return a response (`impl IntoResponse`, e.g. `clerk::HttpError`), found `{Self}`",
-    label = "this `on_error` handler's return type is not a response",
-    note = "the handler needs a session and cannot run without one, so `on_error` of `#[clerk::require_session]` and `#[clerk::protect]` must answer; an `Option` (continue without a session) is only for `#[clerk::with_session]`"
+    label = "this `on_error` handler returns `{Self}`, which is not a response",
+    note = "the handler needs a session and cannot run without one, so `on_error` of `#[clerk::require_session]` and `#[clerk::protect]` must answer: return a response such as `clerk::HttpError`, `(StatusCode, &str)` or `axum::response::Response`",
+    note = "an `Option` (`None` = run the handler signed out) is only for `#[clerk::with_session(on_error = …)]`"
 )]
 pub trait StrictOnErrorOutput {
     /// Into the response.
@@ -250,28 +276,58 @@ pub fn strict_response<R: StrictOnErrorOutput>(value: R) -> Response {
 /// What a lax `on_error` may return: `Option` of a response.
 #[diagnostic::on_unimplemented(
     message = "`on_error` of `#[clerk::with_session]` must return `Option<impl IntoResponse>`, found `{Self}`",
-    label = "expected `Some(response)` to halt or `None` to continue without a session",
+    label = "this `on_error` handler returns `{Self}`: expected `Some(response)` to halt or `None` to run the handler signed out",
+    note = "wrap the response: `-> Option<{Self}>`, returning `Some(…)` to halt and `None` to continue without a session",
     note = "to always answer with an error, use `#[clerk::require_session(on_error = …)]` instead"
 )]
 pub trait LaxOnErrorOutput {
-    /// Into the decision.
-    fn into_on_error_decision(self) -> Option<Response>;
+    /// The response inside the `Option`.
+    type Response;
+    /// Into the `Option`.
+    fn into_on_error_option(self) -> Option<Self::Response>;
 }
 
-impl<R: IntoResponse> LaxOnErrorOutput for Option<R> {
-    fn into_on_error_decision(self) -> Option<Response> {
-        self.map(IntoResponse::into_response)
+impl<R> LaxOnErrorOutput for Option<R> {
+    type Response = R;
+    fn into_on_error_option(self) -> Option<R> {
+        self
     }
 }
 
-/// A lax `on_error` result as a decision.
-pub fn lax_decision<R: LaxOnErrorOutput>(value: R) -> Option<Response> {
-    value.into_on_error_decision()
+/// What a lax `on_error` may return inside its `Option`: a response. A separate trait from
+/// [`LaxOnErrorOutput`] so that `Option<NotAResponse>` gets a message of its own.
+#[diagnostic::on_unimplemented(
+    message = "`on_error` of `#[clerk::with_session]` must return `Option<impl IntoResponse>`, found `Option<{Self}>`",
+    label = "`{Self}` in this `on_error` handler's `Option<{Self}>` is not a response",
+    note = "return `Option` of a response, e.g. `Option<clerk::HttpError>`: `Some(response)` halts, `None` runs the handler signed out"
+)]
+pub trait LaxOnErrorResponse {
+    /// Into the response.
+    fn into_on_error_response(self) -> Response;
 }
 
-/// Static check used by the macros: the `on_error` handler takes `&AuthError`.
-pub fn on_error_arg(err: &AuthError) -> &AuthError {
-    err
+impl<R: IntoResponse> LaxOnErrorResponse for R {
+    fn into_on_error_response(self) -> Response {
+        self.into_response()
+    }
+}
+
+/// A lax `on_error` result as an `Option` (checked first: an `Option` at all).
+pub fn lax_option<O: LaxOnErrorOutput>(value: O) -> Option<O::Response> {
+    value.into_on_error_option()
+}
+
+/// A lax `on_error` `Option` as a decision (checked second: of a response).
+pub fn lax_decision<R: LaxOnErrorResponse>(value: Option<R>) -> Option<Response> {
+    value.map(LaxOnErrorResponse::into_on_error_response)
+}
+
+/// Stands for a handler parameter the macro rejected, so that the handler's body still
+/// type-checks and only the macro's own error is reported. Never called: the expansion
+/// that uses it also emits a `compile_error!`.
+#[doc(hidden)]
+pub fn rejected_parameter<T>() -> T {
+    unreachable!("clerk: a rejected handler parameter was compiled")
 }
 
 /// The authorization check of `protect`: `has()` of the session.

@@ -295,11 +295,15 @@ impl MockClerk {
     }
 
     /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it.
-    pub fn create_user(&self, params: &crate::api::CreateUserParams) -> Result<crate::api::User, String> {
+    pub fn create_user(
+        &self,
+        params: &crate::api::CreateUserParams,
+    ) -> Result<crate::api::User, String> {
         let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
         let body = body.as_object().cloned().unwrap_or_default();
         let mut store = self.state.store.lock().unwrap();
-        let user = bapi::users::insert_user(&mut store, &body).map_err(|r| format!("rejected with {}", r.status()))?;
+        let user = bapi::users::insert_user(&mut store, &body)
+            .map_err(|r| format!("rejected with {}", r.status()))?;
         serde_json::from_value(user).map_err(|e| e.to_string())
     }
 
@@ -312,7 +316,11 @@ impl MockClerk {
     /// what the Backend API cannot set: `last_active_at`, `last_sign_in_at`,
     /// `external_accounts`, `organization_memberships`, … Returns the merged object, or
     /// `None` for an unknown user.
-    pub fn merge_into_user(&self, user_id: &str, patch: serde_json::Value) -> Option<serde_json::Value> {
+    pub fn merge_into_user(
+        &self,
+        user_id: &str,
+        patch: serde_json::Value,
+    ) -> Option<serde_json::Value> {
         let mut store = self.state.store.lock().unwrap();
         let user = store.users.get_mut(user_id)?;
         if let (Some(target), serde_json::Value::Object(patch)) = (user.as_object_mut(), &patch) {

@@ -22,7 +22,7 @@
 //!   the cache with forged tokens.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -118,9 +118,7 @@ impl TokenCache {
     }
 
     fn shard(&self, token: &str) -> &RwLock<Shard> {
-        let mut h = self.hasher.build_hasher();
-        token.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[(self.hasher.hash_one(token) as usize) % SHARDS]
     }
 
     /// The entry for exactly this token, if present and not past its retention.
@@ -140,7 +138,14 @@ impl TokenCache {
     }
 
     /// Remembers a token whose signature `key` verified.
-    pub(crate) fn insert(&self, token: &str, cached: Cached, exp: Option<i64>, skew: Duration, now: SystemTime) {
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        cached: Cached,
+        exp: Option<i64>,
+        skew: Duration,
+        now: SystemTime,
+    ) {
         let now_secs = unix_secs(now);
         let live_until = exp.map(|e| e.saturating_add(skew.as_secs() as i64 + 1));
         let evict_at = match live_until {
@@ -160,7 +165,9 @@ impl TokenCache {
         }
         // Make room: drop entries past their time, then the oldest.
         while shard.map.len() >= per_shard_entries || shard.bytes + bytes > per_shard_bytes {
-            let Some(oldest) = shard.order.pop_front() else { break };
+            let Some(oldest) = shard.order.pop_front() else {
+                break;
+            };
             if let Some(e) = shard.map.remove(&oldest) {
                 shard.bytes -= e.bytes;
             }
@@ -181,7 +188,9 @@ impl TokenCache {
             if !expired {
                 break;
             }
-            let Some(front) = shard.order.pop_front() else { break };
+            let Some(front) = shard.order.pop_front() else {
+                break;
+            };
             if let Some(e) = shard.map.remove(&front) {
                 shard.bytes -= e.bytes;
             }
@@ -205,6 +214,9 @@ impl TokenCache {
     }
 
     pub(crate) fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 }

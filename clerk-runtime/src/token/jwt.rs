@@ -40,7 +40,6 @@ impl DecodedJwt<'_> {
             Some(_) => false,
         }
     }
-
 }
 
 /// What `authenticateRequest` treats as a machine token rather than a session: an `mch_`
@@ -54,7 +53,9 @@ pub(crate) fn looks_like_machine_or_other_token(
         .get("sub")
         .and_then(Value::as_str)
         .is_some_and(|s| s.starts_with("mch_"));
-    let Some(header) = header else { return machine_sub };
+    let Some(header) = header else {
+        return machine_sub;
+    };
     let oauth_typ = matches!(
         header.get("typ").and_then(Value::as_str),
         Some("at+jwt" | "application/at+jwt")

@@ -8,8 +8,8 @@ pub mod extract;
 pub(crate) mod jwt;
 mod verify;
 
+pub use cache::TokenCacheConfig;
 pub use error::{TokenVerificationError, TokenVerificationErrorReason};
 pub use jwt::MAX_TOKEN_LEN;
 pub(crate) use verify::{verify, Rules};
-pub use cache::TokenCacheConfig;
 pub use verify::{verify_token, VerifyTokenOptions, DEFAULT_CLOCK_SKEW};

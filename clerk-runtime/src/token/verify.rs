@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::cache::{Cached, TokenCache, TokenCacheConfig};
+use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
 use crate::auth::SessionShared;
 use crate::claims::SessionClaims;
@@ -177,8 +177,15 @@ async fn verify_decoded(
             "JWT signature is invalid.",
         ));
     }
-    let exp = decoded.payload.get("exp").and_then(Value::as_f64).map(|e| e as i64);
-    let shared = Arc::new(SessionShared::new(SessionClaims::from_verified(decoded.payload), token));
+    let exp = decoded
+        .payload
+        .get("exp")
+        .and_then(Value::as_f64)
+        .map(|e| e as i64);
+    let shared = Arc::new(SessionShared::new(
+        SessionClaims::from_verified(decoded.payload),
+        token,
+    ));
     if let Some(cache) = cache {
         cache.insert(
             token,
@@ -381,7 +388,7 @@ fn time_claim(
         None if !required => Ok(None),
         Some(Value::Number(n)) => {
             let secs = n.as_f64().unwrap_or(f64::NAN).trunc();
-            if !(secs.abs() <= MAX_TIME_SECS) {
+            if secs.is_nan() || secs.abs() > MAX_TIME_SECS {
                 return Err(TokenVerificationError::new(
                     Reason::TokenVerificationFailed,
                     format!("The {name} claim is outside the representable date range."),
@@ -424,7 +431,10 @@ fn shared_key_source(options: &VerifyTokenOptions) -> (KeySource, Option<Arc<Tok
         return found;
     }
     let (key, source) = match wanted {
-        WantedKey::Pem(pem) => (RegistryKey::Pem(pem.to_owned()), KeySource::from_pem_lenient(pem)),
+        WantedKey::Pem(pem) => (
+            RegistryKey::Pem(pem.to_owned()),
+            KeySource::from_pem_lenient(pem),
+        ),
         WantedKey::Jwks {
             api_url,
             api_version,

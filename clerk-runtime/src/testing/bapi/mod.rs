@@ -1,16 +1,17 @@
+#![allow(clippy::result_large_err)] // handlers return axum responses as their error type
 //! The local Backend API: an in-memory store served with the spec's shapes, status codes,
 //! error bodies and pagination.
 
-pub(crate) mod users;
-pub(crate) mod invitations;
-pub(crate) mod identifiers;
-pub(crate) mod organizations;
-pub(crate) mod identifications;
-pub(crate) mod sessions;
 pub(crate) mod clients;
+pub(crate) mod identifications;
+pub(crate) mod identifiers;
+pub(crate) mod invitations;
 pub(crate) mod jwt_templates;
-pub(crate) mod tokens;
 pub(crate) mod legacy;
+pub(crate) mod organizations;
+pub(crate) mod sessions;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,7 +86,11 @@ pub(super) fn routes() -> Router<Arc<State>> {
 }
 
 /// Authentication, recording and fault injection for every Backend API route.
-pub(super) async fn middleware(AxumState(state): AxumState<Arc<State>>, request: Request, next: Next) -> Response {
+pub(super) async fn middleware(
+    AxumState(state): AxumState<Arc<State>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.uri().path() == "/v1/jwks" {
         return next.run(request).await;
     }
@@ -95,14 +100,26 @@ pub(super) async fn middleware(AxumState(state): AxumState<Arc<State>>, request:
         headers: request.headers().clone(),
     });
     let expected = format!("Bearer {}", state.secret_key);
-    if request.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+    if request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        != Some(expected.as_str())
+    {
         return error(401, "authentication_invalid", "Unauthorized request", None);
     }
     let fault = state.api_faults.lock().unwrap().pop_front();
     match fault {
         None | Some(Fault::EmptyKeys) => next.run(request).await,
-        Some(Fault::Status(code)) => error(code, "internal_clerk_error", "Oops, something went wrong", None),
-        Some(Fault::InvalidSecretKey) => error(401, "authentication_invalid", "Unauthorized request", None),
+        Some(Fault::Status(code)) => error(
+            code,
+            "internal_clerk_error",
+            "Oops, something went wrong",
+            None,
+        ),
+        Some(Fault::InvalidSecretKey) => {
+            error(401, "authentication_invalid", "Unauthorized request", None)
+        }
         Some(Fault::RateLimited { retry_after_secs }) => {
             let mut response = error(429, "rate_limit_exceeded", "Too many requests", None);
             if let Ok(v) = retry_after_secs.to_string().parse() {
@@ -114,11 +131,22 @@ pub(super) async fn middleware(AxumState(state): AxumState<Arc<State>>, request:
             tokio::time::sleep(d).await;
             next.run(request).await
         }
-        Some(Fault::Garbage) => (StatusCode::OK, [("content-type", "application/json")], "{\"id\": \"user_").into_response(),
-        Some(Fault::Oversized) => (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>").into_response(),
+        Some(Fault::Garbage) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"id\": \"user_",
+        )
+            .into_response(),
+        Some(Fault::Oversized) => (
+            StatusCode::BAD_GATEWAY,
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response(),
         Some(Fault::CloseMidBody) => {
-            let chunks: Vec<Result<&'static str, std::io::Error>> =
-                vec![Ok("{\"object\":\"user\","), Err(std::io::Error::other("connection dropped by the mock"))];
+            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                Ok("{\"object\":\"user\","),
+                Err(std::io::Error::other("connection dropped by the mock")),
+            ];
             Response::builder()
                 .header("content-type", "application/json")
                 .body(Body::from_stream(futures_util::stream::iter(chunks)))
@@ -191,19 +219,36 @@ pub(crate) fn query_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
 
 /// `limit` (1–500, default 10) and `offset` (default 0), or a 422 naming the parameter.
 pub(crate) fn paging(pairs: &[(String, String)]) -> Result<(usize, usize), Response> {
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let limit = match get("limit") {
         None => 10,
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=500).contains(&n) => n,
-            _ => return Err(error(422, "form_param_value_invalid", "limit must be between 1 and 500", Some("limit"))),
+            _ => {
+                return Err(error(
+                    422,
+                    "form_param_value_invalid",
+                    "limit must be between 1 and 500",
+                    Some("limit"),
+                ))
+            }
         },
     };
     let offset = match get("offset") {
         None => 0,
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| error(422, "form_param_value_invalid", "offset must be a non-negative integer", Some("offset")))?,
+        Some(v) => v.parse::<usize>().map_err(|_| {
+            error(
+                422,
+                "form_param_value_invalid",
+                "offset must be a non-negative integer",
+                Some("offset"),
+            )
+        })?,
     };
     Ok((limit, offset))
 }
@@ -219,7 +264,11 @@ pub(crate) fn list_response(items: Vec<Value>, total: usize, paged: bool) -> Res
 }
 
 /// Sorts by `order_by` (`field`, `+field`, `-field`; default `-created_at`).
-pub(crate) fn sort(items: &mut [Value], order_by: Option<&str>, allowed: &[&str]) -> Result<(), Response> {
+pub(crate) fn sort(
+    items: &mut [Value],
+    order_by: Option<&str>,
+    allowed: &[&str],
+) -> Result<(), Response> {
     let order = order_by.unwrap_or("-created_at");
     let (desc, field) = match order.as_bytes().first() {
         Some(b'-') => (true, &order[1..]),
@@ -227,7 +276,12 @@ pub(crate) fn sort(items: &mut [Value], order_by: Option<&str>, allowed: &[&str]
         _ => (false, order),
     };
     if !allowed.contains(&field) {
-        return Err(error(422, "form_param_value_invalid", "order_by is not supported", Some("order_by")));
+        return Err(error(
+            422,
+            "form_param_value_invalid",
+            "order_by is not supported",
+            Some("order_by"),
+        ));
     }
     let key = |v: &Value| -> (i64, String) {
         match v.get(field) {
@@ -237,7 +291,9 @@ pub(crate) fn sort(items: &mut [Value], order_by: Option<&str>, allowed: &[&str]
         }
     };
     items.sort_by(|a, b| {
-        let ordering = key(a).cmp(&key(b)).then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
+        let ordering = key(a)
+            .cmp(&key(b))
+            .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
         if desc {
             ordering.reverse()
         } else {
@@ -254,6 +310,11 @@ pub(crate) fn json_body(bytes: &[u8]) -> Result<Map<String, Value>, Response> {
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(error(400, "malformed_request", "The request body is not a JSON object", None)),
+        _ => Err(error(
+            400,
+            "malformed_request",
+            "The request body is not a JSON object",
+            None,
+        )),
     }
 }
