@@ -1,0 +1,152 @@
+//! A server for the load benchmark (`bench/load.sh`); one authentication style per process.
+//!
+//! ```text
+//! bench_server <mode> <port> <tokens-file>
+//! ```
+//!
+//! Modes: `noauth` (no authentication), `jwt` (a hand-written extractor around a bare
+//! `jsonwebtoken::decode`, RS256), `protect` (`#[clerk::protect]`), `protect-nocache` (the
+//! same with the verified-token cache off), `with-session` (`#[clerk::with_session]`),
+//! `extractor` (the plain `clerk::Session` extractor). Every mode starts the local Clerk
+//! stand-in and writes `{"valid": …, "expired": …, "garbage": …}` to the tokens file.
+
+use std::net::SocketAddr;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use clerk::testing::MockClerk;
+use clerk::{Auth, Clerk, Session};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+#[derive(Clone, FromRef)]
+struct AppState {
+    clerk: Clerk,
+    jwt: JwtKey,
+}
+
+#[derive(Clone)]
+struct JwtKey {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+async fn noauth() -> &'static str {
+    "anonymous"
+}
+
+/// What a team writes by hand with `jsonwebtoken`: the header token, RS256, `exp` checked.
+struct JwtUser(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for JwtUser
+where
+    JwtKey: FromRef<S>,
+{
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let jwt = JwtKey::from_ref(state);
+        let token = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            &jwt.key,
+            &jwt.validation,
+        )
+        .map_err(|_| StatusCode::UNAUTHORIZED)?;
+        let sub = data
+            .claims
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default();
+        Ok(JwtUser(sub.to_owned()))
+    }
+}
+
+async fn jwt(JwtUser(sub): JwtUser) -> String {
+    sub
+}
+
+#[clerk::protect]
+async fn protect(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
+#[clerk::with_session]
+async fn with_session(auth: Auth) -> String {
+    auth.user_id().unwrap_or("anonymous").to_owned()
+}
+
+async fn extractor(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: bench_server <mode> <port> <tokens-file>";
+    let mode = args.next().ok_or(usage)?;
+    let port: u16 = args.next().ok_or(usage)?.parse()?;
+    let tokens_file = args.next().ok_or(usage)?;
+
+    // The server gets one worker thread: the benchmark pins it to one core.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let mock = MockClerk::start().await;
+        let valid = mock
+            .token()
+            .user("user_bench")
+            .expires_in_secs(24 * 3600)
+            .sign();
+        let expired = mock.token().user("user_bench").expired().sign();
+        let garbage = "eyJnYXJiYWdlIjp0cnVlfQ.bm90IGEgdG9rZW4.c2lnbmF0dXJl-but_garbage";
+        std::fs::write(
+            &tokens_file,
+            serde_json::json!({"valid": valid, "expired": expired, "garbage": garbage}).to_string(),
+        )?;
+
+        let jwk = mock.current_key().jwk();
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_aud = false;
+        validation.leeway = 5;
+        let jwt_key = JwtKey {
+            key: DecodingKey::from_rsa_components(
+                jwk["n"].as_str().unwrap_or_default(),
+                jwk["e"].as_str().unwrap_or_default(),
+            )?,
+            validation,
+        };
+        let clerk = match mode.as_str() {
+            "protect-nocache" => mock.clerk_builder().disable_token_cache().build()?,
+            _ => mock.clerk(),
+        };
+        // Warm the JWKS so that the first measured request does not fetch it.
+        let _ = clerk.verify_token(&valid).await;
+
+        let route = match mode.as_str() {
+            "noauth" => get(noauth),
+            "jwt" => get(jwt),
+            "protect" | "protect-nocache" => get(protect),
+            "with-session" => get(with_session),
+            "extractor" => get(extractor),
+            other => return Err(format!("unknown mode {other}").into()),
+        };
+        let app = Router::new().route("/me", route).with_state(AppState {
+            clerk,
+            jwt: jwt_key,
+        });
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        axum::serve(listener, app).await?;
+        drop(mock);
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
+}
