@@ -2,8 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt as _;
-use syn::parse::{Parse, ParseStream, Parser as _};
-use syn::punctuated::Punctuated;
+use syn::parse::{ParseStream, Parser as _};
 use syn::{Ident, LitStr, Path, Token};
 
 /// Which macro is expanding.
@@ -73,7 +72,7 @@ pub(crate) struct Args {
 enum Item {
     Flag(Ident),
     Value(Ident, Token![=], Option<syn::Expr>),
-    List(Ident, Punctuated<Item, Token![,]>),
+    List(Ident, Vec<Item>),
 }
 
 impl Item {
@@ -84,8 +83,11 @@ impl Item {
     }
 }
 
-impl Parse for Item {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+impl Item {
+    fn parse(input: ParseStream<'_>, mode: Mode) -> syn::Result<Self> {
+        if !input.peek(Ident::peek_any) {
+            return Err(input.error(expected_argument(mode)));
+        }
         // `Ident::parse_any` accepts keywords such as `crate`.
         let name = Ident::parse_any(input)?;
         if input.peek(Token![=]) {
@@ -99,10 +101,64 @@ impl Parse for Item {
         } else if input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            Ok(Item::List(name, content.parse_terminated(Item::parse, Token![,])?))
-        } else {
+            let items = parse_items(&content, mode)?;
+            Ok(Item::List(name, items))
+        } else if input.is_empty() || input.peek(Token![,]) {
             Ok(Item::Flag(name))
+        } else {
+            Err(input.error(format!(
+                "expected `=`, `(` or `,` after `{name}`, e.g. {}",
+                example_for(&name.to_string())
+            )))
         }
+    }
+}
+
+/// `item, item, …` with an optional trailing comma.
+fn parse_items(input: ParseStream<'_>, mode: Mode) -> syn::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(Item::parse(input, mode)?);
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(items)
+}
+
+/// The message for a token that cannot start an argument.
+fn expected_argument(mode: Mode) -> String {
+    let list = mode
+        .known_args()
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let example = match mode {
+        Mode::Protect => "`role = \"org:admin\"` or `on_error = unauthorized`",
+        Mode::Lax | Mode::Strict => "`on_error = unauthorized`",
+    };
+    format!(
+        "expected an argument of `#[clerk::{}]` such as {example} (arguments: {list})",
+        mode.name()
+    )
+}
+
+/// How an argument is written.
+fn example_for(name: &str) -> &'static str {
+    match name {
+        "on_error" => "`on_error = unauthorized`",
+        "crate" => "`crate = \"my_clerk\"`",
+        "redirect_to_sign_in" => "`redirect_to_sign_in`",
+        "role" => "`role = \"org:admin\"`",
+        "permission" => "`permission = \"org:invoices:create\"`",
+        "feature" => "`feature = \"premium_support\"`",
+        "plan" => "`plan = \"pro\"`",
+        "reverification" => "`reverification = \"strict\"`",
+        "any" => "`any(role = \"org:admin\", permission = \"org:invoices:create\")`",
+        "all" => "`all(role = \"org:admin\", plan = \"pro\")`",
+        _ => "`on_error = unauthorized`",
     }
 }
 
@@ -122,8 +178,21 @@ impl Errors {
     }
 }
 
-pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> syn::Result<Args> {
-    let items = Punctuated::<Item, Token![,]>::parse_terminated.parse2(tokens)?;
+/// The parsed arguments, and the errors of the ones that did not parse.
+pub(crate) struct Parsed {
+    /// The arguments that parsed (defaults for the others).
+    pub args: Args,
+    /// Errors to report.
+    pub errors: Errors,
+    /// Whether generating code from `args` could add errors of its own: the arguments did not
+    /// parse at all, or `crate = …` was given but is unusable (so `::clerk` may not resolve).
+    pub poisoned: bool,
+}
+
+/// Parses the arguments. Never fails: malformed arguments become errors in
+/// [`Parsed::errors`], and the well-formed ones are still returned, so that the handler can
+/// be expanded and one mistake is reported once, without follow-up errors.
+pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> Parsed {
     let mut errors = Errors::default();
     let mut args = Args {
         on_error: None,
@@ -131,6 +200,18 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> syn::Result<Args> {
         redirect_to_sign_in: false,
         checks: Vec::new(),
     };
+    let items = match (|input: ParseStream<'_>| parse_items(input, mode)).parse2(tokens) {
+        Ok(items) => items,
+        Err(err) => {
+            errors.push(err);
+            return Parsed {
+                args,
+                errors,
+                poisoned: true,
+            };
+        }
+    };
+    let mut poisoned = false;
     let mut seen: Vec<Ident> = Vec::new();
     for item in items {
         let name = item.name().clone();
@@ -145,8 +226,14 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> syn::Result<Args> {
         );
         if !repeatable {
             if let Some(first) = seen.iter().find(|s| **s == name) {
-                let mut err = syn::Error::new(name.span(), format!("duplicate `{key}` argument"));
-                err.combine(syn::Error::new(first.span(), format!("`{key}` first given here")));
+                let mut err = syn::Error::new(
+                    name.span(),
+                    format!("duplicate `{key}` argument: give `{key}` once"),
+                );
+                err.combine(syn::Error::new(
+                    first.span(),
+                    format!("`{key}` first given here"),
+                ));
                 errors.push(err);
                 continue;
             }
@@ -163,33 +250,62 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> syn::Result<Args> {
                 )),
                 Item::Value(_, _, Some(other)) => errors.push(syn::Error::new_spanned(
                     other,
-                    "`on_error` must be the path of a function, e.g. `on_error = unauthorized` (not a string, closure or call)",
+                    "`on_error` must be the path of a function, e.g. `on_error = unauthorized` (not a string, closure or call): declare `fn unauthorized(err: &clerk::AuthError) -> impl IntoResponse` and name it here",
                 )),
                 other => errors.push(syn::Error::new(
                     other.name().span(),
                     "`on_error` needs a value: the path of a function, e.g. `on_error = unauthorized`",
                 )),
             },
-            "crate" => match item {
-                Item::Value(_, _, Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }))) => {
-                    match s.parse::<Path>() {
-                        Ok(path) => args.krate = Some(path),
-                        Err(_) => errors.push(syn::Error::new(
-                            s.span(),
-                            "`crate` must name a path, e.g. `crate = \"my_clerk\"`",
-                        )),
+            "crate" => {
+                match item {
+                    Item::Value(_, _, Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }))) => {
+                        match s.parse_with(Path::parse_mod_style) {
+                            Ok(path) => args.krate = Some(path),
+                            Err(_) => errors.push(syn::Error::new(
+                                s.span(),
+                                format!(
+                                    "`crate` must name a path, e.g. `crate = \"my_clerk\"`; `{}` is not a path",
+                                    s.value()
+                                ),
+                            )),
+                        }
                     }
+                    Item::Value(_, _, Some(other)) => {
+                        let written = quote::ToTokens::to_token_stream(&other).to_string().replace(' ', "");
+                        let example = match &other {
+                            syn::Expr::Path(_) => written,
+                            _ => "my_clerk".to_owned(),
+                        };
+                        errors.push(syn::Error::new_spanned(
+                            other,
+                            format!("`crate` takes a string literal: write `crate = \"{example}\"`"),
+                        ))
+                    }
+                    Item::Value(_, eq, None) => errors.push(syn::Error::new(
+                        eq.span,
+                        "`crate` needs a value: the path of the `clerk` crate as a string, e.g. `crate = \"my_clerk\"`",
+                    )),
+                    other => errors.push(syn::Error::new(
+                        other.name().span(),
+                        "`crate` needs a value: the path of the `clerk` crate as a string, e.g. `crate = \"my_clerk\"`",
+                    )),
                 }
-                other => errors.push(syn::Error::new(
-                    other.name().span(),
-                    "`crate` takes a string with the path of the `clerk` crate, e.g. `crate = \"my_clerk\"`",
-                )),
-            },
+                poisoned |= args.krate.is_none();
+            }
             "redirect_to_sign_in" => match item {
                 Item::Flag(_) => args.redirect_to_sign_in = true,
-                other => errors.push(syn::Error::new(
-                    other.name().span(),
-                    "`redirect_to_sign_in` takes no value: `#[clerk::protect(redirect_to_sign_in)]`",
+                Item::Value(_, eq, value) => {
+                    let mut tokens = quote::ToTokens::to_token_stream(&eq);
+                    quote::ToTokens::to_tokens(&value, &mut tokens);
+                    errors.push(syn::Error::new_spanned(
+                        tokens,
+                        "`redirect_to_sign_in` is a flag and takes no value: write `redirect_to_sign_in` alone (and leave it out to answer 401 instead of redirecting)",
+                    ))
+                }
+                Item::List(name, _) => errors.push(syn::Error::new(
+                    name.span(),
+                    "`redirect_to_sign_in` is a flag and takes no arguments: write `redirect_to_sign_in` alone",
                 )),
             },
             _ => match parse_check(item) {
@@ -198,19 +314,43 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> syn::Result<Args> {
             },
         }
     }
-    errors.finish()?;
-    Ok(args)
+    Parsed {
+        args,
+        errors,
+        poisoned,
+    }
 }
 
 fn unknown_argument(mode: Mode, name: &Ident) -> syn::Error {
     let key = name.to_string();
-    let authorization = ["role", "permission", "feature", "plan", "reverification", "any", "all", "redirect_to_sign_in"];
+    if mode != Mode::Protect && key == "redirect_to_sign_in" {
+        let why = match mode {
+            Mode::Lax => "`#[clerk::with_session]` runs the handler signed out instead; ",
+            _ => "",
+        };
+        return syn::Error::new(
+            name.span(),
+            format!(
+                "`redirect_to_sign_in` is only for `#[clerk::protect]`: {why}use `#[clerk::protect(redirect_to_sign_in)]`, which requires a session as `#[clerk::require_session]` does"
+            ),
+        );
+    }
+    let authorization = [
+        "role",
+        "permission",
+        "feature",
+        "plan",
+        "reverification",
+        "any",
+        "all",
+    ];
     if mode != Mode::Protect && authorization.contains(&key.as_str()) {
         return syn::Error::new(
             name.span(),
             format!(
-                "`{key}` is an authorization check, only for `#[clerk::protect]`; `#[clerk::{}]` only authenticates",
-                mode.name()
+                "`{key}` is an authorization check, only for `#[clerk::protect]`: `#[clerk::{}]` only authenticates; use `#[clerk::protect({})]`",
+                mode.name(),
+                example_for(&key).trim_matches('`'),
             ),
         );
     }
@@ -219,11 +359,26 @@ fn unknown_argument(mode: Mode, name: &Ident) -> syn::Error {
         .iter()
         .map(|k| (levenshtein(k, &key), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d);
-    let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        .min_by_key(|(d, _)| *d)
+        .or_else(|| {
+            // `on_failure`, `on_unauthorized`, `error_handler`…: the error handler.
+            let handler_like =
+                key.starts_with("on_") || key.contains("error") || key.contains("fail");
+            handler_like.then_some((0, "on_error"))
+        });
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let message = match suggestion {
-        Some((_, k)) => format!("unknown argument `{key}`; did you mean `{k}`? (expected one of {list})"),
-        None => format!("unknown argument `{key}` for `#[clerk::{}]` (expected one of {list})", mode.name()),
+        Some((_, k)) => {
+            format!("unknown argument `{key}`; did you mean `{k}`? (expected one of {list})")
+        }
+        None => format!(
+            "unknown argument `{key}` for `#[clerk::{}]` (expected one of {list})",
+            mode.name()
+        ),
     };
     syn::Error::new(name.span(), message)
 }
@@ -244,7 +399,14 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 fn string_value(item: &Item, what: &str, example: &str) -> syn::Result<LitStr> {
     match item {
-        Item::Value(_, _, Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }))) => Ok(s.clone()),
+        Item::Value(
+            _,
+            _,
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            })),
+        ) => Ok(s.clone()),
         Item::Value(_, _, Some(other)) => Err(syn::Error::new_spanned(
             other,
             format!("`{what}` takes a string literal, e.g. `{what} = \"{example}\"`"),
@@ -257,7 +419,9 @@ fn string_value(item: &Item, what: &str, example: &str) -> syn::Result<LitStr> {
 }
 
 fn is_key(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn parse_check(item: Item) -> syn::Result<Check> {
@@ -268,10 +432,19 @@ fn parse_check(item: Item) -> syn::Result<Check> {
             let value = lit.value();
             match value.strip_prefix("org:") {
                 Some(key) if is_key(key) => Ok(Check::Role(lit)),
-                _ => Err(syn::Error::new(
-                    lit.span(),
-                    format!("malformed role `{value}`: roles are `org:<key>`, e.g. `role = \"org:admin\"`"),
-                )),
+                _ => {
+                    let fix = if is_key(&value) {
+                        format!("write `role = \"org:{value}\"`")
+                    } else {
+                        "e.g. `role = \"org:admin\"`".to_owned()
+                    };
+                    Err(syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "malformed role `{value}`: roles are `org:<key>` (a key of letters, digits, `_` and `-`); {fix}"
+                        ),
+                    ))
+                }
             }
         }
         "permission" => {
@@ -284,13 +457,22 @@ fn parse_check(item: Item) -> syn::Result<Check> {
                 Err(syn::Error::new(
                     lit.span(),
                     format!(
-                        "malformed permission `{value}`: permissions are `org:<feature>:<permission>`, e.g. `permission = \"org:invoices:create\"`"
+                        "malformed permission `{value}`: permissions are `org:<feature>:<permission>` (keys of letters, digits, `_` and `-`); {}",
+                        if parts.len() == 2 && parts[0] != "org" && is_key(parts[0]) && is_key(parts[1]) {
+                            format!("write `permission = \"org:{value}\"`")
+                        } else {
+                            "e.g. `permission = \"org:invoices:create\"`".to_owned()
+                        }
                     ),
                 ))
             }
         }
         "feature" | "plan" => {
-            let example = if name == "feature" { "premium_support" } else { "pro" };
+            let example = if name == "feature" {
+                "premium_support"
+            } else {
+                "pro"
+            };
             let lit = string_value(&item, &name, example)?;
             let value = lit.value();
             let parts: Vec<&str> = value.split(':').collect();
@@ -302,14 +484,23 @@ fn parse_check(item: Item) -> syn::Result<Check> {
                 _ => false,
             };
             if !valid {
+                let what = if value.is_empty() {
+                    format!("empty {name}")
+                } else {
+                    format!("malformed {name} `{value}`")
+                };
                 return Err(syn::Error::new(
                     lit.span(),
                     format!(
-                        "malformed {name} `{value}`: expected `<key>`, `user:<key>` or `org:<key>`, e.g. `{name} = \"{example}\"`"
+                        "{what}: expected `<key>`, `user:<key>` or `org:<key>` (keys of letters, digits, `_` and `-`), e.g. `{name} = \"{example}\"`"
                     ),
                 ));
             }
-            Ok(if name == "feature" { Check::Feature(lit) } else { Check::Plan(lit) })
+            Ok(if name == "feature" {
+                Check::Feature(lit)
+            } else {
+                Check::Plan(lit)
+            })
         }
         "reverification" => {
             let lit = string_value(&item, "reverification", "strict")?;
@@ -319,10 +510,20 @@ fn parse_check(item: Item) -> syn::Result<Check> {
                 "moderate" => "Moderate",
                 "lax" => "Lax",
                 other => {
+                    let presets = ["strict_mfa", "strict", "moderate", "lax"];
+                    let hint = presets
+                        .iter()
+                        .map(|p| (levenshtein(p, other), *p))
+                        .filter(|(d, _)| *d <= 2)
+                        .min_by_key(|(d, _)| *d)
+                        .map(|(_, p)| format!(" (did you mean `{p}`?)"))
+                        .unwrap_or_default();
                     return Err(syn::Error::new(
                         lit.span(),
-                        format!("unknown reverification preset `{other}`: expected `strict_mfa`, `strict`, `moderate` or `lax`"),
-                    ))
+                        format!(
+                            "unknown reverification preset `{other}`{hint}: expected `strict_mfa`, `strict`, `moderate` or `lax`, e.g. `reverification = \"strict\"`"
+                        ),
+                    ));
                 }
             };
             Ok(Check::Reverification(Ident::new(variant, lit.span())))
@@ -340,7 +541,9 @@ fn parse_check(item: Item) -> syn::Result<Check> {
             if items.is_empty() {
                 return Err(syn::Error::new(
                     ident.span(),
-                    format!("`{name}()` needs at least one check, e.g. `{name}(role = \"org:admin\")`"),
+                    format!(
+                        "`{name}()` needs at least one check, e.g. `{name}(role = \"org:admin\")`"
+                    ),
                 ));
             }
             let mut checks = Vec::new();
@@ -351,10 +554,18 @@ fn parse_check(item: Item) -> syn::Result<Check> {
                     inner_name.as_str(),
                     "role" | "permission" | "feature" | "plan" | "reverification" | "any" | "all"
                 ) {
-                    errors.push(syn::Error::new(
-                        inner.name().span(),
-                        format!("`{inner_name}` is not a check; inside `{name}(…)` use `role`, `permission`, `feature`, `plan`, `reverification`, `any` or `all`"),
-                    ));
+                    let message = if matches!(
+                        inner_name.as_str(),
+                        "on_error" | "crate" | "redirect_to_sign_in"
+                    ) {
+                        format!(
+                            "`{inner_name}` is not a check: move it out of `{name}(…)`, to the top level, e.g. `#[clerk::protect({name}(…), {})]`",
+                            example_for(&inner_name).trim_matches('`')
+                        )
+                    } else {
+                        format!("`{inner_name}` is not a check; inside `{name}(…)` use `role`, `permission`, `feature`, `plan`, `reverification`, `any` or `all`")
+                    };
+                    errors.push(syn::Error::new(inner.name().span(), message));
                     continue;
                 }
                 match parse_check(inner) {
@@ -363,7 +574,11 @@ fn parse_check(item: Item) -> syn::Result<Check> {
                 }
             }
             errors.finish()?;
-            Ok(if name == "any" { Check::Any(checks) } else { Check::All(checks) })
+            Ok(if name == "any" {
+                Check::Any(checks)
+            } else {
+                Check::All(checks)
+            })
         }
         _ => Err(syn::Error::new(Span::call_site(), "unknown check")),
     }

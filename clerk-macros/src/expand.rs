@@ -1,8 +1,7 @@
 //! Code generation: the rewritten handler and its hidden policy type.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned as _;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote};
 use syn::{FnArg, ItemFn, Path};
 
 use crate::attr::{Args, Check, Errors, Mode};
@@ -10,31 +9,40 @@ use crate::inject::{classify, Injected};
 
 const ATTRIBUTE_NAMES: [&str; 3] = ["protect", "with_session", "require_session"];
 
-pub(crate) fn expand(mode: Mode, args: Args, mut func: ItemFn) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
-
+/// Expands the handler, pushing every misuse to `errors`.
+///
+/// The returned code is a working handler even when there are errors (`None` only for
+/// methods, which cannot be expanded), so that a mistake is reported once, by the macro,
+/// and not again as "the trait `Handler` is not implemented" where the handler is routed.
+pub(crate) fn expand(
+    mode: Mode,
+    args: &Args,
+    mut func: ItemFn,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let name = func.sig.ident.clone();
     if func.sig.asyncness.is_none() {
         errors.push(syn::Error::new(
-            func.sig.fn_token.span(),
-            format!("`#[clerk::{}]` handlers must be `async fn`", mode.name()),
+            func.sig.fn_token.span,
+            format!(
+                "`#[clerk::{}]` handlers must be `async fn`: write `async fn {name}`",
+                mode.name()
+            ),
         ));
+        func.sig.asyncness = Some(Default::default());
     }
-    for attr in &func.attrs {
-        let is_clerk = attr
-            .path()
-            .segments
-            .last()
-            .is_some_and(|s| ATTRIBUTE_NAMES.contains(&s.ident.to_string().as_str()));
-        if is_clerk {
-            errors.push(syn::Error::new_spanned(
-                attr,
-                format!(
-                    "a handler takes one clerk attribute: `#[clerk::{}]` is already applied; combine the checks in one `#[clerk::protect(…)]`",
-                    mode.name()
-                ),
-            ));
+
+    // Another clerk attribute would expand the generated handler again: report it and drop it.
+    let mut attrs = Vec::with_capacity(func.attrs.len());
+    for attr in std::mem::take(&mut func.attrs) {
+        match clerk_attribute(&attr, args.krate.as_ref()) {
+            Some(other) => {
+                errors.push(syn::Error::new_spanned(&attr, two_attributes(mode, &other)))
+            }
+            None => attrs.push(attr),
         }
     }
+    func.attrs = attrs;
 
     let krate: Path = args
         .krate
@@ -43,45 +51,59 @@ pub(crate) fn expand(mode: Mode, args: Args, mut func: ItemFn) -> syn::Result<To
     let private = quote!(#krate::__private);
 
     // Split parameters into injected ones (bound in the body) and ordinary extractors.
+    let mut is_method = false;
     let mut bindings = Vec::new();
     let mut kept = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
-    let mut seen: Vec<(Injected, Span)> = Vec::new();
-    for arg in std::mem::take(&mut func.sig.inputs) {
-        match &arg {
+    let mut seen: Vec<(Injected, &syn::Type)> = Vec::new();
+    let inputs = std::mem::take(&mut func.sig.inputs);
+    for arg in &inputs {
+        match arg {
             FnArg::Receiver(recv) => {
-                errors.push(syn::Error::new(
-                    recv.span(),
+                is_method = true;
+                errors.push(syn::Error::new_spanned(
+                    recv,
                     format!(
-                        "`#[clerk::{}]` handlers must be free functions: axum handlers take no `self`",
+                        "`#[clerk::{}]` handlers must be free functions, without `self`: move `{name}` out of the `impl` block and pass shared data with `State`",
                         mode.name()
                     ),
                 ));
             }
-            FnArg::Typed(pt) => match classify(&pt.ty, mode, args.krate.as_ref()) {
-                Ok(Some(kind)) => {
-                    if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
-                        let mut err = syn::Error::new(
-                            pt.ty.span(),
-                            format!("`{}` is injected twice; take it once and clone it", kind.describe()),
-                        );
-                        err.combine(syn::Error::new(*first, "first taken here"));
-                        errors.push(err);
-                        continue;
+            FnArg::Typed(pt) => {
+                let pat = &pt.pat;
+                let ty = &pt.ty;
+                match classify(ty, mode, args.krate.as_ref()) {
+                    Ok(Some(kind)) => {
+                        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
+                            let mut err = syn::Error::new_spanned(
+                                ty,
+                                format!(
+                                    "`{}` is injected twice: take it once, and clone it if you need two",
+                                    kind.describe()
+                                ),
+                            );
+                            err.combine(syn::Error::new_spanned(first, "first taken here"));
+                            errors.push(err);
+                        } else {
+                            seen.push((kind, ty));
+                        }
+                        let accessor = format_ident!("{}", kind.accessor());
+                        bindings.push(quote! { let #pat: #ty = __clerk_guard.#accessor(); });
                     }
-                    seen.push((kind, pt.ty.span()));
-                    let pat = &pt.pat;
-                    let ty = &pt.ty;
-                    let accessor = format_ident!("{}", kind.accessor());
-                    bindings.push(quote! { let #pat: #ty = __clerk_guard.#accessor(); });
+                    Ok(None) => kept.push(arg.clone()),
+                    Err(e) => {
+                        errors.push(e);
+                        // Keep the body type-checking: the binding exists, with the user's type.
+                        bindings.push(quote! { let #pat: #ty = #private::rejected_parameter(); });
+                    }
                 }
-                Ok(None) => kept.push(arg),
-                Err(e) => errors.push(e),
-            },
+            }
         }
     }
-    errors.finish()?;
+    if is_method {
+        return None;
+    }
 
-    let policy = format_ident!("__clerk_policy_{}", func.sig.ident);
+    let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
     let guard_ty = if mode.is_strict() {
         quote!(#private::Strict<#policy>)
@@ -89,51 +111,156 @@ pub(crate) fn expand(mode: Mode, args: Args, mut func: ItemFn) -> syn::Result<To
         quote!(#private::Lax<#policy>)
     };
 
-    let mut inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
-    inputs.push(syn::parse_quote!(__clerk_guard: #guard_ty));
-    inputs.extend(kept);
-    func.sig.inputs = inputs;
+    let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
+    new_inputs.push(syn::parse_quote!(__clerk_guard: #guard_ty));
+    new_inputs.extend(kept);
+    func.sig.inputs = new_inputs;
 
-    let body = &func.block;
-    func.block = Box::new(syn::parse_quote!({
+    let body = func.block.clone();
+    *func.block = syn::parse_quote!({
         #(#bindings)*
         #body
-    }));
+    });
 
-    let policy_impl = policy_impl(mode, &args, &private, &krate, &policy);
+    let policy_impl = policy_impl(mode, args, &private, &krate, &policy);
     let doc = format!(
         "Policy of `#[clerk::{}]` on [`{}`]; generated.",
         mode.name(),
-        func.sig.ident
+        name
     );
 
-    Ok(quote! {
+    Some(quote! {
         #func
 
         #[doc = #doc]
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis struct #policy;
 
         #policy_impl
     })
 }
 
-fn policy_impl(mode: Mode, args: &Args, private: &TokenStream, krate: &Path, policy: &syn::Ident) -> TokenStream {
+/// The name of a clerk attribute (`#[clerk::protect]`, `#[protect]`, `#[::clerk::protect]`,
+/// `#[<crate>::protect]`), if `attr` is one.
+fn clerk_attribute(attr: &syn::Attribute, krate: Option<&Path>) -> Option<String> {
+    let path = attr.path();
+    let last = path.segments.last()?.ident.to_string();
+    if !ATTRIBUTE_NAMES.contains(&last.as_str()) {
+        return None;
+    }
+    let prefix: Vec<String> = path
+        .segments
+        .iter()
+        .rev()
+        .skip(1)
+        .map(|s| s.ident.to_string())
+        .collect();
+    let ok = match prefix.as_slice() {
+        [] => true,
+        [one] if one == "clerk" => true,
+        _ => krate.is_some_and(|k| {
+            let k: Vec<String> = k
+                .segments
+                .iter()
+                .rev()
+                .map(|s| s.ident.to_string())
+                .collect();
+            k == prefix
+        }),
+    };
+    ok.then_some(last)
+}
+
+/// The message for a second clerk attribute on one handler.
+fn two_attributes(mode: Mode, other: &str) -> String {
+    let this = mode.name();
+    if other == this {
+        return match mode {
+            Mode::Protect => "`#[clerk::protect]` is applied twice: put all the checks in one `#[clerk::protect(…)]` (checks are combined with AND; use `any(…)` for OR)".to_owned(),
+            _ => format!("`#[clerk::{this}]` is applied twice: remove this one"),
+        };
+    }
+    match (mode, other) {
+        (Mode::Lax, _) | (_, "with_session") => format!(
+            "a handler takes one clerk attribute: remove `#[clerk::{other}]` or `#[clerk::{this}]` (`with_session` runs the handler signed out; `require_session` and `protect` require a session)"
+        ),
+        _ => format!(
+            "a handler takes one clerk attribute: remove `#[clerk::{other}]`; `#[clerk::protect]` requires a session as `#[clerk::require_session]` does, and adds the checks"
+        ),
+    }
+}
+
+/// `tokens` spanning from `first` to `last`: the last token at `last`, the others at `first`.
+fn respan_range(tokens: TokenStream, first: Span, last: Span) -> TokenStream {
+    let mut tokens: Vec<TokenTree> = respan(tokens, first).into_iter().collect();
+    if let Some(tt) = tokens.last_mut() {
+        tt.set_span(last);
+    }
+    tokens.into_iter().collect()
+}
+
+/// `tokens` with every span set to `span`, so that errors in them point at the user's token.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
+fn policy_impl(
+    mode: Mode,
+    args: &Args,
+    private: &TokenStream,
+    krate: &Path,
+    policy: &syn::Ident,
+) -> TokenStream {
     let response = quote!(#private::axum::response::Response);
     let on_error = args.on_error.as_ref().map(|path| {
-        let span = path.span();
-        let call = quote_spanned!(span=> #path(#private::on_error_arg(err)));
+        // Everything that checks the user's function is spanned at its path (the path keeps
+        // its own spans), so that a wrong signature or return type is reported there, not at
+        // the attribute.
+        let span = path.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
+        let first = match (&path.leading_colon, path.segments.first()) {
+            (Some(colon), _) => colon.spans[0],
+            (None, Some(segment)) => segment.ident.span(),
+            (None, None) => span,
+        };
+        let at = |tokens: TokenStream| respan(tokens, span);
+        let p = at(private.clone());
+        // `call_on_error(on_error_handler(path), err)`: the argument starts at the path's
+        // first token and ends at its last, so that rustc underlines the whole path.
+        let call = {
+            let mut handler = Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#path));
+            handler.set_span(span);
+            let mut args = respan_range(quote!(#p::on_error_handler), first, span);
+            args.extend(quote!(#handler));
+            args.extend(at(quote!(, err)));
+            let mut group = Group::new(proc_macro2::Delimiter::Parenthesis, args);
+            group.set_span(span);
+            let head = respan_range(quote!(#p::call_on_error), first, span);
+            quote!(#head #group)
+        };
         let (output, decide, fallback) = if mode.is_strict() {
             (
                 quote!(#response),
-                quote_spanned!(span=> #private::strict_response(value)),
+                at(quote!(#p::strict_response(value))),
                 quote!(#private::axum::response::IntoResponse::into_response(::core::clone::Clone::clone(err))),
             )
         } else {
             (
                 quote!(::core::option::Option<#response>),
-                quote_spanned!(span=> #private::lax_decision(value)),
+                at(quote!(#p::lax_decision(#p::lax_option(value)))),
                 quote!(::core::option::Option::None),
             )
         };
@@ -200,7 +327,9 @@ fn check_expr(check: &Check, krate: &Path, private: &TokenStream) -> TokenStream
         Check::Permission(lit) => has("permission", quote!(#lit)),
         Check::Feature(lit) => has("feature", quote!(#lit)),
         Check::Plan(lit) => has("plan", quote!(#lit)),
-        Check::Reverification(variant) => has("reverification", quote!(#krate::Reverification::#variant)),
+        Check::Reverification(variant) => {
+            has("reverification", quote!(#krate::Reverification::#variant))
+        }
         Check::All(items) => all_of(items, krate, private),
         Check::Any(items) => {
             let parts = items.iter().map(|c| check_expr(c, krate, private));

@@ -1,6 +1,5 @@
 //! Which handler parameters the macros provide: `Auth`, `Session`, `Option<Session>`.
 
-use syn::spanned::Spanned as _;
 use syn::{GenericArgument, Path, PathArguments, Type};
 
 use crate::attr::Mode;
@@ -38,12 +37,23 @@ fn clerk_type_name<'p>(path: &'p Path, krate: Option<&Path>) -> Option<&'p syn::
     if !matches!(last.arguments, PathArguments::None) {
         return None;
     }
-    let prefix: Vec<String> = path.segments.iter().rev().skip(1).map(|s| s.ident.to_string()).collect();
+    let prefix: Vec<String> = path
+        .segments
+        .iter()
+        .rev()
+        .skip(1)
+        .map(|s| s.ident.to_string())
+        .collect();
     let ok = match prefix.as_slice() {
         [] => true,
         [one] if one == "clerk" || one == "clerk_runtime" => true,
         _ => krate.is_some_and(|k| {
-            let k: Vec<String> = k.segments.iter().rev().map(|s| s.ident.to_string()).collect();
+            let k: Vec<String> = k
+                .segments
+                .iter()
+                .rev()
+                .map(|s| s.ident.to_string())
+                .collect();
             k == prefix
         }),
     };
@@ -51,7 +61,11 @@ fn clerk_type_name<'p>(path: &'p Path, krate: Option<&Path>) -> Option<&'p syn::
 }
 
 /// Classifies a parameter type; `Err` for clerk types used in a way the mode forbids.
-pub(crate) fn classify(ty: &Type, mode: Mode, krate: Option<&Path>) -> syn::Result<Option<Injected>> {
+pub(crate) fn classify(
+    ty: &Type,
+    mode: Mode,
+    krate: Option<&Path>,
+) -> syn::Result<Option<Injected>> {
     let Type::Path(tp) = ty else { return Ok(None) };
     if tp.qself.is_some() {
         return Ok(None);
@@ -69,9 +83,9 @@ pub(crate) fn classify(ty: &Type, mode: Mode, krate: Option<&Path>) -> syn::Resu
                     match clerk_type_name(&inner.path, krate).map(|i| i.to_string()).as_deref() {
                         Some("Session") => return Ok(Some(Injected::OptionSession)),
                         Some("Auth") => {
-                            return Err(syn::Error::new(
-                                ty.span(),
-                                "`Auth` is always present (signed in or signed out): take `auth: Auth`, not `Option<Auth>`",
+                            return Err(syn::Error::new_spanned(
+                                ty,
+                                "`Auth` is always present (signed in or signed out): take `Auth`, not `Option<Auth>`, and ask it `auth.is_signed_in()` or `auth.session()`",
                             ))
                         }
                         _ => {}
@@ -83,8 +97,8 @@ pub(crate) fn classify(ty: &Type, mode: Mode, krate: Option<&Path>) -> syn::Resu
     }
     match clerk_type_name(path, krate).map(|i| i.to_string()).as_deref() {
         Some("Auth") => Ok(Some(Injected::Auth)),
-        Some("Session") if mode == Mode::Lax => Err(syn::Error::new(
-            ty.span(),
+        Some("Session") if mode == Mode::Lax => Err(syn::Error::new_spanned(
+            ty,
             "`#[clerk::with_session]` runs the handler even when signed out, so it cannot provide a `Session`: take `Option<Session>` (or `Auth`), or use `#[clerk::require_session]` to require one",
         )),
         Some("Session") => Ok(Some(Injected::Session)),

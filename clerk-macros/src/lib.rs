@@ -9,23 +9,42 @@ use proc_macro::TokenStream;
 
 use attr::Mode;
 
+/// Expands one attribute. Never panics: every misuse becomes a spanned `compile_error!`,
+/// next to a working expansion of the handler whenever one can be produced (else next to
+/// the item as written), so that the user sees the macro's error and no follow-up errors.
 fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
-    let result = attr::parse(mode, args.into()).and_then(|args| {
-        let func: syn::ItemFn = syn::parse(item.clone()).map_err(|e| {
-            syn::Error::new(
+    let attr::Parsed {
+        args,
+        mut errors,
+        poisoned,
+    } = attr::parse(mode, args.into());
+    let generated = match syn::parse::<syn::ItemFn>(item.clone()) {
+        Ok(func) => expand::expand(mode, &args, func, &mut errors),
+        Err(e) => {
+            errors.push(syn::Error::new(
                 e.span(),
-                format!("`#[clerk::{}]` applies to an `async fn` handler", mode.name()),
-            )
-        })?;
-        expand::expand(mode, args, func)
-    });
-    match result {
-        Ok(tokens) => tokens.into(),
-        Err(err) => {
-            // Keep the original item so that one mistake does not cascade into
+                format!(
+                    "`#[clerk::{}]` applies to an `async fn` handler, e.g. `#[clerk::{0}] async fn me(session: clerk::Session) -> String`",
+                    mode.name()
+                ),
+            ));
+            None
+        }
+    };
+    match (errors.finish(), generated) {
+        (Ok(()), Some(tokens)) => tokens.into(),
+        (Err(err), Some(tokens)) if !poisoned => {
+            let mut out = tokens;
+            out.extend(err.to_compile_error());
+            out.into()
+        }
+        (result, _) => {
+            // Keep the item as written so that one mistake does not cascade into
             // "cannot find function" errors at every use.
             let mut out: proc_macro2::TokenStream = item.into();
-            out.extend(err.to_compile_error());
+            if let Err(err) = result {
+                out.extend(err.to_compile_error());
+            }
             out.into()
         }
     }

@@ -1,0 +1,4 @@
+#[clerk::protect]
+struct Admin;
+
+fn main() {}
