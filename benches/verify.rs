@@ -38,9 +38,16 @@ fn bench(c: &mut Criterion) {
     };
     // Warm every cache, and check that all three verify the token.
     rt.block_on(async {
-        clerk_jwks.verify_token(&token).await.expect("instance verifies");
-        clerk::verify_token(&token, &pem_options).await.expect("PEM verifies");
-        clerk::verify_token(&token, &jwks_options).await.expect("JWKS verifies");
+        clerk_jwks
+            .verify_token(&token)
+            .await
+            .expect("instance verifies");
+        clerk::verify_token(&token, &pem_options)
+            .await
+            .expect("PEM verifies");
+        clerk::verify_token(&token, &jwks_options)
+            .await
+            .expect("JWKS verifies");
     });
 
     let jwk = mock.current_key().jwk();
@@ -67,13 +74,21 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("clerk::verify_token (PEM)", |b| {
-        b.iter(|| futures::executor::block_on(clerk::verify_token(black_box(&token), &pem_options)).expect("valid"))
+        b.iter(|| {
+            futures::executor::block_on(clerk::verify_token(black_box(&token), &pem_options))
+                .expect("valid")
+        })
     });
     group.bench_function("clerk::verify_token (JWKS, warm)", |b| {
-        b.iter(|| futures::executor::block_on(clerk::verify_token(black_box(&token), &jwks_options)).expect("valid"))
+        b.iter(|| {
+            futures::executor::block_on(clerk::verify_token(black_box(&token), &jwks_options))
+                .expect("valid")
+        })
     });
     group.bench_function("Clerk::verify_token (instance, warm JWKS)", |b| {
-        b.iter(|| futures::executor::block_on(clerk_jwks.verify_token(black_box(&token))).expect("valid"))
+        b.iter(|| {
+            futures::executor::block_on(clerk_jwks.verify_token(black_box(&token))).expect("valid")
+        })
     });
     group.finish();
     drop(mock);

@@ -98,7 +98,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("quickstart listening on {base}");
     match &mock {
         Some(mock) => {
-            let user = mock.token().user("user_quickstart").expires_in_secs(3600).sign();
+            let user = mock
+                .token()
+                .user("user_quickstart")
+                .expires_in_secs(3600)
+                .sign();
             let admin = mock
                 .token()
                 .user("user_admin")
@@ -106,7 +110,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .expires_in_secs(3600)
                 .sign();
             let expired = mock.token().user("user_quickstart").expired().sign();
-            println!("no CLERK_SECRET_KEY: using the local Clerk stand-in at {}", mock.api_url());
+            println!(
+                "no CLERK_SECRET_KEY: using the local Clerk stand-in at {}",
+                mock.api_url()
+            );
             println!("tokens are valid for an hour; try:\n");
             println!("  curl -i {base}/");
             println!("  curl -i {base}/home");
