@@ -38,7 +38,10 @@ async fn assert_fails(clerk: &Clerk, token: &str, reason: &str) {
 }
 
 fn fetch_count(clerk: &Clerk) -> u64 {
-    clerk.jwks().expect("keys come from the JWKS").fetch_count()
+    clerk
+        .jwks_cache()
+        .expect("keys come from the JWKS")
+        .fetch_count()
 }
 
 /// A token signed by `key`, naming its kid.
@@ -79,7 +82,7 @@ async fn cold_start_fetches_once_then_serves_from_cache_with_the_right_headers()
     assert_eq!(claims.subject(), "user_1");
     assert_eq!(mock.jwks_requests(), 1);
     assert_eq!(fetch_count(&clerk), 1);
-    assert_eq!(clerk.jwks().unwrap().kids(), vec![mock.current_kid()]);
+    assert_eq!(clerk.jwks_cache().unwrap().kids(), vec![mock.current_kid()]);
 
     for i in 0..20 {
         assert_verifies(&clerk, &mock.token().user(&format!("user_{i}")).sign()).await;
@@ -221,7 +224,7 @@ async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
     assert_verifies(&clerk, &token_signed_by(&mock, &old_key)).await;
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 2);
-    let mut kids = clerk.jwks().unwrap().kids();
+    let mut kids = clerk.jwks_cache().unwrap().kids();
     kids.sort();
     let mut expected = vec![old_key.kid().to_owned(), new_kid];
     expected.sort();
@@ -270,7 +273,7 @@ async fn removed_key_stays_valid_for_one_ttl_after_it_was_last_seen() {
     assert_verifies(&clerk, &new_token).await;
     assert_eq!(mock.jwks_requests(), 3, "within the cooldown: no fetch");
     assert!(!clerk
-        .jwks()
+        .jwks_cache()
         .unwrap()
         .kids()
         .contains(&old_key.kid().to_owned()));

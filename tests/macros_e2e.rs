@@ -1819,7 +1819,6 @@ async fn redirect_to_sign_in() {
 }
 
 #[tokio::test]
-#[ignore = "bug: under Router::nest the redirect_url of protect(redirect_to_sign_in) loses the nest prefix (parts.uri is the stripped URI; OriginalUri is not used)"]
 async fn redirect_back_url_under_nested_router() {
     let mock = MockClerk::start().await;
     let sign_in = format!(

@@ -53,6 +53,7 @@ pub(crate) fn expand(
     // Split parameters into injected ones (bound in the body) and ordinary extractors.
     let mut is_method = false;
     let mut bindings = Vec::new();
+    let mut user_binding = None;
     let mut kept = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     let mut seen: Vec<(Injected, &syn::Type)> = Vec::new();
     let inputs = std::mem::take(&mut func.sig.inputs);
@@ -83,11 +84,19 @@ pub(crate) fn expand(
                             );
                             err.combine(syn::Error::new_spanned(first, "first taken here"));
                             errors.push(err);
-                        } else {
-                            seen.push((kind, ty));
+                            bindings
+                                .push(quote! { let #pat: #ty = #private::rejected_parameter(); });
+                            continue;
                         }
+                        seen.push((kind, ty));
                         let accessor = format_ident!("{}", kind.accessor());
-                        bindings.push(quote! { let #pat: #ty = __clerk_guard.#accessor(); });
+                        let binding = quote! { let #pat: #ty = __clerk_guard.#accessor(); };
+                        if kind.is_user() {
+                            // Moves the guard: bound after every other injected value.
+                            user_binding = Some(binding);
+                        } else {
+                            bindings.push(binding);
+                        }
                     }
                     Ok(None) => kept.push(arg.clone()),
                     Err(e) => {
@@ -103,12 +112,14 @@ pub(crate) fn expand(
         return None;
     }
 
+    let load_user = user_binding.is_some();
+    bindings.extend(user_binding);
     let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
-    let guard_ty = if mode.is_strict() {
-        quote!(#private::Strict<#policy>)
-    } else {
-        quote!(#private::Lax<#policy>)
+    let guard_ty = match (mode.is_strict(), load_user) {
+        (true, false) => quote!(#private::Strict<#policy>),
+        (true, true) => quote!(#private::StrictUser<#policy>),
+        (false, _) => quote!(#private::Lax<#policy>),
     };
 
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
@@ -122,7 +133,7 @@ pub(crate) fn expand(
         #body
     });
 
-    let policy_impl = policy_impl(mode, args, &private, &krate, &policy);
+    let policy_impl = policy_impl(mode, args, &private, &krate, &policy, load_user);
     let doc = format!(
         "Policy of `#[clerk::{}]` on [`{}`]; generated.",
         mode.name(),
@@ -224,6 +235,7 @@ fn policy_impl(
     private: &TokenStream,
     krate: &Path,
     policy: &syn::Ident,
+    load_user: bool,
 ) -> TokenStream {
     let response = quote!(#private::axum::response::Response);
     let on_error = args.on_error.as_ref().map(|path| {
@@ -298,6 +310,7 @@ fn policy_impl(
         };
         quote! {
             impl #private::StrictPolicy for #policy {
+                const LOAD_USER: bool = #load_user;
                 const REDIRECT_TO_SIGN_IN: bool = #redirect;
                 #authorize
                 #on_error
@@ -306,6 +319,7 @@ fn policy_impl(
     } else {
         quote! {
             impl #private::LaxPolicy for #policy {
+                const LOAD_USER: bool = #load_user;
                 #on_error
             }
         }

@@ -1,4 +1,5 @@
-//! Which handler parameters the macros provide: `Auth`, `Session`, `Option<Session>`.
+//! Which handler parameters the macros provide: `Auth`, `Session`, `Option<Session>`,
+//! `User`, `Option<User>`.
 
 use syn::{GenericArgument, Path, PathArguments, Type};
 
@@ -10,6 +11,8 @@ pub(crate) enum Injected {
     Auth,
     Session,
     OptionSession,
+    User,
+    OptionUser,
 }
 
 impl Injected {
@@ -18,7 +21,14 @@ impl Injected {
             Injected::Auth => "Auth",
             Injected::Session => "Session",
             Injected::OptionSession => "Option<Session>",
+            Injected::User => "User",
+            Injected::OptionUser => "Option<User>",
         }
+    }
+
+    /// Whether the parameter needs the Backend API user (bound last: it moves the guard).
+    pub(crate) fn is_user(self) -> bool {
+        matches!(self, Injected::User | Injected::OptionUser)
     }
 
     pub(crate) fn accessor(self) -> &'static str {
@@ -26,6 +36,8 @@ impl Injected {
             Injected::Auth => "auth",
             Injected::Session => "session",
             Injected::OptionSession => "session_opt",
+            Injected::User => "into_user",
+            Injected::OptionUser => "into_user_opt",
         }
     }
 }
@@ -82,6 +94,7 @@ pub(crate) fn classify(
                 if args.args.len() == 1 && inner.qself.is_none() {
                     match clerk_type_name(&inner.path, krate).map(|i| i.to_string()).as_deref() {
                         Some("Session") => return Ok(Some(Injected::OptionSession)),
+                        Some("User") => return Ok(Some(Injected::OptionUser)),
                         Some("Auth") => {
                             return Err(syn::Error::new_spanned(
                                 ty,
@@ -102,6 +115,11 @@ pub(crate) fn classify(
             "`#[clerk::with_session]` runs the handler even when signed out, so it cannot provide a `Session`: take `Option<Session>` (or `Auth`), or use `#[clerk::require_session]` to require one",
         )),
         Some("Session") => Ok(Some(Injected::Session)),
+        Some("User") if mode == Mode::Lax => Err(syn::Error::new_spanned(
+            ty,
+            "`#[clerk::with_session]` runs the handler even when signed out, so it cannot provide a `User`: take `Option<User>`, or use `#[clerk::require_session]` to require one",
+        )),
+        Some("User") => Ok(Some(Injected::User)),
         _ => Ok(None),
     }
 }

@@ -231,6 +231,7 @@ pub struct ClerkBuilder {
     api_headers: reqwest::header::HeaderMap,
     api_retry: crate::api::RetryPolicy,
     token_cache: Option<crate::TokenCacheConfig>,
+    user_cache_ttl: Option<Duration>,
     env: EnvLookup,
 }
 
@@ -275,6 +276,7 @@ impl Default for ClerkBuilder {
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: crate::api::RetryPolicy::default(),
             token_cache: Some(crate::TokenCacheConfig::default()),
+            user_cache_ttl: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -402,6 +404,13 @@ impl ClerkBuilder {
     /// and the security notes of the cache in the crate docs).
     pub fn token_cache(mut self, config: crate::TokenCacheConfig) -> Self {
         self.token_cache = Some(config);
+        self
+    }
+    /// Caches the users loaded for `User` injection for this long (off by default). Saves
+    /// Backend API calls, which Clerk rate-limits per secret key; a user may be seen up to
+    /// `ttl` out of date.
+    pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.user_cache_ttl = Some(ttl).filter(|t| !t.is_zero());
         self
     }
     /// Turns the verified-token cache off: every request pays a full verification.
@@ -622,6 +631,9 @@ impl ClerkBuilder {
                 token_cache: self
                     .token_cache
                     .map(|c| Arc::new(crate::token::cache::TokenCache::new(c))),
+                user_cache: self
+                    .user_cache_ttl
+                    .map(|ttl| Arc::new(crate::api::user_cache::UserCache::new(ttl))),
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
             }),
@@ -680,6 +692,7 @@ pub(crate) struct ClerkInner {
     pub api: crate::api::Transport,
     pub keys: KeySource,
     pub token_cache: Option<Arc<crate::token::cache::TokenCache>>,
+    pub user_cache: Option<Arc<crate::api::user_cache::UserCache>>,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
 }
@@ -755,7 +768,7 @@ impl Clerk {
     }
 
     /// The instance's JWKS cache, when keys come from the Backend API (for diagnostics).
-    pub fn jwks(&self) -> Option<&JwksCache> {
+    pub fn jwks_cache(&self) -> Option<&JwksCache> {
         match &self.inner.keys {
             KeySource::Jwks(cache) => Some(cache),
             _ => None,
@@ -899,11 +912,10 @@ impl Clerk {
         }
     }
 
-    /// `GET /jwks` of the Backend API, uncached (the legacy `clerkClient.jwks.getJwks()`).
-    ///
-    /// Not named `jwks()`: [`Clerk::jwks`] is the verification key cache that token
-    /// verification uses. Call this to read the published key set as the API returns it.
-    pub fn jwks_keys(&self) -> crate::api::JwksKeys<'_> {
+    /// The `jwks` resource of the Backend API: `GET /jwks`, uncached (the
+    /// `clerkClient.jwks.getJwks()` of the JavaScript SDK). Token verification does not use
+    /// it: it has its own cache, [`Clerk::jwks_cache`].
+    pub fn jwks(&self) -> crate::api::JwksKeys<'_> {
         crate::api::JwksKeys {
             transport: &self.inner.api,
         }
@@ -959,6 +971,7 @@ impl Clerk {
                 api: i.api.clone(),
                 keys: i.keys.clone(),
                 token_cache: i.token_cache.clone(),
+                user_cache: i.user_cache.clone(),
                 clock: Some(now),
             }),
         }
@@ -991,6 +1004,32 @@ impl Clerk {
         })
         .await?;
         Ok(shared.claims().clone())
+    }
+
+    /// The Backend API user with this id, through the user cache when it is on: what
+    /// `User` injection uses.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let user = clerk.load_user("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn load_user(&self, user_id: &str) -> Result<crate::User, crate::api::ApiError> {
+        if let Some(user) = self.inner.user_cache.as_ref().and_then(|c| c.get(user_id)) {
+            return Ok(user);
+        }
+        let user = self.users().get(user_id).await?;
+        if let Some(cache) = &self.inner.user_cache {
+            cache.insert(&user);
+        }
+        Ok(user)
+    }
+
+    /// Drops a user from the user cache (e.g. on a `user.updated` webhook).
+    pub fn forget_user(&self, user_id: &str) {
+        if let Some(cache) = &self.inner.user_cache {
+            cache.remove(user_id);
+        }
     }
 
     /// Hits and misses of the verified-token cache (`None` when it is disabled).

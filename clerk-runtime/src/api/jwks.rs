@@ -3,13 +3,12 @@
 use super::models::Jwks;
 use super::{ApiError, ApiRequest, Transport};
 
-/// The `jwks` resource of the Backend API: `clerk.jwks_keys()`.
+/// The `jwks` resource of the Backend API: `clerk.jwks()`.
 ///
-/// The accessor is not named `jwks()` because [`Clerk::jwks`](crate::Clerk::jwks) already
-/// exists and returns the verification key cache, which is what token verification uses
-/// (with its TTL, refetch cooldown and stale-while-error behaviour). This handle is the
-/// plain API call, uncached: each [`get`](Self::get) is one request, returning the
-/// [`Jwks`] model (the legacy `clerkClient.jwks.getJwks()`).
+/// The plain API call, uncached: each [`get`](Self::get) is one request, returning the
+/// [`Jwks`] model (the `clerkClient.jwks.getJwks()` of the JavaScript SDK). Token
+/// verification uses its own cache instead ([`Clerk::jwks_cache`](crate::Clerk::jwks_cache)),
+/// with its TTL, refetch cooldown and stale-if-error behaviour.
 #[derive(Debug, Clone, Copy)]
 pub struct JwksKeys<'a> {
     pub(crate) transport: &'a Transport,

@@ -34,6 +34,7 @@ mod phone_numbers;
 mod sessions;
 mod tokens;
 mod transport;
+pub(crate) mod user_cache;
 mod users;
 
 use std::future::Future;

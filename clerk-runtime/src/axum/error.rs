@@ -25,7 +25,7 @@ use crate::request::{AuthErrorReason, SignedOut};
 ///     }
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
     /// No usable session token: missing, or refused with the reason inside.
@@ -37,15 +37,30 @@ pub enum AuthError {
     /// Signed in, but the authorization check of `#[clerk::protect(…)]` failed.
     #[error("forbidden: the session does not satisfy the route's authorization check")]
     Forbidden,
+    /// Signed in, but the injected `User` could not be loaded from the Backend API (the user
+    /// was deleted: 404; or the API failed). The default answer is 401 for a deleted user,
+    /// else `503 {"error":"Service Unavailable"}`.
+    #[error("the user could not be loaded from the Clerk Backend API: {0}")]
+    UserUnavailable(crate::api::ApiError),
     /// No `Clerk` was found for the route (neither in the state nor from `ClerkLayer`).
     #[error("Clerk is not configured for this route")]
     NotConfigured,
 }
 
 impl AuthError {
-    /// Whether the caller is not signed in (missing, invalid or pending session).
+    /// Whether the caller is not signed in (missing, invalid or pending session, or a user
+    /// that no longer exists).
     pub fn is_authentication(&self) -> bool {
-        matches!(self, Self::Unauthenticated(_) | Self::SessionPending)
+        match self {
+            Self::Unauthenticated(_) | Self::SessionPending => true,
+            Self::UserUnavailable(e) => e.is_not_found(),
+            _ => false,
+        }
+    }
+
+    /// Whether the Backend API failed while loading the injected `User`.
+    pub fn is_backend_failure(&self) -> bool {
+        matches!(self, Self::UserUnavailable(e) if !e.is_not_found())
     }
 
     /// Whether the caller is signed in but not allowed.
@@ -73,6 +88,8 @@ impl AuthError {
             Self::Unauthenticated(s) => s.reason.as_str(),
             Self::SessionPending => "session-pending",
             Self::Forbidden => "forbidden",
+            Self::UserUnavailable(e) if e.is_not_found() => "user-not-found",
+            Self::UserUnavailable(_) => "user-unavailable",
             Self::NotConfigured => "not-configured",
         }
     }
@@ -87,6 +104,8 @@ impl AuthError {
         match self {
             Self::Unauthenticated(_) | Self::SessionPending => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::UserUnavailable(e) if e.is_not_found() => StatusCode::UNAUTHORIZED,
+            Self::UserUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +124,8 @@ impl IntoResponse for AuthError {
         let mut response = match &self {
             Self::Unauthenticated(_) | Self::SessionPending => HttpError::unauthorized(),
             Self::Forbidden => HttpError::forbidden(),
+            Self::UserUnavailable(e) if e.is_not_found() => HttpError::unauthorized(),
+            Self::UserUnavailable(_) => HttpError::new(503, "Service Unavailable"),
             Self::NotConfigured => HttpError::internal(),
         }
         .into_response();
@@ -133,7 +154,7 @@ impl IntoResponse for AuthError {
                     HeaderValue::from_static("session-pending"),
                 );
             }
-            Self::Forbidden | Self::NotConfigured => {}
+            Self::Forbidden | Self::UserUnavailable(_) | Self::NotConfigured => {}
         }
         response
     }

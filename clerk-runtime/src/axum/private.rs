@@ -13,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 
 use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
 use super::{AuthError, ClerkFromState};
-use crate::{Auth, Clerk, Session};
+use crate::{Auth, Clerk, Session, User};
 
 pub use axum;
 
 /// The behaviour of a strict handler (`require_session`, `protect`).
 pub trait StrictPolicy: Send + Sync + 'static {
+    /// Whether the handler injects `User` (fetched from the Backend API).
+    const LOAD_USER: bool = false;
+
     /// `protect(redirect_to_sign_in)`.
     const REDIRECT_TO_SIGN_IN: bool = false;
 
@@ -36,6 +39,9 @@ pub trait StrictPolicy: Send + Sync + 'static {
 
 /// The behaviour of a lax handler (`with_session`).
 pub trait LaxPolicy: Send + Sync + 'static {
+    /// Whether the handler injects `Option<User>` (fetched from the Backend API).
+    const LOAD_USER: bool = false;
+
     /// `Some(response)` halts; `None` continues without a session.
     fn on_error(err: &AuthError) -> impl Future<Output = Option<Response>> + Send {
         tracing::debug!(
@@ -76,30 +82,92 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        let err = match session_or_error(clerk.authenticate_request(parts).await) {
-            Ok(session) if P::authorize(&session) => {
-                return Ok(Self {
-                    session,
-                    treat_pending_as_signed_out: clerk.treats_pending_as_signed_out(),
-                    _policy: PhantomData,
-                })
-            }
-            Ok(_) => AuthError::Forbidden,
-            Err(err) => err,
-        };
-        if P::REDIRECT_TO_SIGN_IN && err.is_authentication() && is_browser_navigation(parts) {
-            if let Some(response) = sign_in_redirect(&clerk, parts) {
-                return Err(response);
-            }
+        let (clerk, session) = strict_session::<S, P>(parts, state).await?;
+        Ok(Self {
+            session,
+            treat_pending_as_signed_out: clerk.treats_pending_as_signed_out(),
+            _policy: PhantomData,
+        })
+    }
+}
+
+/// The authentication (and authorization) of a strict handler, or the response to send.
+async fn strict_session<S, P>(parts: &Parts, state: &S) -> Result<(Clerk, Session), Response>
+where
+    S: ClerkFromState + Send + Sync,
+    P: StrictPolicy,
+{
+    let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
+    let err = match session_or_error(clerk.authenticate_request(parts).await) {
+        Ok(session) if P::authorize(&session) => return Ok((clerk, session)),
+        Ok(_) => AuthError::Forbidden,
+        Err(err) => err,
+    };
+    if P::REDIRECT_TO_SIGN_IN && err.is_authentication() && is_browser_navigation(parts) {
+        if let Some(response) = sign_in_redirect(&clerk, parts) {
+            return Err(response);
         }
-        Err(P::on_error(&err).await)
+    }
+    Err(P::on_error(&err).await)
+}
+
+/// The hidden first extractor of a strict handler that injects `User`: the session and the
+/// Backend API user of its `sub`.
+pub struct StrictUser<P> {
+    session: Session,
+    user: User,
+    treat_pending_as_signed_out: bool,
+    _policy: PhantomData<fn() -> P>,
+}
+
+impl<P> StrictUser<P> {
+    /// The session.
+    pub fn session(&self) -> Session {
+        self.session.clone()
+    }
+    /// The session, always `Some`.
+    pub fn session_opt(&self) -> Option<Session> {
+        Some(self.session.clone())
+    }
+    /// The auth object (signed in).
+    pub fn auth(&self) -> Auth {
+        Auth::from_session(self.session.clone(), self.treat_pending_as_signed_out)
+    }
+    /// The user (the macros bind it last).
+    pub fn into_user(self) -> User {
+        self.user
+    }
+    /// The user, always `Some` (the macros bind it last).
+    pub fn into_user_opt(self) -> Option<User> {
+        Some(self.user)
+    }
+}
+
+impl<S, P> FromRequestParts<S> for StrictUser<P>
+where
+    S: ClerkFromState + Send + Sync,
+    P: StrictPolicy,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let (clerk, session) = strict_session::<S, P>(parts, state).await?;
+        match clerk.load_user(session.user_id()).await {
+            Ok(user) => Ok(Self {
+                session,
+                user,
+                treat_pending_as_signed_out: clerk.treats_pending_as_signed_out(),
+                _policy: PhantomData,
+            }),
+            Err(e) => Err(P::on_error(&AuthError::UserUnavailable(e)).await),
+        }
     }
 }
 
 /// The hidden first extractor of a lax handler: the auth object, signed in or not.
 pub struct Lax<P> {
     auth: Auth,
+    user: Option<User>,
     _policy: PhantomData<fn() -> P>,
 }
 
@@ -111,6 +179,10 @@ impl<P> Lax<P> {
     /// The session, when signed in.
     pub fn session_opt(&self) -> Option<Session> {
         self.auth.session().cloned()
+    }
+    /// The user, when signed in and loaded (the macros bind it last).
+    pub fn into_user_opt(self) -> Option<User> {
+        self.user
     }
 }
 
@@ -124,10 +196,24 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
         match session_or_error(clerk.authenticate_request(parts).await) {
-            Ok(session) => Ok(Self {
-                auth: Auth::from_session(session, clerk.treats_pending_as_signed_out()),
-                _policy: PhantomData,
-            }),
+            Ok(session) => {
+                let user = if P::LOAD_USER {
+                    match clerk.load_user(session.user_id()).await {
+                        Ok(user) => Some(user),
+                        Err(e) => match P::on_error(&AuthError::UserUnavailable(e)).await {
+                            Some(response) => return Err(response),
+                            None => None,
+                        },
+                    }
+                } else {
+                    None
+                };
+                Ok(Self {
+                    auth: Auth::from_session(session, clerk.treats_pending_as_signed_out()),
+                    user,
+                    _policy: PhantomData,
+                })
+            }
             Err(err) => match P::on_error(&err).await {
                 Some(response) => Err(response),
                 None => Ok(Self {
@@ -135,6 +221,7 @@ where
                         AuthError::SessionPending => Auth::pending(),
                         _ => Auth::signed_out(),
                     },
+                    user: None,
                     _policy: PhantomData,
                 }),
             },
@@ -178,11 +265,12 @@ fn sign_in_redirect(clerk: &Clerk, parts: &Parts) -> Option<Response> {
     let host = header("x-forwarded-host")
         .or_else(|| header(HOST.as_str()))
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))?;
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+    // Under `Router::nest` the request URI lost its prefix; axum keeps the original.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let back = format!("{proto}://{host}{path}");
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("redirect_url", &back)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Drives the local Clerk stand-in (`examples/mock_server.rs`) with Clerk's official
+# JavaScript client, `@clerk/backend` 3.25.0: it must work as against the real API.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
+npm ci --no-audit --no-fund --silent
+(cd ../.. && cargo build -q --example mock_server)
+export CLERK_TELEMETRY_DISABLED=1
+../../target/debug/examples/mock_server > mock.json &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -f mock.json' EXIT
+for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done
+node check.mjs "$(head -1 mock.json)"

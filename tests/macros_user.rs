@@ -1,0 +1,264 @@
+//! `User` injection and `get_token` over real HTTP against the local Clerk stand-in.
+
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use clerk::api::{CreateJwtTemplateParams, CreateUserParams};
+use clerk::testing::{Fault, MockClerk};
+use clerk::{Auth, AuthError, ClerkLayer, HttpError, Session, User};
+use serde_json::{json, Value};
+
+#[clerk::require_session]
+async fn profile(session: Session, user: User) -> Json<Value> {
+    Json(json!({"sid": session.session_id(), "id": user.id, "first_name": user.first_name}))
+}
+
+#[clerk::protect(on_error = explain)]
+async fn profile_explained(user: Option<User>) -> Json<Value> {
+    Json(json!({"id": user.map(|u| u.id)}))
+}
+
+fn explain(err: &AuthError) -> HttpError {
+    HttpError::new(err.status().as_u16(), "denied").with_data(json!({"reason": err.reason()}))
+}
+
+#[clerk::with_session]
+async fn maybe_profile(user: Option<User>, auth: Auth) -> Json<Value> {
+    Json(json!({"user": user.map(|u| u.id), "signed_in": auth.is_signed_in()}))
+}
+
+#[clerk::require_session]
+async fn template_token(auth: Auth) -> Result<String, HttpError> {
+    let token = auth
+        .get_token(Some("supabase"))
+        .await
+        .map_err(|e| HttpError::new(502, e.to_string()))?;
+    let own = auth
+        .get_token(None)
+        .await
+        .map_err(|e| HttpError::new(502, e.to_string()))?;
+    Ok(format!(
+        "{}|{}",
+        token.unwrap_or_default(),
+        own.unwrap_or_default()
+    ))
+}
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn user_fetches(mock: &MockClerk, user_id: &str) -> usize {
+    mock.api_requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.uri.ends_with(&format!("/v1/users/{user_id}")))
+        .count()
+}
+
+#[tokio::test]
+async fn user_injection() {
+    let mock = MockClerk::start().await;
+    let user = mock
+        .create_user(&CreateUserParams {
+            first_name: Some("Ada".into()),
+            email_address: vec!["ada@example.com".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let app = Router::new()
+        .route("/profile", get(profile))
+        .route("/explained", get(profile_explained))
+        .route("/maybe", get(maybe_profile))
+        .layer(ClerkLayer::new(mock.clerk()));
+    let base = serve(app).await;
+    let http = reqwest::Client::new();
+    let token = mock.token().user(&user.id).session("sess_ada").sign();
+
+    let r = http
+        .get(format!("{base}/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"sid": "sess_ada", "id": user.id, "first_name": "Ada"})
+    );
+    assert_eq!(user_fetches(&mock, &user.id), 1);
+
+    // Signed out: 401 before any Backend API call.
+    let r = http.get(format!("{base}/profile")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(user_fetches(&mock, &user.id), 1);
+
+    // Strict Option<User> is always Some.
+    let r = http
+        .get(format!("{base}/explained"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"id": user.id}));
+
+    // Lax: None when signed out, Some when signed in.
+    let r = http.get(format!("{base}/maybe")).send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"user": null, "signed_in": false})
+    );
+    let r = http
+        .get(format!("{base}/maybe"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"user": user.id, "signed_in": true})
+    );
+
+    // The Backend API failing: 503 by default, on_error sees `user-unavailable`; the lax
+    // handler runs without the user.
+    mock.inject_api_faults(std::iter::repeat_n(Fault::Status(500), 12));
+    let r = http
+        .get(format!("{base}/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": "Service Unavailable"})
+    );
+    let r = http
+        .get(format!("{base}/explained"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"reason": "user-unavailable"})
+    );
+    let r = http
+        .get(format!("{base}/maybe"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"user": null, "signed_in": true})
+    );
+
+    // A deleted user with a still-valid session token: 401 `user-not-found`.
+    let ghost = mock.token().user("user_deleted").sign();
+    let r = http
+        .get(format!("{base}/explained"))
+        .bearer_auth(&ghost)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"reason": "user-not-found"})
+    );
+}
+
+#[tokio::test]
+async fn user_cache_saves_backend_calls() {
+    let mock = MockClerk::start().await;
+    let user = mock
+        .create_user(&CreateUserParams {
+            first_name: Some("Grace".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let clerk = mock
+        .clerk_builder()
+        .user_cache_ttl(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let base = serve(
+        Router::new()
+            .route("/profile", get(profile))
+            .layer(ClerkLayer::new(clerk.clone())),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let token = mock.token().user(&user.id).sign();
+    for _ in 0..5 {
+        let r = http
+            .get(format!("{base}/profile"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(user_fetches(&mock, &user.id), 1);
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    http.get(format!("{base}/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user_fetches(&mock, &user.id), 2);
+    clerk.forget_user(&user.id);
+    http.get(format!("{base}/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user_fetches(&mock, &user.id), 3);
+}
+
+#[tokio::test]
+async fn get_token_with_a_template() {
+    let mock = MockClerk::start().await;
+    let clerk = mock.clerk();
+    let user = mock.create_user(&CreateUserParams::default()).unwrap();
+    let session = mock.create_session(&user.id).unwrap();
+    let mut claims = serde_json::Map::new();
+    claims.insert("role".into(), json!("authenticated"));
+    clerk
+        .jwt_templates()
+        .create(&CreateJwtTemplateParams {
+            name: "supabase".into(),
+            claims,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let base = serve(
+        Router::new()
+            .route("/t", get(template_token))
+            .layer(ClerkLayer::new(clerk.clone())),
+    )
+    .await;
+    let token = mock.token().user(&user.id).session(&session.id).sign();
+    let r = reqwest::Client::new()
+        .get(format!("{base}/t"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    let (template, own) = body.split_once('|').unwrap();
+    assert_eq!(own, token);
+    let claims = clerk.verify_token(template).await.unwrap();
+    assert_eq!(claims.subject(), user.id);
+    assert_eq!(claims.get("role"), Some(&json!("authenticated")));
+    assert!(mock.api_requests().iter().any(|r| r.method == "POST"
+        && r.uri
+            .ends_with(&format!("/v1/sessions/{}/tokens/supabase", session.id))));
+}
