@@ -69,17 +69,30 @@ fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
 /// `permission = "org:invoices:create"`, `feature = "…"`, `plan = "…"`,
 /// `reverification = "strict"`, `any(…)`, `all(…)`.
 ///
-/// ```ignore
+/// ```
+/// use axum::{routing::post, Json, Router};
+/// use serde_json::{json, Value};
+///
 /// #[clerk::protect(any(role = "org:admin", permission = "org:invoices:create"))]
-/// async fn create_invoice(session: clerk::Session, Json(body): Json<NewInvoice>) -> Json<Invoice> {
-///     // runs only for admins or holders of the permission
+/// async fn create_invoice(session: clerk::Session, Json(body): Json<Value>) -> Json<Value> {
+///     // Runs only for admins or holders of the permission; the body is parsed after the
+///     // check, so a signed-out request with a bad body still gets 401.
+///     Json(json!({ "created_by": session.user_id(), "invoice": body }))
 /// }
+///
+/// # fn app(clerk: clerk::Clerk) -> Router {
+/// Router::new()
+///     .route("/invoices", post(create_invoice))
+///     .layer(clerk::ClerkLayer::new(clerk))
+/// # }
 /// ```
 ///
 /// Expansion, in prose: the function keeps its name, visibility and return type; its
 /// injected parameters are removed and bound at the top of the body from a first
-/// parameter of type `clerk::__private::Strict<__clerk_policy_NAME>`, and a hidden
-/// `__clerk_policy_NAME` type carries the checks and the `on_error` handler.
+/// parameter of type `clerk::__private::Strict<__clerk_policy_NAME>` (or `StrictUser<…>`
+/// when a `User` is injected: it is fetched after authorization), and a hidden
+/// `__clerk_policy_NAME` type carries the checks and the `on_error` handler. `User` and
+/// `Option<User>` may also be injected (the Backend API user of the session).
 ///
 /// [`AuthError::is_authorization`]: ../clerk/enum.AuthError.html#method.is_authorization
 #[proc_macro_attribute]
@@ -97,7 +110,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `async fn`): `Some(response)` halts with that response, `None` continues without a
 /// session — the legacy "truthy result halts" rule as a type.
 ///
-/// ```ignore
+/// ```
 /// #[clerk::with_session]
 /// async fn home(session: Option<clerk::Session>) -> String {
 ///     match session {
@@ -105,10 +118,12 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 ///         None => "hello stranger".into(),
 ///     }
 /// }
+/// # let _ = axum::routing::get::<_, _, ()>(home);
 /// ```
 ///
 /// Expansion, in prose: as [`protect`], with a first parameter of type
 /// `clerk::__private::Lax<__clerk_policy_NAME>` that never rejects unless `on_error` says so.
+/// `Option<User>` may also be injected (`None` when signed out).
 #[proc_macro_attribute]
 pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
     run(Mode::Lax, args, item)
@@ -122,7 +137,7 @@ pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
 /// returns `Option` is a compile error: a handler that needs a `Session` cannot run
 /// without one.
 ///
-/// ```ignore
+/// ```
 /// #[clerk::require_session(on_error = unauthorized)]
 /// async fn dashboard(session: clerk::Session) -> String {
 ///     session.user_id().to_owned()
@@ -130,7 +145,9 @@ pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// fn unauthorized(err: &clerk::AuthError) -> clerk::HttpError {
 ///     clerk::HttpError::new(401, "Unauthorized")
+///         .with_data(serde_json::json!({ "error": "Unauthorized", "reason": err.reason() }))
 /// }
+/// # let _ = axum::routing::get::<_, _, ()>(dashboard);
 /// ```
 ///
 /// Expansion, in prose: as [`protect`] without authorization checks.
