@@ -205,7 +205,8 @@ impl fmt::Debug for Session {
 #[derive(Clone, Debug)]
 pub struct Auth {
     session: Option<Session>,
-    session_status: Option<String>,
+    /// A pending session treated as signed out (its status is still reported).
+    pending: bool,
 }
 
 impl Auth {
@@ -213,7 +214,7 @@ impl Auth {
     pub fn signed_out() -> Self {
         Self {
             session: None,
-            session_status: None,
+            pending: false,
         }
     }
 
@@ -221,7 +222,7 @@ impl Auth {
     pub fn pending() -> Self {
         Self {
             session: None,
-            session_status: Some("pending".into()),
+            pending: true,
         }
     }
 
@@ -233,7 +234,7 @@ impl Auth {
             return Self::pending();
         }
         Self {
-            session_status: session.session_status().map(str::to_owned),
+            pending: false,
             session: Some(session),
         }
     }
@@ -266,7 +267,10 @@ impl Auth {
     /// The session status (`active`, `pending`), when known; kept for a pending session
     /// that is treated as signed out.
     pub fn session_status(&self) -> Option<&str> {
-        self.session_status.as_deref()
+        match &self.session {
+            Some(session) => session.session_status(),
+            None => self.pending.then_some("pending"),
+        }
     }
 
     /// The active organization id, if any.

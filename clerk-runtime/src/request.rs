@@ -335,11 +335,7 @@ impl Clerk {
                 err.message()
             );
         }
-        RequestState::SignedOut(SignedOut::new(
-            reason,
-            err.message().to_owned(),
-            Some(carrier),
-        ))
+        RequestState::SignedOut(SignedOut::new(reason, err.into_message(), Some(carrier)))
     }
 }
 

@@ -249,11 +249,17 @@ impl std::error::Error for HttpError {}
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let body = match self.data {
-            Some(data) => data,
-            None => serde_json::json!({ "error": self.message }),
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        #[derive(serde::Serialize)]
+        struct ErrorBody<'a> {
+            error: &'a str,
+        }
+        let bytes = match &self.data {
+            Some(data) => serde_json::to_vec(data),
+            None => serde_json::to_vec(&ErrorBody {
+                error: &self.message,
+            }),
+        }
+        .unwrap_or_else(|_| b"{}".to_vec());
         (
             self.status,
             [(

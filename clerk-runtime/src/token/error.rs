@@ -163,6 +163,11 @@ impl TokenVerificationError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The explanation, without copying it.
+    pub(crate) fn into_message(self) -> Cow<'static, str> {
+        self.message
+    }
 }
 
 impl fmt::Debug for TokenVerificationError {
