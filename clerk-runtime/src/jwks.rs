@@ -263,6 +263,14 @@ impl JwksCache {
             Need::Failed(err) => return self.stale_or(&snap, kid, err),
             Need::Refetch { kid_miss } => kid_miss,
         };
+        if tokio::runtime::Handle::try_current().is_err() {
+            // reqwest (and its timers) need a Tokio runtime; without one, fail cleanly and
+            // leave the cache as it is.
+            return Err(TokenVerificationError::new(
+                Reason::RemoteJwkFailedToLoad,
+                "Error loading Clerk JWKS: a Tokio runtime is required to reach the Backend API.",
+            ));
+        }
         let seen_generation = snap.generation;
         drop(snap);
 
@@ -407,6 +415,11 @@ impl JwksCache {
                 Ok(keys) => return Ok(keys),
                 Err(Failure::Final(err)) => return Err(Failure::Final(err)),
                 Err(Failure::Transient(err)) if attempt >= FETCH_ATTEMPTS => {
+                    return Err(Failure::Transient(err))
+                }
+                // Without a Tokio runtime (a misuse: reqwest needs one too) there is no timer
+                // to back off with; fail instead of panicking.
+                Err(Failure::Transient(err)) if tokio::runtime::Handle::try_current().is_err() => {
                     return Err(Failure::Transient(err))
                 }
                 Err(Failure::Transient(_)) => {

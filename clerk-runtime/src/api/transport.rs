@@ -223,6 +223,12 @@ impl Transport {
     /// `Retry-After` is honoured; every retry stays within [`RetryPolicy`].
     pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<Vec<u8>, ApiError> {
         let secret_key = self.secret_key.clone().ok_or(ApiError::MissingSecretKey)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            // reqwest (and its timers) need a Tokio runtime; without one, fail cleanly.
+            return Err(ApiError::Network(
+                "a Tokio runtime is required to reach the Clerk Backend API".into(),
+            ));
+        }
         let url = self.url(&request)?;
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -246,7 +252,10 @@ impl Transport {
                 .saturating_mul(1 << (attempt - 1).min(16));
             let jittered = backoff.mul_f64(0.5 + rand::random::<f64>() / 2.0);
             let delay = err.retry_after().map_or(jittered, |ra| ra.max(jittered));
-            if started.elapsed() + delay > self.retry.budget {
+            // No timer without a Tokio runtime (a misuse): fail rather than panic.
+            if started.elapsed() + delay > self.retry.budget
+                || tokio::runtime::Handle::try_current().is_err()
+            {
                 return Err(err);
             }
             tracing::debug!(
