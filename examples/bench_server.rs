@@ -27,11 +27,9 @@ struct AppState {
     jwt: JwtKey,
 }
 
+/// Behind an `Arc`: axum clones the router state for every request.
 #[derive(Clone)]
-struct JwtKey {
-    key: DecodingKey,
-    validation: Validation,
-}
+struct JwtKey(std::sync::Arc<(DecodingKey, Validation)>);
 
 async fn noauth() -> &'static str {
     "anonymous"
@@ -55,9 +53,7 @@ where
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(StatusCode::UNAUTHORIZED)?;
         let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-            token,
-            &jwt.key,
-            &jwt.validation,
+            token, &jwt.0 .0, &jwt.0 .1,
         )
         .map_err(|_| StatusCode::UNAUTHORIZED)?;
         let sub = data
@@ -117,13 +113,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.validate_aud = false;
         validation.leeway = 5;
-        let jwt_key = JwtKey {
-            key: DecodingKey::from_rsa_components(
+        let jwt_key = JwtKey(std::sync::Arc::new((
+            DecodingKey::from_rsa_components(
                 jwk["n"].as_str().unwrap_or_default(),
                 jwk["e"].as_str().unwrap_or_default(),
             )?,
             validation,
-        };
+        )));
         let clerk = match mode.as_str() {
             "protect-nocache" => mock.clerk_builder().disable_token_cache().build()?,
             _ => mock.clerk(),

@@ -76,7 +76,7 @@ struct Entry {
 
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Arc<str>, Entry>,
+    map: HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
     order: VecDeque<Arc<str>>,
     bytes: usize,
 }
@@ -85,7 +85,7 @@ struct Shard {
 pub(crate) struct TokenCache {
     config: TokenCacheConfig,
     shards: Box<[RwLock<Shard>]>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
     hits: AtomicU64,
     misses: AtomicU64,
 }

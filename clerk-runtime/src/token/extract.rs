@@ -48,13 +48,10 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
 /// `parseAuthorizationHeader`, on bytes: the byte range of the header token, if any.
 /// Fields are cut at ASCII spaces only, so every range lies on character boundaries.
 fn split_authorization(value: &[u8]) -> Option<(usize, usize)> {
-    let first_end = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+    let first_end = memchr::memchr(b' ', value).unwrap_or(value.len());
     let second = if first_end < value.len() {
         let start = first_end + 1;
-        let end = value[start..]
-            .iter()
-            .position(|&b| b == b' ')
-            .map_or(value.len(), |i| start + i);
+        let end = memchr::memchr(b' ', &value[start..]).map_or(value.len(), |i| start + i);
         (start, end)
     } else {
         (value.len(), value.len())
@@ -69,16 +66,18 @@ fn split_authorization(value: &[u8]) -> Option<(usize, usize)> {
 /// The header token of a request, if any (the first `Authorization` header).
 pub fn header_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(AUTHORIZATION)?;
-    if let Ok(v) = value.to_str() {
-        return token_from_authorization(v);
-    }
-    // Bytes outside visible ASCII: JavaScript reads them as Latin-1 and parses the fields
-    // all the same, so another scheme still falls through to the cookies and the token of
-    // `Bearer <token> <anything>` is still used. A token holding such bytes cannot be a
-    // JWT; it is still a header token (cookies are ignored) and fails as `token-invalid`.
+    // Fields are split on the raw bytes: JavaScript reads bytes outside visible ASCII as
+    // Latin-1 and parses the fields all the same, so another scheme still falls through to
+    // the cookies and the token of `Bearer <token> <anything>` is still used. A token
+    // holding such bytes cannot be a JWT; it is still a header token (cookies are ignored)
+    // and fails as `token-invalid`.
     let bytes = value.as_bytes();
     let (start, end) = split_authorization(bytes)?;
-    Some(std::str::from_utf8(&bytes[start..end]).unwrap_or("\u{fffd}"))
+    let token = &bytes[start..end];
+    match std::str::from_utf8(token) {
+        Ok(t) if t.bytes().all(|b| b.is_ascii_graphic()) => Some(t),
+        _ => Some("\u{fffd}"),
+    }
 }
 
 /// Looks up a cookie the way the `cookie` package does: pairs split on `;`, the name and
