@@ -793,6 +793,25 @@ impl Clerk {
         }
     }
 
+    /// The `actor_tokens` resource of the Backend API (create, revoke): impersonation.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// use clerk_runtime::api::CreateActorTokenParams;
+    /// let mut actor = clerk_runtime::api::Metadata::new();
+    /// actor.insert("sub".into(), "user_admin".into());
+    /// let token = clerk
+    ///     .actor_tokens()
+    ///     .create(&CreateActorTokenParams { user_id: "user_123".into(), actor, ..Default::default() })
+    ///     .await?;
+    /// # let _ = token; Ok(()) }
+    /// ```
+    pub fn actor_tokens(&self) -> crate::api::ActorTokens<'_> {
+        crate::api::ActorTokens {
+            transport: &self.inner.api,
+        }
+    }
+
     /// The `invitations` resource of the Backend API (list, create, bulk create, revoke).
     ///
     /// ```no_run

@@ -20,6 +20,7 @@
 //! connection could be made, since the API cannot have acted on them. Retries are bounded
 //! in count and total time ([`RetryPolicy`]).
 
+mod actor_tokens;
 mod clients;
 mod email_addresses;
 mod error;
@@ -41,8 +42,11 @@ use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt as _};
 
+pub use actor_tokens::{ActorTokens, CreateActorTokenParams};
 pub use clients::Clients;
-pub use email_addresses::{CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams};
+pub use email_addresses::{
+    AttemptVerificationParams, CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams,
+};
 pub use error::{ApiError, ClerkErrorItem};
 pub use identifiers::{
     AllowlistIdentifierListParams, AllowlistIdentifiers, BlocklistIdentifiers,
@@ -64,13 +68,16 @@ pub use organizations::{
     UpdateOrganizationMetadataParams, UpdateOrganizationParams,
 };
 pub use phone_numbers::{CreatePhoneNumberParams, PhoneNumbers, UpdatePhoneNumberParams};
-pub use sessions::{CreateSessionParams, SessionListParams, Sessions};
+pub use sessions::{
+    CreateSessionParams, RefreshFormat, RefreshSessionParams, SessionListParams, Sessions,
+};
 pub use tokens::{CreateSignInTokenParams, SignInTokens, TestingTokens};
 pub use transport::RetryPolicy;
 pub(crate) use transport::{ApiRequest, Transport};
 pub use users::{
-    CreateUserParams, IdentificationStatus, UpdateUserMetadataParams, UpdateUserParams,
-    UserCountParams, UserListParams, Users,
+    CreateUserParams, IdentificationStatus, ReplaceEmailAddressParams, ReplacePhoneNumberParams,
+    ReplacementStatus, UpdateUserMetadataParams, UpdateUserParams, UserCountParams, UserListParams,
+    Users,
 };
 
 /// Default page size of the paging streams.

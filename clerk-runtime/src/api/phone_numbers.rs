@@ -1,9 +1,10 @@
-//! `/phone_numbers`: create, get, update, delete a user's phone number.
+//! `/phone_numbers`: create, get, update, delete a user's phone number, and verify it with
+//! a one-time code.
 
 use serde::Serialize;
 
-use super::models::{DeletedObject, PhoneNumber};
-use super::{ApiError, ApiRequest, Transport};
+use super::models::{DeletedObject, PhoneNumber, Verification};
+use super::{ApiError, ApiRequest, AttemptVerificationParams, Transport};
 
 /// The `phone_numbers` resource: `clerk.phone_numbers()`.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +75,48 @@ impl PhoneNumbers<'_> {
     pub async fn delete(&self, phone_number_id: &str) -> Result<DeletedObject, ApiError> {
         self.transport
             .send(ApiRequest::delete(&["phone_numbers", phone_number_id]))
+            .await
+    }
+
+    /// `POST /phone_numbers/{phone_number_id}/prepare_verification` (no body): sends a
+    /// one-time code by SMS and returns the new verification (`object`
+    /// `verification_otp`, strategy `phone_code`, channel `sms`, status `unverified`); pass
+    /// its `id` to [`attempt_verification`](Self::attempt_verification). An unknown number
+    /// is a 404; sending too many codes is a 429.
+    ///
+    /// With the local `MockClerk` (feature `testing`) the code is always `424242`, as in
+    /// Clerk's test mode.
+    pub async fn prepare_verification(
+        &self,
+        phone_number_id: &str,
+    ) -> Result<Verification, ApiError> {
+        self.transport
+            .send(ApiRequest::post(&[
+                "phone_numbers",
+                phone_number_id,
+                "prepare_verification",
+            ]))
+            .await
+    }
+
+    /// `POST /phone_numbers/{phone_number_id}/attempt_verification`: checks a code and
+    /// returns the verification with its updated `status` and `attempts`.
+    ///
+    /// A wrong or expired code is **not** an error: it shows up in `status` (`unverified`
+    /// while attempts remain, then `failed`; `expired` past `expire_at`). A correct code
+    /// gives `verified` and marks the number verified. Resubmitting a verification that
+    /// already succeeded is a 400 `verification_already_verified`; an unknown number or
+    /// verification is a 404.
+    pub async fn attempt_verification(
+        &self,
+        phone_number_id: &str,
+        params: &AttemptVerificationParams,
+    ) -> Result<Verification, ApiError> {
+        self.transport
+            .send(
+                ApiRequest::post(&["phone_numbers", phone_number_id, "attempt_verification"])
+                    .json(params)?,
+            )
             .await
     }
 }

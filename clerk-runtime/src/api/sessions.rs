@@ -3,7 +3,7 @@
 use futures_util::Stream;
 use serde::Serialize;
 
-use super::models::{PaginatedList, Session, SessionStatus, Token};
+use super::models::{Metadata, PaginatedList, Session, SessionRefresh, SessionStatus, Token};
 use super::{paginate, ApiError, ApiRequest, Transport, DEFAULT_PAGE_SIZE};
 
 /// The `sessions` resource: `clerk.sessions()`.
@@ -51,6 +51,40 @@ pub struct CreateSessionParams {
     /// The organization to make active in the session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active_organization_id: Option<String>,
+}
+
+/// What `POST /sessions/{session_id}/refresh` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshFormat {
+    /// A new session token, [`SessionRefresh::Token`] (the API's default).
+    Token,
+    /// `Set-Cookie` directives, [`SessionRefresh::Cookies`].
+    Cookie,
+}
+
+/// Body of `POST /sessions/{session_id}/refresh`.
+///
+/// The first three fields are required; the API rejects an empty body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RefreshSessionParams {
+    /// The (expired) session JWT from the frontend's `__session` cookie; it must belong to
+    /// the session being refreshed (required).
+    pub expired_token: String,
+    /// The refresh token from the `__refresh` cookie set by the Frontend API's handshake
+    /// (required).
+    pub refresh_token: String,
+    /// The origin of the request being served, e.g. `https://example.com` (required).
+    pub request_origin: String,
+    /// The headers of the request being served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<Metadata>,
+    /// The answer's format (the API's default: [`RefreshFormat::Token`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<RefreshFormat>,
+    /// The IP address of the request being served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_originating_ip: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +138,23 @@ impl<'a> Sessions<'a> {
     pub async fn revoke(&self, session_id: &str) -> Result<Session, ApiError> {
         self.transport
             .send(ApiRequest::post(&["sessions", session_id, "revoke"]))
+            .await
+    }
+
+    /// `POST /sessions/{session_id}/refresh`: a new session token for a session whose
+    /// token expired, as a [`SessionRefresh::Token`] (`format` `token`, the default) or
+    /// as `Set-Cookie` directives, [`SessionRefresh::Cookies`] (`format` `cookie`).
+    ///
+    /// The spec documents a 401 for a refresh that fails validation (the signal for SDKs
+    /// to fall back to the handshake flow) and a 400 for other errors; an unknown or
+    /// inactive session is a 404, and a missing required field a 422.
+    pub async fn refresh(
+        &self,
+        session_id: &str,
+        params: &RefreshSessionParams,
+    ) -> Result<SessionRefresh, ApiError> {
+        self.transport
+            .send(ApiRequest::post(&["sessions", session_id, "refresh"]).json(params)?)
             .await
     }
 

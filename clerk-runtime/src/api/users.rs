@@ -5,7 +5,8 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 use serde::Serialize;
 
 use super::models::{
-    DeletedObject, Metadata, PasswordVerification, TotalCount, TotpVerification, User,
+    DeletedObject, EmailAddress, Metadata, PasswordVerification, PhoneNumber, TotalCount,
+    TotpVerification, User,
 };
 use super::{ApiError, ApiRequest, Transport, DEFAULT_PAGE_SIZE};
 
@@ -196,6 +197,44 @@ pub enum IdentificationStatus {
     Verified,
     /// Reserved: unverified but usable for sign-in, and no other user can claim it.
     Reserved,
+}
+
+/// How the replacement address or number of [`Users::replace_email_address`] and
+/// [`Users::replace_phone_number`] is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplacementStatus {
+    /// Verified, with the admin strategy (the API's default).
+    Verified,
+    /// Reserved: unverified but usable for sign-in, and no other user can claim it.
+    Reserved,
+    /// Unverified: neither usable for sign-in nor locked. **This can lock the user out**
+    /// when they have no other verified or reserved identifier.
+    Unverified,
+}
+
+/// Body of `PUT /users/{user_id}/email_address`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplaceEmailAddressParams {
+    /// The new address, RFC 5322 (required).
+    pub email_address: String,
+    /// How the new address is created (the API's default: verified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identification_status: Option<ReplacementStatus>,
+    /// Notify the previous primary address that the primary address changed (the API's
+    /// default: no notification; never sent when the address does not change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_primary_email_address_changed: Option<bool>,
+}
+
+/// Body of `PUT /users/{user_id}/phone_number`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplacePhoneNumberParams {
+    /// The new number, E.164 (e.g. `+15555550100`) (required).
+    pub phone_number: String,
+    /// How the new number is created (the API's default: verified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identification_status: Option<ReplacementStatus>,
 }
 
 /// Body of `POST /users`. No field is required; unset fields are not sent.
@@ -595,6 +634,37 @@ impl<'a> Users<'a> {
             Err(e) if e.status() == Some(422) => Ok(TotpVerification::default()),
             other => other,
         }
+    }
+
+    /// `PUT /users/{user_id}/email_address`: replaces **all** of the user's email
+    /// addresses with one new primary address, and returns it.
+    ///
+    /// An unknown user is a 404; a malformed address, or one another user holds, is a 422
+    /// (`form_param_format_invalid`, `form_identifier_exists`); an existing address linked
+    /// to a connected account is a 400 (remove the account first).
+    pub async fn replace_email_address(
+        &self,
+        user_id: &str,
+        params: &ReplaceEmailAddressParams,
+    ) -> Result<EmailAddress, ApiError> {
+        self.transport
+            .send(ApiRequest::put(&["users", user_id, "email_address"]).json(params)?)
+            .await
+    }
+
+    /// `PUT /users/{user_id}/phone_number`: replaces **all** of the user's phone numbers
+    /// with one new primary number (never reserved for second factor), and returns it.
+    /// Replacing a number reserved for second factor disables the user's SMS MFA.
+    ///
+    /// An unknown user is a 404; a malformed number, or one another user holds, is a 422.
+    pub async fn replace_phone_number(
+        &self,
+        user_id: &str,
+        params: &ReplacePhoneNumberParams,
+    ) -> Result<PhoneNumber, ApiError> {
+        self.transport
+            .send(ApiRequest::put(&["users", user_id, "phone_number"]).json(params)?)
+            .await
     }
 
     async fn action(&self, user_id: &str, action: &str) -> Result<User, ApiError> {

@@ -35,6 +35,11 @@ use crate::config::Clerk;
 pub use bapi::RecordedRequest;
 pub use token::TokenBuilder;
 
+/// The one-time code of every email or phone verification the local Backend API prepares
+/// (`POST /v1/{email_addresses,phone_numbers}/{id}/prepare_verification`): `424242`, as in
+/// Clerk's test mode. Any other code is a wrong attempt.
+pub const VERIFICATION_CODE: &str = bapi::identifications::TEST_CODE;
+
 /// Something the mock's JWKS endpoint does instead of answering normally, once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,6 +1,13 @@
 //! `/v1/email_addresses` and `/v1/phone_numbers` of the local Backend API. The addresses
 //! and numbers live inside the user objects of the store (`email_addresses`,
 //! `phone_numbers`), so `GET /v1/users/{id}` sees every change.
+//!
+//! One-time-code verification: `prepare_verification` "sends" the code [`TEST_CODE`]
+//! (`424242`, as Clerk's test mode) and returns a `verification_otp` valid for 10 minutes;
+//! `attempt_verification` reports a wrong code through `status` (`unverified`, then
+//! `failed` after [`MAX_ATTEMPTS`] attempts; `expired` past `expire_at`), and a correct
+//! one as `verified`, marking the identification verified. Missing body fields are a 400
+//! `form_param_missing` (the spec documents no 422 for these endpoints).
 
 // The helpers return the error `Response` itself, as the handlers answer it; boxing it would
 // only add noise to a test server.
@@ -27,6 +34,22 @@ pub(super) fn routes() -> Router<Arc<State>> {
             get(|s, p| fetch(s, p, Kind::Email))
                 .patch(update_email)
                 .delete(|s, p| remove(s, p, Kind::Email)),
+        )
+        .route(
+            "/v1/email_addresses/{email_address_id}/prepare_verification",
+            post(|s, p| prepare_verification(s, p, Kind::Email)),
+        )
+        .route(
+            "/v1/email_addresses/{email_address_id}/attempt_verification",
+            post(|s, p, b| attempt_verification(s, p, b, Kind::Email)),
+        )
+        .route(
+            "/v1/phone_numbers/{phone_number_id}/prepare_verification",
+            post(|s, p| prepare_verification(s, p, Kind::Phone)),
+        )
+        .route(
+            "/v1/phone_numbers/{phone_number_id}/attempt_verification",
+            post(|s, p, b| attempt_verification(s, p, b, Kind::Phone)),
         )
         .route("/v1/phone_numbers", post(create_phone))
         .route(
@@ -390,4 +413,159 @@ async fn remove(
     }
     user["updated_at"] = json!(now_ms());
     Json(json!({"object": object, "id": id, "deleted": true})).into_response()
+}
+
+/// The one-time code of every verification prepared by the local Backend API.
+pub const TEST_CODE: &str = "424242";
+/// Attempts allowed before a verification becomes `failed`.
+pub const MAX_ATTEMPTS: i64 = 3;
+/// Lifetime of a one-time code: 10 minutes.
+const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+/// A verification prepared by `prepare_verification`, as kept in the store.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingVerification {
+    /// The email address or phone number it verifies.
+    pub identification_id: String,
+    /// The code that verifies it.
+    pub code: String,
+    /// The verification as served (`object`, `id`, `status`, `strategy`, `attempts`,
+    /// `expire_at`, `channel`).
+    pub verification: Value,
+}
+
+async fn prepare_verification(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(id): Path<String>,
+    kind: Kind,
+) -> Response {
+    let mut store = state.store.lock().unwrap();
+    if locate(&store, kind, &id).is_none() {
+        return not_found();
+    }
+    let (strategy, channel) = match kind {
+        Kind::Email => ("email_code", Value::Null),
+        Kind::Phone => ("phone_code", json!("sms")),
+    };
+    let verification = json!({
+        "object": "verification_otp",
+        "id": new_id("ver"),
+        "status": "unverified",
+        "strategy": strategy,
+        "attempts": 0,
+        "expire_at": now_ms() + CODE_LIFETIME_MS,
+        "channel": channel,
+    });
+    let verification_id = verification["id"].as_str().unwrap_or_default().to_owned();
+    store.verifications.insert(
+        verification_id,
+        PendingVerification {
+            identification_id: id,
+            code: TEST_CODE.to_owned(),
+            verification: verification.clone(),
+        },
+    );
+    Json(verification).into_response()
+}
+
+fn body_string(body: &Map<String, Value>, key: &str) -> Result<String, Response> {
+    match body.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::String(_)) | Some(Value::Null) | None => Err(error(
+            400,
+            "form_param_missing",
+            &format!("{key} must be included."),
+            Some(key),
+        )),
+        Some(_) => Err(error(
+            400,
+            "form_param_format_invalid",
+            &format!("{key} must be a string."),
+            Some(key),
+        )),
+    }
+}
+
+async fn attempt_verification(
+    AxumState(state): AxumState<Arc<State>>,
+    Path(id): Path<String>,
+    body: Bytes,
+    kind: Kind,
+) -> Response {
+    let body = match json_body(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let fields = (|| -> Result<_, Response> {
+        Ok((
+            body_string(&body, "verification_id")?,
+            body_string(&body, "code")?,
+        ))
+    })();
+    let (verification_id, code) = match fields {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut store = state.store.lock().unwrap();
+    let Some((user_id, n)) = locate(&store, kind, &id) else {
+        return not_found();
+    };
+    let Some(pending) = store
+        .verifications
+        .get_mut(&verification_id)
+        .filter(|p| p.identification_id == id)
+    else {
+        return error(
+            404,
+            "resource_not_found",
+            &format!("No verification was found with id {verification_id}"),
+            Some("verification_id"),
+        );
+    };
+    let now = now_ms();
+    let verification = &mut pending.verification;
+    match verification["status"].as_str() {
+        Some("verified") => {
+            return error(
+                400,
+                "verification_already_verified",
+                "This verification has already been verified.",
+                None,
+            )
+        }
+        Some("failed") | Some("expired") => return Json(verification.clone()).into_response(),
+        _ => {}
+    }
+    let attempts = verification["attempts"].as_i64().unwrap_or(0) + 1;
+    verification["attempts"] = json!(attempts);
+    let expired = verification["expire_at"].as_i64().is_some_and(|t| now > t);
+    let status = if expired {
+        "expired"
+    } else if code == pending.code {
+        "verified"
+    } else if attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "unverified"
+    };
+    verification["status"] = json!(status);
+    let served = verification.clone();
+    if status == "verified" {
+        let (list, _, _, _) = kind.fields();
+        if let Some(user) = store.users.get_mut(&user_id) {
+            let identification = &mut user[list][n];
+            if !is_verified(identification) {
+                identification["verification"] = json!({
+                    "object": "verification_otp",
+                    "status": "verified",
+                    "strategy": served["strategy"],
+                    "attempts": served["attempts"],
+                    "expire_at": served["expire_at"],
+                });
+                identification["updated_at"] = json!(now);
+                user["updated_at"] = json!(now);
+            }
+        }
+    }
+    Json(served).into_response()
 }

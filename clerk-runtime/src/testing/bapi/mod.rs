@@ -2,6 +2,7 @@
 //! The local Backend API: an in-memory store served with the spec's shapes, status codes,
 //! error bodies and pagination.
 
+pub(crate) mod actor_tokens;
 pub(crate) mod clients;
 pub(crate) mod identifications;
 pub(crate) mod identifiers;
@@ -56,6 +57,11 @@ pub(crate) struct Store {
     pub jwt_template_keys: BTreeMap<String, String>,
     /// Sign-in tokens by id (without `token`/`url`, which are only returned on creation).
     pub sign_in_tokens: BTreeMap<String, Value>,
+    /// Actor tokens by id (`act_…`; without `token`/`url`, only returned on creation).
+    pub actor_tokens: BTreeMap<String, Value>,
+    /// One-time-code verifications of email addresses and phone numbers by id (`ver_…`),
+    /// from `prepare_verification`.
+    pub verifications: BTreeMap<String, identifications::PendingVerification>,
     /// The instance's Frontend API URL: the `iss` of the tokens the API mints.
     pub issuer: String,
 }
@@ -82,6 +88,7 @@ pub(super) fn routes() -> Router<Arc<State>> {
         .merge(clients::routes())
         .merge(jwt_templates::routes())
         .merge(tokens::routes())
+        .merge(actor_tokens::routes())
         .merge(legacy::routes())
 }
 
