@@ -1,0 +1,158 @@
+//! Secrets never reach the logs: every path runs with all `tracing` output captured at
+//! TRACE level (this crate's and its dependencies', including the HTTP client and server),
+//! and no secret key, token, cookie value or JWT key may appear in it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::get;
+use axum::Router;
+use clerk::api::CreateUserParams;
+use clerk::testing::{Fault, MockClerk};
+use clerk::{Auth, ClerkLayer, Session};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[clerk::protect(role = "org:admin")]
+async fn admin(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
+#[clerk::with_session]
+async fn home(auth: Auth) -> String {
+    format!("{:?}", auth.user_id())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_appears_in_any_log_line() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    // Global: the runtime's worker threads and the mock's server tasks log too. This file
+    // holds a single test, so nothing else installs a subscriber.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let mock = MockClerk::start().await;
+    let clerk = mock
+        .clerk_builder()
+        .logging(true)
+        .authorized_parties(["http://localhost:3000"])
+        .build()
+        .unwrap();
+    let valid = mock
+        .token()
+        .user("user_leak")
+        .org("org_1", "org:member")
+        .sign();
+    let expired = mock.token().expired().sign();
+    let forged = mock.token().sign_with(&mock.unpublished_key());
+    let wrong_azp = mock.token().azp("https://evil.example").sign();
+
+    // Verification, every outcome.
+    for token in [&valid, &expired, &forged, &wrong_azp] {
+        let _ = clerk.verify_token(token).await;
+    }
+    // Request authentication from header and cookie, over HTTP, through the macros.
+    let app = Router::new()
+        .route("/admin", get(admin))
+        .route("/home", get(home))
+        .layer(ClerkLayer::new(clerk.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let http = reqwest::Client::new();
+    for token in [&valid, &expired, &forged, &wrong_azp] {
+        for path in ["admin", "home"] {
+            http.get(format!("{base}/{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            http.get(format!("{base}/{path}"))
+                .header("cookie", format!("__client_uat=1; __session={token}"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    // JWKS failures (warnings) and Backend API retries (debug events).
+    let cold = mock.clerk_builder().logging(true).build().unwrap();
+    mock.fail_jwks_next(5, Fault::Status(503));
+    let _ = cold.verify_token(&valid).await;
+    let user = mock
+        .create_user(&CreateUserParams {
+            password: Some("hunter2-hunter2".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    mock.inject_api_faults([
+        Fault::Status(503),
+        Fault::RateLimited {
+            retry_after_secs: 0,
+        },
+    ]);
+    clerk.users().get(&user.id).await.unwrap();
+    let _ = clerk
+        .users()
+        .verify_password(&user.id, "hunter2-hunter2")
+        .await;
+
+    let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    // The paths above did log (so the assertions below inspect something).
+    for expected in [
+        "clerk: signed out",
+        "clerk: signed in",
+        "JWKS fetch failed",
+        "retrying a Backend API call",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "no `{expected}` event was captured"
+        );
+    }
+    let pem_body: String = mock
+        .jwt_key_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("secret key", mock.secret_key().to_owned()),
+        ("password", "hunter2-hunter2".to_owned()),
+        ("JWT key", pem_body[..40].to_owned()),
+    ];
+    for (name, token) in [
+        ("valid token", &valid),
+        ("expired token", &expired),
+        ("forged token", &forged),
+        ("wrong-azp token", &wrong_azp),
+    ] {
+        // Any of its three segments would leak it.
+        for segment in token.split('.') {
+            secrets.push((name, segment.to_owned()));
+        }
+    }
+    for (name, secret) in secrets {
+        assert!(!logs.contains(&secret), "the {name} appears in the logs");
+    }
+}
