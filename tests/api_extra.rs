@@ -2,33 +2,18 @@
 //! or phone number, and session refresh: every client method over real HTTP against the
 //! local Backend API, with the spec's shapes, statuses and `ClerkErrors` bodies.
 
+mod common;
+use common::{expect_error, meta};
+
 use base64::Engine as _;
 use clerk::api::{
-    ActorTokenStatus, ApiError, AttemptVerificationParams, CreateActorTokenParams,
-    CreateEmailAddressParams, CreatePhoneNumberParams, CreateUserParams, Metadata, RefreshFormat,
-    RefreshSessionParams, ReplaceEmailAddressParams, ReplacePhoneNumberParams, ReplacementStatus,
-    SessionRefresh, UpdatePhoneNumberParams, User, VerificationObject, VerificationStatus,
+    ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreateEmailAddressParams,
+    CreatePhoneNumberParams, CreateUserParams, RefreshFormat, RefreshSessionParams,
+    ReplaceEmailAddressParams, ReplacePhoneNumberParams, ReplacementStatus, SessionRefresh,
+    UpdatePhoneNumberParams, User, VerificationObject, VerificationStatus,
 };
 use clerk::testing::{MockClerk, VERIFICATION_CODE};
 use serde_json::{json, Value};
-
-fn meta(value: Value) -> Metadata {
-    value.as_object().cloned().expect("a JSON object")
-}
-
-/// Asserts the status and code of an API error, and returns its `meta.param_name`.
-fn expect_error(err: &ApiError, status: u16, code: &str) -> Option<String> {
-    assert_eq!(err.status(), Some(status), "unexpected error: {err:?}");
-    assert!(err.has_code(code), "expected code {code}, got {err:?}");
-    assert!(err.trace_id().is_some(), "no clerk_trace_id in {err:?}");
-    err.errors()
-        .first()?
-        .meta
-        .as_ref()?
-        .get("param_name")?
-        .as_str()
-        .map(str::to_owned)
-}
 
 fn user(mock: &MockClerk, email: &str) -> User {
     mock.create_user(&CreateUserParams {

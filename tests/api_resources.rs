@@ -2,8 +2,11 @@
 //! and phone numbers: every client method over real HTTP against the local Backend API,
 //! with the list shapes, filters, errors and metadata semantics of the real API.
 
+mod common;
+use common::{expect_error, meta};
+
 use clerk::api::{
-    AllowlistIdentifierListParams, ApiError, CreateAllowlistIdentifierParams,
+    AllowlistIdentifierListParams, CreateAllowlistIdentifierParams,
     CreateBlocklistIdentifierParams, CreateEmailAddressParams, CreateInvitationParams,
     CreateOrganizationMembershipParams, CreateOrganizationParams, CreatePhoneNumberParams,
     CreateUserParams, GetOrganizationParams, IdentifierType, InstanceMembershipListParams,
@@ -15,24 +18,6 @@ use clerk::api::{
 use clerk::testing::MockClerk;
 use futures::TryStreamExt as _;
 use serde_json::{json, Value};
-
-fn meta(value: Value) -> Metadata {
-    value.as_object().cloned().expect("a JSON object")
-}
-
-/// Asserts the status and code of an API error, and returns its `meta.param_name`.
-fn expect_error(err: &ApiError, status: u16, code: &str) -> Option<String> {
-    assert_eq!(err.status(), Some(status), "unexpected error: {err:?}");
-    assert!(err.has_code(code), "expected code {code}, got {err:?}");
-    assert!(err.trace_id().is_some(), "no clerk_trace_id in {err:?}");
-    err.errors()
-        .first()?
-        .meta
-        .as_ref()?
-        .get("param_name")?
-        .as_str()
-        .map(str::to_owned)
-}
 
 fn user(mock: &MockClerk, email: &str, first: &str, last: &str, username: &str) -> User {
     mock.create_user(&CreateUserParams {

@@ -1,5 +1,8 @@
 //! The attribute macros end to end: axum on 127.0.0.1:0, a real HTTP client, MockClerk.
 
+mod common;
+use common::serve;
+
 use axum::extract::{FromRef, Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -72,13 +75,6 @@ struct AppState {
 #[clerk::require_session]
 async fn with_state(State(name): State<&'static str>, session: Session) -> String {
     format!("{name}:{}", session.user_id())
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
 }
 
 fn client() -> reqwest::Client {

@@ -1,5 +1,8 @@
 //! `User` injection and `get_token` over real HTTP against the local Clerk stand-in.
 
+mod common;
+use common::serve;
+
 use std::time::Duration;
 
 use axum::routing::get;
@@ -43,13 +46,6 @@ async fn template_token(auth: Auth) -> Result<String, HttpError> {
         token.unwrap_or_default(),
         own.unwrap_or_default()
     ))
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
 }
 
 fn user_fetches(mock: &MockClerk, user_id: &str) -> usize {

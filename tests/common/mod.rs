@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests (each test binary uses a subset).
+#![allow(dead_code)]
+
+use clerk::api::{ApiError, Metadata};
+use serde_json::Value;
+
+/// Serves `router` on `127.0.0.1:0` and returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A JSON object literal as `Metadata`.
+pub fn meta(value: Value) -> Metadata {
+    value.as_object().cloned().expect("a JSON object")
+}
+
+/// Asserts the status and code of an API error, and returns its `meta.param_name`.
+pub fn expect_error(err: &ApiError, status: u16, code: &str) -> Option<String> {
+    assert_eq!(err.status(), Some(status), "unexpected error: {err:?}");
+    assert!(err.has_code(code), "expected code {code}, got {err:?}");
+    assert!(err.trace_id().is_some(), "no clerk_trace_id in {err:?}");
+    err.errors()
+        .first()?
+        .meta
+        .as_ref()?
+        .get("param_name")?
+        .as_str()
+        .map(str::to_owned)
+}
