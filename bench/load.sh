@@ -4,6 +4,8 @@
 #
 #   bash bench/load.sh                 # 10 s per measurement
 #   DURATION=30s CONNECTIONS=64 bash bench/load.sh
+#   SOAK=1 bash bench/load.sh          # then the soak test, bench/soak.sh (60 s, 10,000 connections;
+#                                      # SOAK_DURATION, SOAK_CONNECTIONS)
 #
 # Each server runs on core 0 (one worker thread), wrk on core 1. Loopback only; every
 # server is stopped by its PID. Prints req/s, p50/p99 latency, server CPU µs per request,
@@ -14,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
-MODES=${MODES:-"noauth jwt protect protect-nocache with-session extractor"}
+MODES=${MODES:-"noauth jwt protect protect-nocache with-session extractor protect-user"}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 
@@ -92,3 +94,8 @@ if jwt and nocache:
         if kind in jwt and kind in nocache:
             print(f"protect-nocache / jwt ({kind}): {nocache[kind]['rps'] / jwt[kind]['rps']:.2f}")
 PY
+
+# The soak test (10,000 connections, mixed tokens, memory after warm-up) when SOAK=1.
+if [ "${SOAK:-0}" = 1 ]; then
+  DURATION="${SOAK_DURATION:-60}" CONNECTIONS="${SOAK_CONNECTIONS:-10000}" bash bench/soak.sh
+fi

@@ -7,7 +7,8 @@
 //! Modes: `noauth` (no authentication), `jwt` (a hand-written extractor around a bare
 //! `jsonwebtoken::decode`, RS256), `protect` (`#[clerk::protect]`), `protect-nocache` (the
 //! same with the verified-token cache off), `with-session` (`#[clerk::with_session]`),
-//! `extractor` (the plain `clerk::Session` extractor). Every mode starts the local Clerk
+//! `extractor` (the plain `clerk::Session` extractor), `protect-user` (`#[clerk::protect]`
+//! injecting the `User` from the local Backend API, with a 60 s user cache). Every mode starts the local Clerk
 //! stand-in and writes `{"valid": …, "expired": …, "garbage": …}` to the tokens file.
 
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use clerk::testing::MockClerk;
-use clerk::{Auth, Clerk, Session};
+use clerk::{Auth, Clerk, Session, User};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 #[derive(Clone, FromRef)]
@@ -79,6 +80,11 @@ async fn with_session(auth: Auth) -> String {
     auth.user_id().unwrap_or("anonymous").to_owned()
 }
 
+#[clerk::protect]
+async fn protect_user(user: User) -> String {
+    user.id
+}
+
 async fn extractor(session: Session) -> String {
     session.user_id().to_owned()
 }
@@ -97,12 +103,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     runtime.block_on(async move {
         let mock = MockClerk::start().await;
+        let user = mock.create_user(&clerk::api::CreateUserParams::default())?;
         let valid = mock
             .token()
-            .user("user_bench")
+            .user(&user.id)
             .expires_in_secs(24 * 3600)
             .sign();
-        let expired = mock.token().user("user_bench").expired().sign();
+        let expired = mock.token().user(&user.id).expired().sign();
         let garbage = "eyJnYXJiYWdlIjp0cnVlfQ.bm90IGEgdG9rZW4.c2lnbmF0dXJl-but_garbage";
         std::fs::write(
             &tokens_file,
@@ -122,6 +129,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )));
         let clerk = match mode.as_str() {
             "protect-nocache" => mock.clerk_builder().disable_token_cache().build()?,
+            "protect-user" => mock
+                .clerk_builder()
+                .user_cache_ttl(std::time::Duration::from_secs(60))
+                .build()?,
             _ => mock.clerk(),
         };
         // Warm the JWKS so that the first measured request does not fetch it.
@@ -133,6 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "protect" | "protect-nocache" => get(protect),
             "with-session" => get(with_session),
             "extractor" => get(extractor),
+            "protect-user" => get(protect_user),
             other => return Err(format!("unknown mode {other}").into()),
         };
         let app = Router::new().route("/me", route).with_state(AppState {

@@ -528,7 +528,7 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, Strin
     Ok(body)
 }
 
-fn body_has_error_code(body: &[u8], code: &str) -> bool {
+pub(crate) fn body_has_error_code(body: &[u8], code: &str) -> bool {
     #[derive(Deserialize)]
     struct Errors {
         #[serde(default)]

@@ -47,9 +47,16 @@ pub mod jwks;
 mod keys;
 mod request;
 pub mod token;
+pub mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+/// The bodies of the fuzz targets (`fuzz/`) and their regression tests. Not a public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};
 pub use api::User;

@@ -109,16 +109,30 @@ impl SignedOut {
 
     /// Clerk's `x-clerk-auth-message`: the message, the reason, the carrier.
     pub fn full_message(&self) -> String {
-        match self.token_carrier {
-            Some(carrier) => format!(
-                "{} (reason={}, token-carrier={})",
-                self.message,
-                self.reason.as_str(),
-                carrier.as_str()
-            ),
-            None => format!("{} (reason={})", self.message, self.reason.as_str()),
+        // Built by hand: this runs for every refused request.
+        let reason = self.reason.as_str();
+        let carrier = self.token_carrier.map(TokenCarrier::as_str);
+        let mut out = String::with_capacity(
+            self.message.len() + reason.len() + carrier.map_or(0, |c| c.len() + 16) + 10,
+        );
+        out.push_str(&self.message);
+        out.push_str(" (reason=");
+        out.push_str(reason);
+        if let Some(carrier) = carrier {
+            out.push_str(", token-carrier=");
+            out.push_str(carrier);
         }
+        out.push(')');
+        out
     }
+}
+
+/// A request's authentication, done once by [`ClerkLayer`](crate::ClerkLayer) and kept in
+/// the request extensions for every extractor and macro below it.
+#[derive(Clone)]
+pub(crate) struct Authenticated {
+    pub clerk: Clerk,
+    pub state: RequestState,
 }
 
 /// The outcome of [`Clerk::authenticate_request`].
@@ -167,19 +181,20 @@ impl RequestState {
     /// The `x-clerk-auth-status`, `x-clerk-auth-reason` and `x-clerk-auth-message` headers
     /// Clerk's SDKs attach to responses (reason and message only when signed out).
     pub fn observability_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        let status = HeaderName::from_static("x-clerk-auth-status");
+        use crate::axum::error::{X_CLERK_AUTH_MESSAGE, X_CLERK_AUTH_REASON, X_CLERK_AUTH_STATUS};
+        let status = X_CLERK_AUTH_STATUS;
         match self {
             Self::SignedIn { .. } => vec![(status, HeaderValue::from_static("signed-in"))],
             Self::SignedOut(s) => {
                 let mut headers = vec![
                     (status, HeaderValue::from_static("signed-out")),
                     (
-                        HeaderName::from_static("x-clerk-auth-reason"),
+                        X_CLERK_AUTH_REASON,
                         HeaderValue::from_static(s.reason.as_str()),
                     ),
                 ];
-                if let Ok(message) = HeaderValue::from_str(&s.full_message()) {
-                    headers.push((HeaderName::from_static("x-clerk-auth-message"), message));
+                if let Ok(message) = HeaderValue::try_from(s.full_message()) {
+                    headers.push((X_CLERK_AUTH_MESSAGE, message));
                 }
                 headers
             }
@@ -200,7 +215,17 @@ impl Clerk {
     /// }
     /// # }
     /// ```
+    ///
+    /// Under a [`ClerkLayer`](crate::ClerkLayer) that authenticates every request
+    /// ([`authenticate`](crate::ClerkLayer::authenticate) or
+    /// [`require_auth`](crate::ClerkLayer::require_auth)), this returns the layer's result
+    /// for the same instance instead of verifying the token a second time.
     pub async fn authenticate_request(&self, parts: &http::request::Parts) -> RequestState {
+        if let Some(done) = parts.extensions.get::<Authenticated>() {
+            if std::sync::Arc::ptr_eq(&done.clerk.inner, &self.inner) {
+                return done.state.clone();
+            }
+        }
         self.authenticate_headers(&parts.method, &parts.headers)
             .await
     }
@@ -353,8 +378,12 @@ impl From<TokenVerificationError> for Precheck {
 }
 
 /// `parseInt(value, 10) || 0` as a number.
+///
+/// `parseInt` skips leading JavaScript whitespace of the value read as Latin-1, as Node.js
+/// reads header bytes: of the characters this (UTF-8) text can hold, only the ASCII ones
+/// (a UTF-8 `U+00A0` is the Latin-1 `Â` and a no-break space: not skipped).
 fn parse_int_like_js(value: &str) -> f64 {
-    let s = value.trim_start();
+    let s = value.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']);
     let (sign, digits) = match s.as_bytes().first() {
         Some(b'-') => (-1.0, &s[1..]),
         Some(b'+') => (1.0, &s[1..]),
@@ -382,5 +411,8 @@ mod tests {
         assert_eq!(parse_int_like_js(""), 0.0);
         assert_eq!(parse_int_like_js("-5"), -5.0);
         assert_eq!(parse_int_like_js("0"), 0.0);
+        // A UTF-8 no-break space is `Â` and a no-break space in JavaScript's Latin-1 view.
+        assert_eq!(parse_int_like_js("\u{a0}12"), 0.0);
+        assert_eq!(parse_int_like_js("\t\u{b}\u{c} 12"), 12.0);
     }
 }

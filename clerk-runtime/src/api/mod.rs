@@ -23,7 +23,7 @@
 mod actor_tokens;
 mod clients;
 mod email_addresses;
-mod error;
+pub(crate) mod error;
 mod identifiers;
 mod invitations;
 mod jwks;
@@ -34,7 +34,7 @@ mod organizations;
 mod phone_numbers;
 mod sessions;
 mod tokens;
-mod transport;
+pub(crate) mod transport;
 pub(crate) mod user_cache;
 mod users;
 

@@ -15,7 +15,7 @@ use super::error::{ApiError, ClerkErrorBody};
 /// Largest response body read from the Backend API.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// How much of a non-JSON error body is kept in [`ApiError::Response`].
-const MAX_ERROR_TEXT: usize = 512;
+pub(crate) const MAX_ERROR_TEXT: usize = 512;
 
 /// Retry behaviour of Backend API calls (set with `ClerkBuilder::api_retry`).
 ///

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -121,36 +121,35 @@ impl AuthError {
 /// allowed"; an `on_error` handler can answer 404 instead.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
+        // Rejections are answered on the hot path of every refused request (expired and
+        // forged tokens included): static bodies and header names, no formatting.
         let mut response = match &self {
-            Self::Unauthenticated(_) | Self::SessionPending => HttpError::unauthorized(),
-            Self::Forbidden => HttpError::forbidden(),
-            Self::UserUnavailable(e) if e.is_not_found() => HttpError::unauthorized(),
-            Self::UserUnavailable(_) => HttpError::new(503, "Service Unavailable"),
-            Self::NotConfigured => HttpError::internal(),
-        }
-        .into_response();
+            Self::Unauthenticated(_) | Self::SessionPending => {
+                static_error(StatusCode::UNAUTHORIZED, UNAUTHENTICATED_BODY)
+            }
+            Self::Forbidden => static_error(StatusCode::FORBIDDEN, FORBIDDEN_BODY),
+            Self::UserUnavailable(e) if e.is_not_found() => {
+                static_error(StatusCode::UNAUTHORIZED, UNAUTHENTICATED_BODY)
+            }
+            Self::UserUnavailable(_) => HttpError::new(503, "Service Unavailable").into_response(),
+            Self::NotConfigured => HttpError::internal().into_response(),
+        };
         let headers = response.headers_mut();
         match &self {
             Self::Unauthenticated(s) => {
+                headers.insert(X_CLERK_AUTH_STATUS, HeaderValue::from_static("signed-out"));
                 headers.insert(
-                    "x-clerk-auth-status",
-                    HeaderValue::from_static("signed-out"),
-                );
-                headers.insert(
-                    "x-clerk-auth-reason",
+                    X_CLERK_AUTH_REASON,
                     HeaderValue::from_static(s.reason.as_str()),
                 );
-                if let Ok(message) = HeaderValue::from_str(&s.full_message()) {
-                    headers.insert("x-clerk-auth-message", message);
+                if let Ok(message) = HeaderValue::try_from(s.full_message()) {
+                    headers.insert(X_CLERK_AUTH_MESSAGE, message);
                 }
             }
             Self::SessionPending => {
+                headers.insert(X_CLERK_AUTH_STATUS, HeaderValue::from_static("signed-out"));
                 headers.insert(
-                    "x-clerk-auth-status",
-                    HeaderValue::from_static("signed-out"),
-                );
-                headers.insert(
-                    "x-clerk-auth-reason",
+                    X_CLERK_AUTH_REASON,
                     HeaderValue::from_static("session-pending"),
                 );
             }
@@ -158,6 +157,27 @@ impl IntoResponse for AuthError {
         }
         response
     }
+}
+
+pub(crate) const X_CLERK_AUTH_STATUS: HeaderName = HeaderName::from_static("x-clerk-auth-status");
+pub(crate) const X_CLERK_AUTH_REASON: HeaderName = HeaderName::from_static("x-clerk-auth-reason");
+pub(crate) const X_CLERK_AUTH_MESSAGE: HeaderName = HeaderName::from_static("x-clerk-auth-message");
+
+/// `HttpError::unauthorized()`'s body, serialised once.
+const UNAUTHENTICATED_BODY: &str = r#"{"error":"Unauthenticated"}"#;
+/// `HttpError::forbidden()`'s body, serialised once.
+const FORBIDDEN_BODY: &str = r#"{"error":"Forbidden"}"#;
+
+fn static_error(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// An HTTP error response: a status, a message, and optional JSON data.

@@ -1,34 +1,122 @@
-//! [`ClerkLayer`]: makes a [`Clerk`] available to every handler of a router.
+//! [`ClerkLayer`]: makes a [`Clerk`] available to every handler of a router and, like
+//! `clerkMiddleware()` / `requireAuth()`, can authenticate every request once.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::http::Request;
+use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
 
+use super::extract::session_or_error;
+use crate::request::Authenticated;
 use crate::Clerk;
 
-/// A `tower` layer that hands a [`Clerk`] to the handlers (and extractors) below it.
+/// A `tower` layer that hands a [`Clerk`] to the handlers (and extractors) below it, and
+/// optionally authenticates every request up front.
 ///
-/// For routers whose state does not carry a `Clerk`:
+/// Three modes, the router-wide counterparts of Clerk's Express middleware:
+///
+/// | layer | like | what it does |
+/// |---|---|---|
+/// | [`ClerkLayer::new`] | — | hands out the `Clerk`; extractors and macros authenticate when they run |
+/// | [`.authenticate()`](Self::authenticate) | `clerkMiddleware()` | authenticates every request once; every `Auth`/`Session` extractor and every `#[clerk::…]` macro below reuses that result (the token is verified once per request, however many extractors ask) |
+/// | [`.require_auth()`](Self::require_auth) | `requireAuth()` | the same, and a signed-out request never reaches the router: `401` with Clerk's `x-clerk-auth-*` headers (a pending session counts as signed out, per the configuration) |
+///
+/// [`.redirect_to_sign_in()`](Self::redirect_to_sign_in) makes `require_auth` answer a
+/// browser navigation with a `307` to the sign-in page instead, as `requireAuth()` does.
 ///
 /// ```
 /// use axum::{routing::get, Router};
-/// use clerk_runtime::{Auth, ClerkLayer, Clerk};
+/// use clerk_runtime::{Auth, Clerk, ClerkLayer, Session};
 ///
 /// async fn home(auth: Auth) -> String { format!("{:?}", auth.user_id()) }
+/// async fn me(session: Session) -> String { session.user_id().to_owned() }
 ///
 /// fn app(clerk: Clerk) -> Router {
-///     Router::new().route("/", get(home)).layer(ClerkLayer::new(clerk))
+///     let api = Router::new()
+///         .route("/me", get(me))
+///         .layer(ClerkLayer::new(clerk.clone()).require_auth());
+///     Router::new()
+///         .route("/", get(home))
+///         .layer(ClerkLayer::new(clerk).authenticate())
+///         .nest("/api", api)
 /// }
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClerkLayer {
     clerk: Clerk,
+    mode: Mode,
+    redirect: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Only hand out the instance.
+    Provide,
+    /// Authenticate every request once.
+    Authenticate,
+    /// Authenticate and refuse signed-out requests.
+    Require,
 }
 
 impl ClerkLayer {
-    /// A layer handing out this instance.
+    /// A layer handing out this instance; requests are authenticated by the extractors
+    /// and macros that need it.
     pub fn new(clerk: Clerk) -> Self {
-        Self { clerk }
+        Self {
+            clerk,
+            mode: Mode::Provide,
+            redirect: false,
+        }
+    }
+
+    /// Authenticates every request once, before the router, and keeps the result for
+    /// every extractor and macro below (`clerkMiddleware()`).
+    ///
+    /// ```
+    /// # use clerk_runtime::{Clerk, ClerkLayer};
+    /// # fn layer(clerk: Clerk) -> ClerkLayer {
+    /// ClerkLayer::new(clerk).authenticate()
+    /// # }
+    /// ```
+    pub fn authenticate(mut self) -> Self {
+        if self.mode == Mode::Provide {
+            self.mode = Mode::Authenticate;
+        }
+        self
+    }
+
+    /// Authenticates every request once and answers signed-out ones with `401` (and
+    /// Clerk's `x-clerk-auth-status`/`-reason`/`-message` headers) before they reach any
+    /// handler (`requireAuth()`).
+    ///
+    /// ```
+    /// # use clerk_runtime::{Clerk, ClerkLayer};
+    /// # fn layer(clerk: Clerk) -> ClerkLayer {
+    /// ClerkLayer::new(clerk).require_auth()
+    /// # }
+    /// ```
+    pub fn require_auth(mut self) -> Self {
+        self.mode = Mode::Require;
+        self
+    }
+
+    /// With [`require_auth`](Self::require_auth): a signed-out browser navigation (a `GET`
+    /// for a document) gets a `307` to the sign-in URL (`CLERK_SIGN_IN_URL`, else the
+    /// Accounts Portal of the publishable key) with a `redirect_url` back; other requests
+    /// still get `401`.
+    ///
+    /// ```
+    /// # use clerk_runtime::{Clerk, ClerkLayer};
+    /// # fn layer(clerk: Clerk) -> ClerkLayer {
+    /// ClerkLayer::new(clerk).require_auth().redirect_to_sign_in()
+    /// # }
+    /// ```
+    pub fn redirect_to_sign_in(mut self) -> Self {
+        self.redirect = true;
+        self
     }
 }
 
@@ -38,7 +126,7 @@ impl<S> tower_layer::Layer<S> for ClerkLayer {
     fn layer(&self, inner: S) -> Self::Service {
         ClerkService {
             inner,
-            clerk: self.clerk.clone(),
+            layer: self.clone(),
         }
     }
 }
@@ -47,23 +135,55 @@ impl<S> tower_layer::Layer<S> for ClerkLayer {
 #[derive(Clone, Debug)]
 pub struct ClerkService<S> {
     inner: S,
-    clerk: Clerk,
+    layer: ClerkLayer,
 }
+
+/// The future of [`ClerkService`]: the inner service's own future when the layer only
+/// hands out the instance (no extra allocation), a boxed one when it authenticates.
+pub type ClerkFuture<F, E> = Either<F, Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>>;
 
 impl<S, B> tower_service::Service<Request<B>> for ClerkService<S>
 where
-    S: tower_service::Service<Request<B>>,
+    S: tower_service::Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
 {
-    type Response = S::Response;
+    type Response = Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = ClerkFuture<S::Future, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        request.extensions_mut().insert(self.clerk.clone());
-        self.inner.call(request)
+        let clerk = self.layer.clerk.clone();
+        request.extensions_mut().insert(clerk.clone());
+        if self.layer.mode == Mode::Provide {
+            return Either::Left(self.inner.call(request));
+        }
+        // The service that was polled ready is the one to call; leave a clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let require = self.layer.mode == Mode::Require;
+        let redirect = self.layer.redirect;
+        Either::Right(Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            let state = clerk
+                .authenticate_headers(&parts.method, &parts.headers)
+                .await;
+            if require {
+                if let Err(err) = session_or_error(state.clone()) {
+                    if redirect && super::private::is_browser_navigation(&parts) {
+                        if let Some(to_sign_in) = super::private::sign_in_redirect(&clerk, &parts) {
+                            return Ok(to_sign_in);
+                        }
+                    }
+                    return Ok(err.into_response());
+                }
+            }
+            parts.extensions.insert(Authenticated { clerk, state });
+            inner.call(Request::from_parts(parts, body)).await
+        }))
     }
 }

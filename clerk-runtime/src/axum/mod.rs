@@ -24,7 +24,7 @@
 //! }
 //! ```
 
-mod error;
+pub(crate) mod error;
 mod extract;
 mod layer;
 #[doc(hidden)]
@@ -32,4 +32,4 @@ pub mod private;
 
 pub use error::{AuthError, HttpError};
 pub use extract::ClerkFromState;
-pub use layer::{ClerkLayer, ClerkService};
+pub use layer::{ClerkFuture, ClerkLayer, ClerkService};

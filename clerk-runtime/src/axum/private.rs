@@ -248,7 +248,7 @@ pub fn is_browser_navigation(parts: &Parts) -> bool {
 }
 
 /// `307` to the sign-in URL with `redirect_url` back to this request.
-fn sign_in_redirect(clerk: &Clerk, parts: &Parts) -> Option<Response> {
+pub(crate) fn sign_in_redirect(clerk: &Clerk, parts: &Parts) -> Option<Response> {
     let Some(sign_in) = clerk.sign_in_url() else {
         tracing::warn!("clerk: redirect_to_sign_in needs a sign-in URL (CLERK_SIGN_IN_URL or a publishable key); answering 401");
         return None;

@@ -20,6 +20,7 @@
 mod bapi;
 mod server;
 mod token;
+mod webhooks;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,7 @@ use crate::config::Clerk;
 
 pub use bapi::RecordedRequest;
 pub use token::TokenBuilder;
+pub use webhooks::MockWebhook;
 
 /// The one-time code of every email or phone verification the local Backend API prepares
 /// (`POST /v1/{email_addresses,phone_numbers}/{id}/prepare_verification`): `424242`, as in

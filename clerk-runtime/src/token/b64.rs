@@ -26,9 +26,25 @@ pub(crate) fn decode_loose_into(input: &[u8], out: &mut Vec<u8>) -> bool {
     }
     let data = &input[..end];
     out.reserve(data.len() * 3 / 4);
+    // Whole groups of four characters first (three bytes each), then the tail bit by bit.
+    let mut groups = data.chunks_exact(4);
+    for group in &mut groups {
+        let [a, b, c, d] = [
+            TABLE[group[0] as usize],
+            TABLE[group[1] as usize],
+            TABLE[group[2] as usize],
+            TABLE[group[3] as usize],
+        ];
+        // Valid values are below 64; `INVALID` has the top bits set.
+        if (a | b | c | d) & 0xc0 != 0 {
+            return false;
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
     let mut buffer: u32 = 0;
     let mut bits: u32 = 0;
-    for &c in data {
+    for &c in groups.remainder() {
         let v = TABLE[c as usize];
         if v == INVALID {
             return false;
@@ -94,6 +110,27 @@ mod tests {
         assert!(d("YWJjZ").is_none()); // 1 char of a group: 6 bits left over
         assert!(d("YR").is_none()); // 'R' leaves non-zero bits
         assert!(d("YWK").is_none());
+    }
+
+    #[test]
+    fn grouped_decoding_agrees_with_the_base64_crate() {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        for len in 0..64usize {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+            let encoded = engine.encode(&bytes);
+            assert_eq!(d(&encoded).unwrap(), bytes, "{encoded}");
+            for bad in [b'+', b'/', b' ', b'=', 0x80] {
+                for at in 0..encoded.len() {
+                    let mut broken = encoded.clone().into_bytes();
+                    broken[at] = bad;
+                    let trailing_pad = bad == b'=' && broken[at..].iter().all(|&c| c == b'=');
+                    if !trailing_pad {
+                        assert!(decode_loose(&broken).is_none(), "{broken:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

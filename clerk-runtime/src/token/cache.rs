@@ -21,8 +21,10 @@
 //!   first. Only tokens whose signature verified are inserted, so an attacker cannot fill
 //!   the cache with forged tokens.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -65,9 +67,12 @@ pub(crate) struct Cached {
     pub shared: Arc<SessionShared>,
     pub key: Arc<VerifyingKey>,
     pub kid: Option<Box<str>>,
+    /// What the claim checks read, so that a hit re-checks without the JSON.
+    pub facts: super::verify::ClaimFacts,
 }
 
 struct Entry {
+    token: Arc<str>,
     cached: Arc<Cached>,
     /// Unix seconds after which the entry is dropped.
     evict_at: i64,
@@ -76,9 +81,23 @@ struct Entry {
 
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Arc<str>, Entry, foldhash::fast::RandomState>,
+    /// Found by the hash of the token's tail, matched on the whole token.
+    map: HashTable<Entry>,
     order: VecDeque<Arc<str>>,
     bytes: usize,
+}
+
+impl Shard {
+    fn get(&self, hash: u64, token: &str) -> Option<&Entry> {
+        self.map.find(hash, |e| &*e.token == token)
+    }
+
+    fn remove(&mut self, hash: u64, token: &str) -> Option<Entry> {
+        self.map
+            .find_entry(hash, |e| &*e.token == token)
+            .ok()
+            .map(|e| e.remove().0)
+    }
 }
 
 /// See the [module docs](self).
@@ -117,16 +136,28 @@ impl TokenCache {
         }
     }
 
-    fn shard(&self, token: &str) -> &RwLock<Shard> {
-        &self.shards[(self.hasher.hash_one(token) as usize) % SHARDS]
+    /// The hash of a token: its length and its last 64 bytes. A JWT ends with its
+    /// signature, so the tail is as distinct as the token, and hashing 64 bytes instead of
+    /// ~1 KiB matters on a path every request takes. Entries are still matched on the whole
+    /// token, and only verified tokens are ever inserted, so crafted collisions can at most
+    /// slow their own lookups against genuine entries.
+    fn hash(&self, token: &str) -> u64 {
+        let bytes = token.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(64)..];
+        self.hasher.hash_one((bytes.len(), tail))
+    }
+
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+        // The table uses the low bits; the shard takes the high ones.
+        &self.shards[(hash >> 60) as usize % SHARDS]
     }
 
     /// The entry for exactly this token, if present and not past its retention.
     pub(crate) fn get(&self, token: &str, now: SystemTime) -> Option<Arc<Cached>> {
-        let shard = self.shard(token).read().unwrap_or_else(|e| e.into_inner());
+        let hash = self.hash(token);
+        let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
         let found = shard
-            .map
-            .get(token)
+            .get(hash, token)
             .filter(|e| e.evict_at > unix_secs(now))
             .map(|e| e.cached.clone());
         drop(shard);
@@ -152,15 +183,19 @@ impl TokenCache {
             Some(t) if t > now_secs => t,
             _ => now_secs.saturating_add(self.config.expired_retention.as_secs() as i64),
         };
-        let bytes = token.len() * 2 + cached.shared.approximate_size() + 128;
+        let bytes = token.len() * 2
+            + cached.shared.approximate_size()
+            + cached.facts.approximate_size()
+            + 128;
         let per_shard_entries = (self.config.max_entries / SHARDS).max(1);
         let per_shard_bytes = (self.config.max_bytes / SHARDS).max(1);
         if bytes > per_shard_bytes {
             return;
         }
         let key: Arc<str> = Arc::from(token);
-        let mut shard = self.shard(token).write().unwrap_or_else(|e| e.into_inner());
-        if shard.map.contains_key(token) {
+        let hash = self.hash(token);
+        let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
+        if shard.get(hash, token).is_some() {
             return;
         }
         // Make room: drop entries past their time, then the oldest.
@@ -168,30 +203,33 @@ impl TokenCache {
             let Some(oldest) = shard.order.pop_front() else {
                 break;
             };
-            if let Some(e) = shard.map.remove(&oldest) {
+            let h = self.hash(&oldest);
+            if let Some(e) = shard.remove(h, &oldest) {
                 shard.bytes -= e.bytes;
             }
         }
         shard.order.push_back(key.clone());
         shard.bytes += bytes;
-        shard.map.insert(
-            key,
-            Entry {
-                cached: Arc::new(cached),
-                evict_at,
-                bytes,
-            },
-        );
+        let entry = Entry {
+            token: key,
+            cached: Arc::new(cached),
+            evict_at,
+            bytes,
+        };
+        shard
+            .map
+            .insert_unique(hash, entry, |e| self.hash(&e.token));
         // Expired entries also leave when they reach the front.
         while let Some(front) = shard.order.front() {
-            let expired = shard.map.get(front).is_none_or(|e| e.evict_at <= now_secs);
+            let h = self.hash(front);
+            let expired = shard.get(h, front).is_none_or(|e| e.evict_at <= now_secs);
             if !expired {
                 break;
             }
             let Some(front) = shard.order.pop_front() else {
                 break;
             };
-            if let Some(e) = shard.map.remove(&front) {
+            if let Some(e) = shard.remove(h, &front) {
                 shard.bytes -= e.bytes;
             }
         }
@@ -199,8 +237,9 @@ impl TokenCache {
 
     /// Forgets a token (its key is gone).
     pub(crate) fn remove(&self, token: &str) {
-        let mut shard = self.shard(token).write().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = shard.map.remove(token) {
+        let hash = self.hash(token);
+        let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = shard.remove(hash, token) {
             shard.bytes -= e.bytes;
             shard.order.retain(|k| &**k != token);
         }

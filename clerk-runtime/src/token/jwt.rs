@@ -106,11 +106,7 @@ pub(crate) fn decode(token: &str) -> Result<DecodedJwt<'_>, TokenVerificationErr
 }
 
 fn memchr_dots(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'.')
-        .map(|(i, _)| i)
+    memchr::memchr_iter(b'.', bytes)
 }
 
 /// base64url → UTF-8 (lossy, as `TextDecoder`) → JSON. A JSON value that is not an object

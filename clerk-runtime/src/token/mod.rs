@@ -6,7 +6,7 @@ pub(crate) mod cache;
 mod error;
 pub mod extract;
 pub(crate) mod jwt;
-mod verify;
+pub(crate) mod verify;
 
 pub use cache::TokenCacheConfig;
 pub use error::{TokenVerificationError, TokenVerificationErrorReason};

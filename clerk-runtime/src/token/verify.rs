@@ -131,7 +131,7 @@ where
             precheck(None, hit.shared.claims().as_map())?;
             let key = source.resolve(hit.kid.as_deref()).await?;
             if Arc::ptr_eq(&key, &hit.key) {
-                check_claims(hit.shared.claims().as_map(), rules)?;
+                hit.facts.check(rules)?;
                 return Ok(hit.shared.clone());
             }
             // The JWKS no longer has the key that verified this token.
@@ -182,10 +182,12 @@ async fn verify_decoded(
         .get("exp")
         .and_then(Value::as_f64)
         .map(|e| e as i64);
+    let facts = ClaimFacts::of(&decoded.payload);
     let shared = Arc::new(SessionShared::new(
         SessionClaims::from_verified(decoded.payload),
         token,
     ));
+    let checked = facts.check(rules);
     if let Some(cache) = cache {
         cache.insert(
             token,
@@ -193,13 +195,14 @@ async fn verify_decoded(
                 shared: shared.clone(),
                 key,
                 kid,
+                facts,
             },
             exp,
             rules.clock_skew,
             rules.now,
         );
     }
-    check_claims(shared.claims().as_map(), rules)?;
+    checked?;
     Ok(shared)
 }
 
@@ -257,94 +260,188 @@ pub(crate) fn check_claims(
     payload: &serde_json::Map<String, Value>,
     rules: &Rules<'_>,
 ) -> Result<(), TokenVerificationError> {
-    match payload.get("sub") {
-        Some(Value::String(sub)) if sub.is_empty() => {
-            return Err(failed("Subject claim (sub) must not be empty."))
-        }
-        Some(Value::String(sub)) if sub.starts_with("mch_") => {
-            return Err(failed(
-                "Subject claim (sub) names a machine; a session token is required.",
-            ))
-        }
-        Some(Value::String(_)) => {}
-        _ => {
-            return Err(failed(
-                "Subject claim (sub) is required and must be a string.",
-            ))
-        }
-    }
+    ClaimFacts::of(payload).check(rules)
+}
 
-    check_audience(payload.get("aud"), rules.audience)?;
+/// What the claim checks read from a payload, taken out once. A verified token's facts are
+/// cached with it, so that a hit re-runs every check (the same code, in the same order)
+/// without looking into the JSON again.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimFacts {
+    sub: SubFact,
+    /// Only read when an audience is configured.
+    aud: Option<Value>,
+    /// The `azp` claim when it is a string.
+    azp: Option<Box<str>>,
+    /// The `iss` claim when it is a string.
+    iss: Option<Box<str>>,
+    exp: TimeFact,
+    nbf: TimeFact,
+    iat: TimeFact,
+}
 
-    if !rules.authorized_parties.is_empty() {
-        let ok = match payload.get("azp") {
-            Some(Value::String(azp)) => {
-                !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubFact {
+    Ok,
+    Empty,
+    Machine,
+    NotAString,
+}
+
+/// A time claim in whole milliseconds, truncated as `Date#setUTCSeconds` does.
+#[derive(Debug, Clone, Copy)]
+enum TimeFact {
+    Absent,
+    Millis(i128),
+    OutOfRange,
+    NotANumber,
+}
+
+impl TimeFact {
+    fn of(claim: Option<&Value>) -> Self {
+        match claim {
+            None => Self::Absent,
+            Some(Value::Number(n)) => {
+                let secs = n.as_f64().unwrap_or(f64::NAN).trunc();
+                if secs.is_nan() || secs.abs() > MAX_TIME_SECS {
+                    Self::OutOfRange
+                } else {
+                    Self::Millis(secs as i128 * 1000)
+                }
             }
-            _ => false,
-        };
-        if !ok {
-            return Err(TokenVerificationError::new(
-                Reason::TokenInvalidAuthorizedParties,
-                "Invalid JWT Authorized party claim (azp).",
-            ));
+            Some(_) => Self::NotANumber,
         }
     }
 
-    if let Some(issuer) = rules.issuer {
-        if payload.get("iss").and_then(Value::as_str) != Some(issuer) {
-            return Err(TokenVerificationError::new(
-                Reason::TokenInvalidIssuer,
-                "Invalid JWT issuer claim (iss).",
-            ));
+    fn millis(
+        self,
+        name: &str,
+        required: bool,
+        not_a_number: &'static str,
+    ) -> Result<Option<i128>, TokenVerificationError> {
+        match self {
+            Self::Absent if !required => Ok(None),
+            Self::Millis(ms) => Ok(Some(ms)),
+            Self::OutOfRange => Err(TokenVerificationError::new(
+                Reason::TokenVerificationFailed,
+                format!("The {name} claim is outside the representable date range."),
+            )),
+            Self::Absent | Self::NotANumber => Err(failed(not_a_number)),
+        }
+    }
+}
+
+impl ClaimFacts {
+    pub(crate) fn of(payload: &serde_json::Map<String, Value>) -> Self {
+        let string = |name: &str| payload.get(name).and_then(Value::as_str).map(Box::from);
+        Self {
+            sub: match payload.get("sub") {
+                Some(Value::String(sub)) if sub.is_empty() => SubFact::Empty,
+                Some(Value::String(sub)) if sub.starts_with("mch_") => SubFact::Machine,
+                Some(Value::String(_)) => SubFact::Ok,
+                _ => SubFact::NotAString,
+            },
+            aud: payload.get("aud").cloned(),
+            azp: string("azp"),
+            iss: string("iss"),
+            exp: TimeFact::of(payload.get("exp")),
+            nbf: TimeFact::of(payload.get("nbf")),
+            iat: TimeFact::of(payload.get("iat")),
         }
     }
 
-    let now_ms = millis_since_epoch(rules.now);
-    let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
-    let now_ns = now_ms * 1_000_000;
+    /// Heap bytes held, for the token cache's memory bound.
+    pub(crate) fn approximate_size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.azp.as_ref().map_or(0, |s| s.len())
+            + self.iss.as_ref().map_or(0, |s| s.len())
+            + self.aud.as_ref().map_or(0, |a| a.to_string().len() * 2)
+    }
 
-    let exp = time_claim(
-        payload,
-        "exp",
-        true,
-        "Invalid JWT expiry date claim (exp). Expected number.",
-    )?;
-    if let Some(exp_ms) = exp {
-        if exp_ms * 1_000_000 <= now_ns - skew_ns {
-            return Err(TokenVerificationError::new(
-                Reason::TokenExpired,
-                "JWT is expired.",
-            ));
+    /// The claim checks of spec §2, in order: `sub`, `aud`, `azp`, `iss`, `exp`, `nbf`, `iat`.
+    pub(crate) fn check(&self, rules: &Rules<'_>) -> Result<(), TokenVerificationError> {
+        match self.sub {
+            SubFact::Ok => {}
+            SubFact::Empty => return Err(failed("Subject claim (sub) must not be empty.")),
+            SubFact::Machine => {
+                return Err(failed(
+                    "Subject claim (sub) names a machine; a session token is required.",
+                ))
+            }
+            SubFact::NotAString => {
+                return Err(failed(
+                    "Subject claim (sub) is required and must be a string.",
+                ))
+            }
         }
-    }
-    if let Some(nbf_ms) = time_claim(
-        payload,
-        "nbf",
-        false,
-        "Invalid JWT not before date claim (nbf). Expected number.",
-    )? {
-        if nbf_ms * 1_000_000 > now_ns + skew_ns {
-            return Err(TokenVerificationError::new(
-                Reason::TokenNotActiveYet,
-                "JWT cannot be used prior to not before date claim (nbf).",
-            ));
+
+        check_audience(self.aud.as_ref(), rules.audience)?;
+
+        if !rules.authorized_parties.is_empty() {
+            let ok = match self.azp.as_deref() {
+                Some(azp) => !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp),
+                None => false,
+            };
+            if !ok {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenInvalidAuthorizedParties,
+                    "Invalid JWT Authorized party claim (azp).",
+                ));
+            }
         }
-    }
-    if let Some(iat_ms) = time_claim(
-        payload,
-        "iat",
-        false,
-        "Invalid JWT issued at date claim (iat). Expected number.",
-    )? {
-        if iat_ms * 1_000_000 > now_ns + skew_ns {
-            return Err(TokenVerificationError::new(
-                Reason::TokenIatInTheFuture,
-                "JWT issued at date claim (iat) is in the future.",
-            ));
+
+        if let Some(issuer) = rules.issuer {
+            if self.iss.as_deref() != Some(issuer) {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenInvalidIssuer,
+                    "Invalid JWT issuer claim (iss).",
+                ));
+            }
         }
+
+        let now_ms = millis_since_epoch(rules.now);
+        let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
+        let now_ns = now_ms * 1_000_000;
+
+        let exp = self.exp.millis(
+            "exp",
+            true,
+            "Invalid JWT expiry date claim (exp). Expected number.",
+        )?;
+        if let Some(exp_ms) = exp {
+            if exp_ms * 1_000_000 <= now_ns - skew_ns {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenExpired,
+                    "JWT is expired.",
+                ));
+            }
+        }
+        if let Some(nbf_ms) = self.nbf.millis(
+            "nbf",
+            false,
+            "Invalid JWT not before date claim (nbf). Expected number.",
+        )? {
+            if nbf_ms * 1_000_000 > now_ns + skew_ns {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenNotActiveYet,
+                    "JWT cannot be used prior to not before date claim (nbf).",
+                ));
+            }
+        }
+        if let Some(iat_ms) = self.iat.millis(
+            "iat",
+            false,
+            "Invalid JWT issued at date claim (iat). Expected number.",
+        )? {
+            if iat_ms * 1_000_000 > now_ns + skew_ns {
+                return Err(TokenVerificationError::new(
+                    Reason::TokenIatInTheFuture,
+                    "JWT issued at date claim (iat) is in the future.",
+                ));
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// `aud` is checked only when both the option and the claim are non-empty; a string must
@@ -374,29 +471,6 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), TokenV
         Ok(())
     } else {
         Err(failed("Invalid JWT audience claim (aud)."))
-    }
-}
-
-/// A time claim in whole milliseconds, truncated as `Date#setUTCSeconds` does.
-fn time_claim(
-    payload: &serde_json::Map<String, Value>,
-    name: &str,
-    required: bool,
-    not_a_number: &'static str,
-) -> Result<Option<i128>, TokenVerificationError> {
-    match payload.get(name) {
-        None if !required => Ok(None),
-        Some(Value::Number(n)) => {
-            let secs = n.as_f64().unwrap_or(f64::NAN).trunc();
-            if secs.is_nan() || secs.abs() > MAX_TIME_SECS {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenVerificationFailed,
-                    format!("The {name} claim is outside the representable date range."),
-                ));
-            }
-            Ok(Some(secs as i128 * 1000))
-        }
-        _ => Err(failed(not_a_number)),
     }
 }
 

@@ -1,0 +1,288 @@
+//! The router-wide `ClerkLayer` modes over real HTTP: `authenticate()` verifies once per
+//! request whatever the number of extractors and macros below it, `require_auth()` keeps
+//! signed-out requests away from every handler, `redirect_to_sign_in()` sends browsers to
+//! the sign-in page.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Extension;
+use axum::Router;
+use clerk::testing::MockClerk;
+use clerk::{Auth, Clerk, ClerkLayer, Session};
+use common::serve;
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+
+/// Verifications performed so far: every verification is a token-cache hit or miss.
+fn verifications(clerk: &Clerk) -> u64 {
+    let (hits, misses) = clerk.token_cache_stats().expect("token cache on");
+    hits + misses
+}
+
+#[clerk::protect]
+async fn protected(session: Session, auth: Auth) -> String {
+    assert_eq!(auth.user_id(), Some(session.user_id()));
+    session.user_id().to_owned()
+}
+
+/// Three extractors asking for the same request's authentication.
+async fn many(auth: Auth, session: Session, maybe: Option<Session>) -> String {
+    assert_eq!(auth.user_id(), Some(session.user_id()));
+    assert_eq!(
+        maybe.map(|s| s.user_id().to_owned()).as_deref(),
+        Some(session.user_id())
+    );
+    session.user_id().to_owned()
+}
+
+#[clerk::with_session]
+async fn lax(auth: Auth) -> String {
+    auth.user_id().unwrap_or("anonymous").to_owned()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
+    let mock = MockClerk::start().await;
+    let clerk = mock.clerk();
+    let app = Router::new()
+        .route("/protected", get(protected))
+        .route("/many", get(many))
+        .route("/lax", get(lax))
+        .layer(ClerkLayer::new(clerk.clone()).authenticate());
+    let url = serve(app).await;
+    let token = mock.token().user("user_once").sign();
+    let http = client();
+
+    for path in ["/protected", "/many", "/lax"] {
+        let before = verifications(&clerk);
+        let res = http
+            .get(format!("{url}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.text().await.unwrap(), "user_once", "{path}");
+        assert_eq!(
+            verifications(&clerk) - before,
+            1,
+            "{path} verified more than once"
+        );
+    }
+
+    // Signed out: the layer lets the request through; the macro and extractors decide.
+    let res = http.get(format!("{url}/lax")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "anonymous");
+    let res = http.get(format!("{url}/protected")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.headers()["x-clerk-auth-reason"],
+        "session-token-and-uat-missing"
+    );
+}
+
+#[tokio::test]
+async fn without_authenticate_each_extractor_verifies() {
+    // The plain layer only hands out the instance: the baseline the test above improves on.
+    let mock = MockClerk::start().await;
+    let clerk = mock.clerk();
+    let app = Router::new()
+        .route("/many", get(many))
+        .layer(ClerkLayer::new(clerk.clone()));
+    let url = serve(app).await;
+    let token = mock.token().user("user_thrice").sign();
+    let before = verifications(&clerk);
+    let res = client()
+        .get(format!("{url}/many"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(verifications(&clerk) - before, 3);
+}
+
+#[derive(Clone)]
+struct Counter(Arc<AtomicUsize>);
+
+async fn counted(Extension(counter): Extension<Counter>, auth: Auth) -> String {
+    counter.0.fetch_add(1, Ordering::SeqCst);
+    auth.user_id().unwrap_or("anonymous").to_owned()
+}
+
+async fn open() -> &'static str {
+    "open"
+}
+
+#[tokio::test]
+async fn require_auth_keeps_signed_out_requests_from_every_handler() {
+    let mock = MockClerk::start().await;
+    let clerk = mock.clerk();
+    let counter = Counter(Arc::default());
+    let api = Router::new()
+        .route("/me", get(counted))
+        .layer(Extension(counter.clone()))
+        .layer(ClerkLayer::new(clerk.clone()).require_auth());
+    let app = Router::new().route("/open", get(open)).nest("/api", api);
+    let url = serve(app).await;
+    let http = client();
+
+    let valid = mock.token().user("user_in").sign();
+    let res = http
+        .get(format!("{url}/api/me"))
+        .bearer_auth(&valid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "user_in");
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+
+    let refused = [
+        (None, "session-token-and-uat-missing"),
+        (
+            Some(mock.token().user("user_old").expired().sign()),
+            "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+        ),
+        (
+            Some(mock.token().user("user_x").sign_tampered()),
+            "token-invalid-signature",
+        ),
+        (Some("not-a-token".to_owned()), "token-invalid"),
+    ];
+    for (token, reason) in refused {
+        let mut req = http.get(format!("{url}/api/me"));
+        if let Some(token) = &token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{reason}");
+        assert_eq!(res.headers()["x-clerk-auth-status"], "signed-out");
+        assert_eq!(res.headers()["x-clerk-auth-reason"], reason);
+        let body = res.text().await.unwrap();
+        assert_eq!(body, r#"{"error":"Unauthenticated"}"#);
+        if let Some(token) = token {
+            assert!(!body.contains(&token), "the token is echoed");
+        }
+    }
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        1,
+        "a refused request reached the handler"
+    );
+
+    // Routes outside the layer are not affected.
+    let res = http.get(format!("{url}/open")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "open");
+}
+
+#[tokio::test]
+async fn require_auth_refuses_pending_sessions() {
+    let mock = MockClerk::start().await;
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|auth: Auth| async move { format!("{:?}", auth.user_id()) }),
+        )
+        .layer(ClerkLayer::new(mock.clerk()).require_auth());
+    let url = serve(app).await;
+    let pending = mock.token().user("user_pending").pending().sign();
+    let res = client()
+        .get(format!("{url}/me"))
+        .bearer_auth(&pending)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn require_auth_with_redirect_sends_browsers_to_sign_in_and_apis_a_401() {
+    let mock = MockClerk::start().await;
+    let clerk = mock
+        .clerk_builder()
+        .sign_in_url("https://accounts.example.com/sign-in")
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/dashboard", get(|| async { "dashboard" }))
+        .layer(ClerkLayer::new(clerk).require_auth().redirect_to_sign_in());
+    let url = serve(app).await;
+    let http = client();
+
+    let res = http
+        .get(format!("{url}/dashboard?tab=1"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("https://accounts.example.com/sign-in?redirect_url="),
+        "{location}"
+    );
+    assert!(location.contains("%2Fdashboard%3Ftab%3D1"), "{location}");
+
+    let res = http
+        .get(format!("{url}/dashboard"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let token = mock.token().user("user_browser").sign();
+    let res = http
+        .get(format!("{url}/dashboard"))
+        .header("accept", "text/html")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "dashboard");
+}
+
+#[tokio::test]
+async fn a_layer_of_another_instance_does_not_lend_its_result() {
+    // Two Clerk instances (say, two applications behind one server): the state's instance
+    // must verify with its own keys, not reuse what another instance decided.
+    let mock_a = MockClerk::start().await;
+    let mock_b = MockClerk::start().await;
+    let clerk_b = mock_b.clerk();
+    let inner = Router::new()
+        .route(
+            "/me",
+            get(
+                |State(clerk): State<Clerk>, parts: axum::http::request::Parts| async move {
+                    let state = clerk.authenticate_request(&parts).await;
+                    format!("{:?}", state.reason().map(|r| r.as_str().to_owned()))
+                },
+            ),
+        )
+        .with_state(clerk_b);
+    let app = inner.layer(ClerkLayer::new(mock_a.clerk()).authenticate());
+    let url = serve(app).await;
+    let token_a = mock_a.token().user("user_a").sign();
+    let res = client()
+        .get(format!("{url}/me"))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .unwrap();
+    // Instance B does not know A's key: refused, not signed in through A's result.
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("Some("), "{body}");
+}
