@@ -24,7 +24,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 command -v taskset >/dev/null || { apt-get update -qq && apt-get install -y -qq util-linux; }
 
 cargo build --release --example bench_server >&2
-BIN=target/release/examples/bench_server
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/bench_server
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }

@@ -6,15 +6,20 @@
 #
 # Environment: FUZZ_SECONDS (per target, default 60; a first numeric argument wins),
 # FUZZ_TOOLCHAIN (default `nightly`, which must already be installed: cargo fuzz needs
-# nightly), FUZZ_CMIN=0 to skip minimizing the corpus after the run, FUZZ_ARGS for extra
-# libFuzzer flags.
+# nightly), FUZZ_CMIN=0 to skip minimizing after the run, FUZZ_KEEP (inputs kept in the
+# committed corpus per target, default 25), FUZZ_ARGS for extra libFuzzer flags.
 #
-# Inputs: fuzz/seeds/<target>/ (hand-written, committed) and fuzz/corpus/<target>/ (the
-# working corpus, minimized with `cargo fuzz cmin` after each run and committed). A crash
-# stops that target; its reproducer is in fuzz/artifacts/<target>/ (printed below): fix the
-# bug, move the file to fuzz/regressions/<target>/ so that tests/fuzz_regressions.rs replays
-# it under `cargo test`. Exits non-zero when any target crashed. Ends with a table of the
-# executions each target reached (libFuzzer's `stat::number_of_executed_units`).
+# Inputs: fuzz/seeds/<target>/ (hand-written, committed), fuzz/corpus/<target>/ (a small
+# committed corpus) and fuzz/corpus.bulk/<target>/ (everything the fuzzer found, kept
+# locally, not committed). After the run the bulk corpus is minimized with `cargo fuzz cmin`,
+# and fuzz/corpus/<target>/ is rebuilt as the FUZZ_KEEP inputs that add the most coverage
+# edges to the seeds' (greedy set cover over a libFuzzer merge), so the committed corpus
+# stays small. tests/fuzz_regressions.rs replays seeds, corpus and regressions on stable.
+#
+# A crash stops that target; its reproducer is in fuzz/artifacts/<target>/ (printed below):
+# fix the bug and move the file to fuzz/regressions/<target>/. Exits non-zero when any
+# target crashed. Ends with a table of the executions each target reached (libFuzzer's
+# `stat::number_of_executed_units` with -print_final_stats=1).
 set -euo pipefail
 
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -64,16 +69,15 @@ done
 declare -A EXECS RATE STATUS
 FAILED=0
 for t in "${TARGETS[@]}"; do
-    corpus="$FUZZ_DIR/corpus/$t"
-    seeds="$FUZZ_DIR/seeds/$t"
+    bulk="$FUZZ_DIR/corpus.bulk/$t"
     artifacts="$FUZZ_DIR/artifacts/$t"
-    mkdir -p "$corpus" "$seeds" "$artifacts"
+    mkdir -p "$bulk" "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/seeds/$t" "$artifacts"
     log="$LOG_DIR/$t.log"
     echo "run.sh: fuzzing $t for ${SECONDS_PER_TARGET}s (log: ${log#"$ROOT"/})"
     set +e
-    # New inputs go to the first directory (the corpus); the seeds are read only.
+    # New inputs go to the first directory (the bulk corpus); the others are read only.
     # shellcheck disable=SC2086
-    cargo "+$TOOLCHAIN" fuzz run "$t" "$corpus" "$seeds" -- \
+    cargo "+$TOOLCHAIN" fuzz run "$t" "$bulk" "$FUZZ_DIR/corpus/$t" "$FUZZ_DIR/seeds/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 -timeout=20 \
         -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
@@ -102,21 +106,74 @@ for t in "${TARGETS[@]}"; do
     fi
 done
 
+# Greedy set cover: from a libFuzzer merge control file, the paths (outside the seeds) of
+# at most $2 inputs, each adding the most coverage edges not yet covered by the seeds and
+# the inputs picked before it (the smaller input on a tie).
+pick_inputs() {
+    awk -v keep="$2" -v seeds="$FUZZ_DIR/seeds/" '
+        NR == 1 { nfiles = $1; next }
+        NR == 2 { next }
+        NR <= 2 + nfiles { path[NR - 3] = $0; next }
+        $1 == "STARTED" { size[$2] = $3; next }
+        $1 == "COV" {
+            f = $2; n[f] = NF - 2
+            for (i = 3; i <= NF; i++) cov[f, i - 2] = $i
+        }
+        END {
+            for (f = 0; f < nfiles; f++)
+                if (index(path[f], seeds) == 1) {
+                    done[f] = 1
+                    for (i = 1; i <= n[f]; i++) have[cov[f, i]] = 1
+                }
+            for (k = 0; k < keep; k++) {
+                best = -1; gain = 0
+                for (f = 0; f < nfiles; f++) {
+                    if (done[f] || !(f in n)) continue
+                    g = 0
+                    for (i = 1; i <= n[f]; i++) if (!(cov[f, i] in have)) g++
+                    if (g > gain || (g == gain && g > 0 && size[f] < size[best])) { best = f; gain = g }
+                }
+                if (best < 0) break
+                done[best] = 1
+                for (i = 1; i <= n[best]; i++) have[cov[best, i]] = 1
+                print path[best]
+            }
+        }' "$1"
+}
+
 if [[ "${FUZZ_CMIN:-1}" != "0" ]]; then
     for t in "${TARGETS[@]}"; do
-        if [[ "${STATUS[$t]}" == "ok" ]]; then
-            echo "run.sh: minimizing fuzz/corpus/$t"
-            cargo "+$TOOLCHAIN" fuzz cmin "$t" "$FUZZ_DIR/corpus/$t" >"$LOG_DIR/$t.cmin.log" 2>&1 ||
+        [[ "${STATUS[$t]}" == "ok" ]] || continue
+        bulk="$FUZZ_DIR/corpus.bulk/$t"
+        echo "run.sh: minimizing fuzz/corpus.bulk/$t, then picking fuzz/corpus/$t"
+        if [[ -n "$(ls -A "$bulk")" ]]; then
+            cargo "+$TOOLCHAIN" fuzz cmin "$t" "$bulk" >"$LOG_DIR/$t.cmin.log" 2>&1 ||
                 echo "run.sh: cmin of $t failed (see $LOG_DIR/$t.cmin.log)" >&2
         fi
+        work="$(mktemp -d)"
+        mkdir "$work/out"
+        cargo "+$TOOLCHAIN" fuzz run "$t" "$work/out" "$FUZZ_DIR/seeds/$t" "$FUZZ_DIR/corpus/$t" "$bulk" -- \
+            -merge=1 -merge_control_file="$work/control" >"$LOG_DIR/$t.merge.log" 2>&1 || {
+            echo "run.sh: merge of $t failed (see $LOG_DIR/$t.merge.log); corpus left as it was" >&2
+            rm -rf "$work"
+            continue
+        }
+        mkdir "$work/picked"
+        pick_inputs "$work/control" "${FUZZ_KEEP:-25}" | while IFS= read -r f; do
+            cp "$f" "$work/picked/"
+        done
+        rm -rf "$FUZZ_DIR/corpus/$t"
+        mv "$work/picked" "$FUZZ_DIR/corpus/$t"
+        rm -rf "$work"
     done
 fi
 
 echo
 echo "Fuzzing: ${SECONDS_PER_TARGET}s per target ($(date -u +%Y-%m-%dT%H:%MZ), $(rustc "+$TOOLCHAIN" --version))"
-printf '%-22s %14s %10s %8s  %s\n' target executions exec/s corpus status
+printf '%-22s %12s %8s %7s %7s  %s\n' target executions exec/s corpus bulk status
 for t in "${TARGETS[@]}"; do
-    files="$(find "$FUZZ_DIR/corpus/$t" -type f | wc -l)"
-    printf '%-22s %14s %10s %8s  %s\n' "$t" "${EXECS[$t]}" "${RATE[$t]}" "$files" "${STATUS[$t]}"
+    kept="$(find "$FUZZ_DIR/corpus/$t" -type f | wc -l)"
+    bulk="$(find "$FUZZ_DIR/corpus.bulk/$t" -type f | wc -l)"
+    printf '%-22s %12s %8s %7s %7s  %s\n' "$t" "${EXECS[$t]}" "${RATE[$t]}" "$kept" "$bulk" "${STATUS[$t]}"
 done
 exit "$FAILED"

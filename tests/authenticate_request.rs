@@ -634,8 +634,11 @@ async fn machine_looking_jwts_are_a_type_mismatch() {
     }
 }
 
+/// Clerk answers `token-invalid` here (M04: a malformed JWT); this SDK names the actual
+/// problem, deliberately ("Where this SDK differs"): a machine token sent to a route that
+/// accepts session tokens only. A cookie holding one is still just a malformed session token.
 #[tokio::test]
-async fn opaque_machine_tokens_in_the_header_are_token_invalid() {
+async fn opaque_machine_tokens_in_the_header_are_a_type_mismatch() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
     for token in [
@@ -644,15 +647,18 @@ async fn opaque_machine_tokens_in_the_header_are_token_invalid() {
         "oat_0123456789abcdef",
     ] {
         let state = get(&clerk, Some(&format!("Bearer {token}")), None).await;
-        assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Header));
+        assert_signed_out(&state, "token-type-mismatch", Some(TokenCarrier::Header));
         let state = get(&clerk, Some(token), None).await;
-        assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Header));
+        assert_signed_out(&state, "token-type-mismatch", Some(TokenCarrier::Header));
+        let state = get(&clerk, None, Some(&session_cookie(token, 1_700_000_000))).await;
+        assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Cookie));
     }
     assert_eq!(
         mock.jwks_requests(),
         0,
         "opaque tokens never reach the JWKS"
     );
+    assert!(mock.api_requests().is_empty(), "nor the Backend API");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ impl Mode {
                 "on_error",
                 "crate",
                 "redirect_to_sign_in",
+                "accepts",
                 "role",
                 "permission",
                 "feature",
@@ -66,6 +67,96 @@ pub(crate) struct Args {
     pub redirect_to_sign_in: bool,
     /// Conditions that must all hold (`protect` only).
     pub checks: Vec<Check>,
+    /// The token types the route accepts (`protect(accepts = …)`; sessions by default).
+    pub accepts: Accepts,
+    /// `accepts = …` was given but did not parse: its error is reported, and injections
+    /// that depend on it are not reported again.
+    pub accepts_invalid: bool,
+}
+
+/// The token types a route accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Accepts {
+    pub session: bool,
+    pub api_key: bool,
+    pub m2m: bool,
+    pub oauth: bool,
+}
+
+/// The names `accepts` takes, with the runtime's `TokenType` variants.
+pub(crate) const TOKEN_TYPES: [(&str, &str); 4] = [
+    ("session", "SessionToken"),
+    ("api_key", "ApiKey"),
+    ("m2m", "M2mToken"),
+    ("oauth", "OAuthToken"),
+];
+
+impl Accepts {
+    const SESSION: Self = Self {
+        session: true,
+        api_key: false,
+        m2m: false,
+        oauth: false,
+    };
+    const NONE: Self = Self {
+        session: false,
+        api_key: false,
+        m2m: false,
+        oauth: false,
+    };
+
+    fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        match name {
+            "session" => Some(&mut self.session),
+            "api_key" => Some(&mut self.api_key),
+            "m2m" => Some(&mut self.m2m),
+            "oauth" => Some(&mut self.oauth),
+            _ => None,
+        }
+    }
+
+    fn get(&self, name: &str) -> bool {
+        match name {
+            "session" => self.session,
+            "api_key" => self.api_key,
+            "m2m" => self.m2m,
+            "oauth" => self.oauth,
+            _ => false,
+        }
+    }
+
+    /// Whether any machine token type is accepted.
+    pub(crate) fn has_machine(&self) -> bool {
+        self.api_key || self.m2m || self.oauth
+    }
+
+    /// The accepted names, in order: `[session, api_key]`.
+    pub(crate) fn listed(&self) -> Vec<&'static str> {
+        TOKEN_TYPES
+            .iter()
+            .filter(|(name, _)| self.get(name))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// The `TokenType` variants of the accepted names.
+    pub(crate) fn variants(&self) -> Vec<&'static str> {
+        TOKEN_TYPES
+            .iter()
+            .filter(|(name, _)| self.get(name))
+            .map(|(_, variant)| *variant)
+            .collect()
+    }
+
+    /// `api_key, m2m` (the machine types, for messages).
+    pub(crate) fn machine_list(&self) -> String {
+        self.listed()
+            .into_iter()
+            .filter(|n| *n != "session")
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// One raw item: `name`, `name = value`, or `name(items…)`.
@@ -157,6 +248,7 @@ fn example_for(name: &str) -> &'static str {
         "plan" => "`plan = \"pro\"`",
         "reverification" => "`reverification = \"strict\"`",
         "any" => "`any(role = \"org:admin\", permission = \"org:invoices:create\")`",
+        "accepts" => "`accepts = [session, api_key]`",
         "all" => "`all(role = \"org:admin\", plan = \"pro\")`",
         _ => "`on_error = unauthorized`",
     }
@@ -199,6 +291,8 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> Parsed {
         krate: None,
         redirect_to_sign_in: false,
         checks: Vec::new(),
+        accepts: Accepts::SESSION,
+        accepts_invalid: false,
     };
     let items = match (|input: ParseStream<'_>| parse_items(input, mode)).parse2(tokens) {
         Ok(items) => items,
@@ -213,6 +307,8 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> Parsed {
     };
     let mut poisoned = false;
     let mut seen: Vec<Ident> = Vec::new();
+    let mut first_check: Option<Ident> = None;
+    let mut redirect_flag: Option<Ident> = None;
     for item in items {
         let name = item.name().clone();
         let key = name.to_string();
@@ -293,8 +389,18 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> Parsed {
                 }
                 poisoned |= args.krate.is_none();
             }
+            "accepts" => match parse_accepts(&item) {
+                Ok(accepts) => args.accepts = accepts,
+                Err(e) => {
+                    errors.push(e);
+                    args.accepts_invalid = true;
+                }
+            },
             "redirect_to_sign_in" => match item {
-                Item::Flag(_) => args.redirect_to_sign_in = true,
+                Item::Flag(name) => {
+                    args.redirect_to_sign_in = true;
+                    redirect_flag = Some(name);
+                }
                 Item::Value(_, eq, value) => {
                     let mut tokens = quote::ToTokens::to_token_stream(&eq);
                     quote::ToTokens::to_tokens(&value, &mut tokens);
@@ -308,10 +414,30 @@ pub(crate) fn parse(mode: Mode, tokens: TokenStream) -> Parsed {
                     "`redirect_to_sign_in` is a flag and takes no arguments: write `redirect_to_sign_in` alone",
                 )),
             },
-            _ => match parse_check(item) {
-                Ok(check) => args.checks.push(check),
-                Err(e) => errors.push(e),
-            },
+            _ => {
+                first_check.get_or_insert(name);
+                match parse_check(item) {
+                    Ok(check) => args.checks.push(check),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+    }
+    if args.accepts.has_machine() {
+        if let Some(check) = first_check {
+            errors.push(syn::Error::new(
+                check.span(),
+                format!(
+                    "`{check}` is an authorization check of sessions, and machine tokens never pass it (Clerk's `has()` is false for machine tokens): this route accepts {}; take `clerk::MachineAuth` and check `machine.scopes()` in the handler, or protect the session and machine routes separately",
+                    args.accepts.machine_list()
+                ),
+            ));
+        }
+        if let (Some(flag), false) = (redirect_flag, args.accepts.session) {
+            errors.push(syn::Error::new(
+                flag.span(),
+                "`redirect_to_sign_in` sends browsers to sign in for a session, but this route accepts machine tokens only: remove it, or add `session` to `accepts`",
+            ));
         }
     }
     Parsed {
@@ -332,6 +458,15 @@ fn unknown_argument(mode: Mode, name: &Ident) -> syn::Error {
             name.span(),
             format!(
                 "`redirect_to_sign_in` is only for `#[clerk::protect]`: {why}use `#[clerk::protect(redirect_to_sign_in)]`, which requires a session as `#[clerk::require_session]` does"
+            ),
+        );
+    }
+    if mode != Mode::Protect && key == "accepts" {
+        return syn::Error::new(
+            name.span(),
+            format!(
+                "`accepts` is only for `#[clerk::protect]`: `#[clerk::{}]` accepts session tokens only; for machine tokens use `#[clerk::protect(accepts = [api_key, m2m, oauth])]`",
+                mode.name()
             ),
         );
     }
@@ -582,4 +717,135 @@ fn parse_check(item: Item) -> syn::Result<Check> {
         }
         _ => Err(syn::Error::new(Span::call_site(), "unknown check")),
     }
+}
+
+/// `accepts = [session, api_key, m2m, oauth]`, `accepts = api_key` or `accepts = any`.
+fn parse_accepts(item: &Item) -> syn::Result<Accepts> {
+    let value = match item {
+        Item::Value(_, _, Some(value)) => value,
+        Item::Value(_, eq, None) => {
+            return Err(syn::Error::new(
+                eq.span,
+                "`accepts` needs a value: the token types of the route, e.g. `accepts = [session, api_key]` (types: `session`, `api_key`, `m2m`, `oauth`; or `accepts = any`)",
+            ))
+        }
+        other => {
+            return Err(syn::Error::new(
+                other.name().span(),
+                "`accepts` takes a list of token types, e.g. `accepts = [session, api_key]` (types: `session`, `api_key`, `m2m`, `oauth`; or `accepts = any`)",
+            ))
+        }
+    };
+    match value {
+        syn::Expr::Array(array) => {
+            if array.elems.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    array,
+                    "`accepts = []` accepts no token at all: list at least one of `session`, `api_key`, `m2m`, `oauth`, e.g. `accepts = [api_key]`",
+                ));
+            }
+            let mut accepts = Accepts::NONE;
+            let mut errors = Errors::default();
+            let mut seen: Vec<Ident> = Vec::new();
+            for elem in &array.elems {
+                match token_type_ident(elem, true) {
+                    Ok(ident) => {
+                        let key = ident.to_string();
+                        if let Some(first) = seen.iter().find(|s| **s == ident) {
+                            let mut err = syn::Error::new(
+                                ident.span(),
+                                format!("`{key}` is listed twice in `accepts`: list it once"),
+                            );
+                            err.combine(syn::Error::new(first.span(), format!("`{key}` first listed here")));
+                            errors.push(err);
+                            continue;
+                        }
+                        if let Some(flag) = accepts.flag(&key) {
+                            *flag = true;
+                        }
+                        seen.push(ident);
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            errors.finish()?;
+            Ok(accepts)
+        }
+        syn::Expr::Path(_) => {
+            let ident = token_type_ident(value, false)?;
+            if ident == "any" {
+                return Ok(Accepts {
+                    session: true,
+                    api_key: true,
+                    m2m: true,
+                    oauth: true,
+                });
+            }
+            let mut accepts = Accepts::NONE;
+            if let Some(flag) = accepts.flag(&ident.to_string()) {
+                *flag = true;
+            }
+            Ok(accepts)
+        }
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`accepts` takes token type names, not strings or expressions: write e.g. `accepts = [session, api_key]` (types: `session`, `api_key`, `m2m`, `oauth`; or `accepts = any`)",
+        )),
+    }
+}
+
+/// One token type name of `accepts` (`any` too, when not in a list).
+fn token_type_ident(expr: &syn::Expr, in_list: bool) -> syn::Result<Ident> {
+    const VALID: &str = "`session`, `api_key`, `m2m` or `oauth`";
+    let ident = match expr {
+        syn::Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => {
+            p.path.get_ident().cloned()
+        }
+        _ => None,
+    };
+    let Some(ident) = ident else {
+        let hint = match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => format!(" (write `{}` without quotes)", s.value()),
+            _ => String::new(),
+        };
+        return Err(syn::Error::new_spanned(
+            expr,
+            format!("expected a token type: {VALID}{hint}"),
+        ));
+    };
+    let key = ident.to_string();
+    if TOKEN_TYPES.iter().any(|(name, _)| *name == key) || (!in_list && key == "any") {
+        return Ok(ident);
+    }
+    if key == "any" {
+        return Err(syn::Error::new(
+            ident.span(),
+            "`any` stands for every token type and stands alone: write `accepts = any` (not inside a list)",
+        ));
+    }
+    // Clerk's own names and other near misses.
+    let alias = match key.as_str() {
+        "session_token" | "sessions" | "session_tokens" => Some("session"),
+        "api_keys" | "apikey" | "api" | "key" => Some("api_key"),
+        "m2m_token" | "m2m_tokens" | "machine" | "machine_token" | "mt" => Some("m2m"),
+        "oauth_token" | "oauth_tokens" | "oauth_access_token" | "oat" => Some("oauth"),
+        _ => TOKEN_TYPES
+            .iter()
+            .map(|(name, _)| (levenshtein(name, &key), *name))
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, name)| name),
+    };
+    let hint = alias
+        .map(|a| format!(" (did you mean `{a}`?)"))
+        .unwrap_or_default();
+    Err(syn::Error::new(
+        ident.span(),
+        format!(
+            "unknown token type `{key}`{hint}: `accepts` takes {VALID}, or `accepts = any` for all of them"
+        ),
+    ))
 }

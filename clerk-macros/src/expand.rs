@@ -4,7 +4,7 @@ use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::{FnArg, ItemFn, Path};
 
-use crate::attr::{Args, Check, Errors, Mode};
+use crate::attr::{Accepts, Args, Check, Errors, Mode};
 use crate::inject::{classify, Injected};
 
 const ATTRIBUTE_NAMES: [&str; 3] = ["protect", "with_session", "require_session"];
@@ -74,6 +74,15 @@ pub(crate) fn expand(
                 let ty = &pt.ty;
                 match classify(ty, mode, args.krate.as_ref()) {
                     Ok(Some(kind)) => {
+                        if let Err(e) = allowed_by_accepts(kind, ty, &args.accepts) {
+                            // After an `accepts` that did not parse, its error is enough.
+                            if !args.accepts_invalid {
+                                errors.push(e);
+                            }
+                            bindings
+                                .push(quote! { let #pat: #ty = #private::rejected_parameter(); });
+                            continue;
+                        }
                         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
                             let mut err = syn::Error::new_spanned(
                                 ty,
@@ -116,7 +125,10 @@ pub(crate) fn expand(
     bindings.extend(user_binding);
     let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
+    let accepts = &args.accepts;
     let guard_ty = match (mode.is_strict(), load_user) {
+        _ if accepts.has_machine() && !accepts.session => quote!(#private::StrictMachine<#policy>),
+        _ if accepts.has_machine() => quote!(#private::StrictMixed<#policy>),
         (true, false) => quote!(#private::Strict<#policy>),
         (true, true) => quote!(#private::StrictUser<#policy>),
         (false, _) => quote!(#private::Lax<#policy>),
@@ -308,10 +320,28 @@ fn policy_impl(
                 }
             }
         };
+        // Only routes that accept machine tokens say what they accept: the default is
+        // sessions, and the expansion of every other handler stays as it was.
+        let accepts = if args.accepts.has_machine() {
+            let mut variants = args
+                .accepts
+                .variants()
+                .into_iter()
+                .map(|v| format_ident!("{}", v));
+            let first = variants.next();
+            quote! {
+                const ACCEPTS: #krate::AcceptsToken =
+                    #krate::AcceptsToken::only(#krate::TokenType::#first)
+                        #(.with(#krate::TokenType::#variants))*;
+            }
+        } else {
+            quote!()
+        };
         quote! {
             impl #private::StrictPolicy for #policy {
                 const LOAD_USER: bool = #load_user;
                 const REDIRECT_TO_SIGN_IN: bool = #redirect;
+                #accepts
                 #authorize
                 #on_error
             }
@@ -350,4 +380,43 @@ fn check_expr(check: &Check, krate: &Path, private: &TokenStream) -> TokenStream
             quote!((false #(|| #parts)*))
         }
     }
+}
+
+/// Whether the route's `accepts` can provide `kind`: a `Session` needs session tokens only
+/// (else `Option<Session>`), a `MachineAuth` machine tokens only (else
+/// `Option<MachineAuth>`), a `User` a session-only route.
+fn allowed_by_accepts(kind: Injected, ty: &syn::Type, accepts: &Accepts) -> syn::Result<()> {
+    let machine = accepts.has_machine();
+    let session = accepts.session;
+    let list = accepts
+        .listed()
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = match kind {
+        Injected::Auth => return Ok(()),
+        Injected::MachineAuth | Injected::OptionMachineAuth if !machine => format!(
+            "`{}` needs a route that accepts machine tokens: add them to `#[clerk::protect]`, e.g. `#[clerk::protect(accepts = [api_key, m2m, oauth])]` (the types you expect; add `session` to keep sessions)",
+            kind.describe()
+        ),
+        Injected::MachineAuth if session => format!(
+            "this route accepts session tokens and machine tokens ({list}), so a request may carry no `MachineAuth`: take `Option<MachineAuth>` (or `Auth`)"
+        ),
+        Injected::Session if !session => format!(
+            "this route accepts machine tokens only ({list}), so it has no `Session`: take `clerk::MachineAuth` (or `Auth`), or add `session` to `accepts` and take `Option<Session>`"
+        ),
+        Injected::OptionSession if !session => format!(
+            "this route accepts machine tokens only ({list}), so this `Option<Session>` would always be `None`: remove it and take `clerk::MachineAuth` (or `Auth`), or add `session` to `accepts`"
+        ),
+        Injected::Session if machine => format!(
+            "this route accepts session tokens and machine tokens ({list}), so a request may carry no `Session`: take `Option<Session>` (or `Auth`)"
+        ),
+        Injected::User | Injected::OptionUser if machine => format!(
+            "`{}` is the Backend API user of a session, loaded for routes that accept session tokens only, and this one accepts {list}: remove it, or load the user yourself (`clerk.load_user(id)`) from `auth.user_id()`",
+            kind.describe()
+        ),
+        _ => return Ok(()),
+    };
+    Err(syn::Error::new_spanned(ty, message))
 }

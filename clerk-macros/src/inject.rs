@@ -1,5 +1,5 @@
 //! Which handler parameters the macros provide: `Auth`, `Session`, `Option<Session>`,
-//! `User`, `Option<User>`.
+//! `User`, `Option<User>`, `MachineAuth`, `Option<MachineAuth>`.
 
 use syn::{GenericArgument, Path, PathArguments, Type};
 
@@ -13,6 +13,8 @@ pub(crate) enum Injected {
     OptionSession,
     User,
     OptionUser,
+    MachineAuth,
+    OptionMachineAuth,
 }
 
 impl Injected {
@@ -23,6 +25,8 @@ impl Injected {
             Injected::OptionSession => "Option<Session>",
             Injected::User => "User",
             Injected::OptionUser => "Option<User>",
+            Injected::MachineAuth => "MachineAuth",
+            Injected::OptionMachineAuth => "Option<MachineAuth>",
         }
     }
 
@@ -38,6 +42,8 @@ impl Injected {
             Injected::OptionSession => "session_opt",
             Injected::User => "into_user",
             Injected::OptionUser => "into_user_opt",
+            Injected::MachineAuth => "machine",
+            Injected::OptionMachineAuth => "machine_opt",
         }
     }
 }
@@ -95,6 +101,10 @@ pub(crate) fn classify(
                     match clerk_type_name(&inner.path, krate).map(|i| i.to_string()).as_deref() {
                         Some("Session") => return Ok(Some(Injected::OptionSession)),
                         Some("User") => return Ok(Some(Injected::OptionUser)),
+                        Some("MachineAuth") if mode != Mode::Protect => {
+                            return Err(session_only(ty, mode))
+                        }
+                        Some("MachineAuth") => return Ok(Some(Injected::OptionMachineAuth)),
                         Some("Auth") => {
                             return Err(syn::Error::new_spanned(
                                 ty,
@@ -120,6 +130,19 @@ pub(crate) fn classify(
             "`#[clerk::with_session]` runs the handler even when signed out, so it cannot provide a `User`: take `Option<User>`, or use `#[clerk::require_session]` to require one",
         )),
         Some("User") => Ok(Some(Injected::User)),
+        Some("MachineAuth") if mode != Mode::Protect => Err(session_only(ty, mode)),
+        Some("MachineAuth") => Ok(Some(Injected::MachineAuth)),
         _ => Ok(None),
     }
+}
+
+/// `MachineAuth` in a handler of a macro that accepts session tokens only.
+fn session_only(ty: &Type, mode: Mode) -> syn::Error {
+    syn::Error::new_spanned(
+        ty,
+        format!(
+            "`#[clerk::{}]` accepts session tokens only, so it cannot provide a `MachineAuth`: use `#[clerk::protect(accepts = [api_key, m2m, oauth])]` (the machine token types the route takes)",
+            mode.name()
+        ),
+    )
 }

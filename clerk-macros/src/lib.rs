@@ -69,6 +69,32 @@ fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
 /// `permission = "org:invoices:create"`, `feature = "…"`, `plan = "…"`,
 /// `reverification = "strict"`, `any(…)`, `all(…)`.
 ///
+/// **Machine tokens.** `accepts = [session, api_key, m2m, oauth]` (any non-empty subset;
+/// `accepts = any` for all four; default `[session]`) lists the token types the route
+/// takes. Machine tokens are read from the `Authorization` header only and verified as
+/// `Clerk::verify_machine_token` does; a token of a type the route does not list is
+/// `401` with `x-clerk-auth-reason: token-type-mismatch` (a session token on a machine-only
+/// route, an API key on a session-only route). Injection follows what the route can
+/// provide: `clerk::MachineAuth` on a machine-only route, `Option<MachineAuth>` and
+/// `Option<Session>` when sessions and machine types are mixed, `Session` and `User` on
+/// session-only routes, `Auth` everywhere; anything else is a compile error, as are an
+/// unknown token type and authorization checks on a route that accepts machine tokens
+/// (machine tokens never pass `has()`: check `machine.scopes()` instead).
+///
+/// ```
+/// #[clerk::protect(accepts = [api_key, m2m])]
+/// async fn ingest(machine: clerk::MachineAuth) -> String {
+///     format!("{} {} may write: {}", machine.token_type(), machine.subject(), machine.has_scope("write"))
+/// }
+///
+/// #[clerk::protect(accepts = [session, api_key])]
+/// async fn reports(auth: clerk::Auth, session: Option<clerk::Session>) -> String {
+///     format!("{:?} via {}", auth.user_id(), if session.is_some() { "session" } else { "API key" })
+/// }
+/// # let _ = axum::routing::get::<_, _, ()>(ingest);
+/// # let _ = axum::routing::get::<_, _, ()>(reports);
+/// ```
+///
 /// ```
 /// use axum::{routing::post, Json, Router};
 /// use serde_json::{json, Value};
@@ -90,7 +116,8 @@ fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
 /// Expansion, in prose: the function keeps its name, visibility and return type; its
 /// injected parameters are removed and bound at the top of the body from a first
 /// parameter of type `clerk::__private::Strict<__clerk_policy_NAME>` (or `StrictUser<…>`
-/// when a `User` is injected: it is fetched after authorization), and a hidden
+/// when a `User` is injected: it is fetched after authorization; `StrictMachine<…>` or
+/// `StrictMixed<…>` when `accepts` lists machine token types), and a hidden
 /// `__clerk_policy_NAME` type carries the checks and the `on_error` handler. `User` and
 /// `Option<User>` may also be injected (the Backend API user of the session).
 ///
@@ -100,7 +127,8 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
     run(Mode::Protect, args, item)
 }
 
-/// Runs the handler with or without a session (Clerk's legacy `withSession`).
+/// Runs the handler with or without a session (Clerk's legacy `withSession`). Session
+/// tokens only: for machine tokens use `#[clerk::protect(accepts = […])]`.
 ///
 /// The handler may take `Auth` (signed in or out) and `Option<Session>`; a bare `Session`
 /// is a compile error (use [`require_session`]). When the request is not signed in, a
@@ -129,7 +157,8 @@ pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
     run(Mode::Lax, args, item)
 }
 
-/// Requires a signed-in session (Clerk's legacy `requireSession`).
+/// Requires a signed-in session (Clerk's legacy `requireSession`). Session tokens only:
+/// for machine tokens use `#[clerk::protect(accepts = […])]`.
 ///
 /// The handler may take `Session`, `Option<Session>` (always `Some`) and `Auth`. Signed
 /// out: `401 {"error":"Unauthenticated"}`, or the response of `on_error = f` with

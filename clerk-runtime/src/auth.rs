@@ -192,6 +192,14 @@ impl fmt::Debug for Session {
 
 /// The authentication state of a request, signed in or not: Clerk's auth object.
 ///
+/// On routes that accept machine tokens (`#[clerk::protect(accepts = […])]`,
+/// [`Clerk::authenticate_request_accepting`]) it may instead hold a verified
+/// [`MachineAuth`](crate::MachineAuth), as `@clerk/express`'s `getAuth(req, { acceptsToken })`
+/// objects do: [`token_type`](Self::token_type) tells which, [`machine`](Self::machine)
+/// gives it, and [`user_id`](Self::user_id)/[`org_id`](Self::org_id) follow Clerk's machine
+/// objects (an API key's `user_…`/`org_…` subject, an OAuth token's user). `has()` is false
+/// for machine tokens. Routes that accept session tokens only never see one.
+///
 /// ```
 /// use clerk_runtime::Auth;
 /// fn greet(auth: &Auth) -> String {
@@ -207,6 +215,8 @@ pub struct Auth {
     session: Option<Session>,
     /// A pending session treated as signed out (its status is still reported).
     pending: bool,
+    /// A verified machine token (never together with a session).
+    machine: Option<crate::MachineAuth>,
 }
 
 impl Auth {
@@ -215,6 +225,7 @@ impl Auth {
         Self {
             session: None,
             pending: false,
+            machine: None,
         }
     }
 
@@ -223,6 +234,7 @@ impl Auth {
         Self {
             session: None,
             pending: true,
+            machine: None,
         }
     }
 
@@ -236,10 +248,65 @@ impl Auth {
         Self {
             pending: false,
             session: Some(session),
+            machine: None,
         }
     }
 
-    /// Whether a (non-pending) session is present.
+    /// The auth object of a verified machine token.
+    ///
+    /// ```
+    /// # fn run(machine: clerk_runtime::MachineAuth) {
+    /// let auth = clerk_runtime::Auth::from_machine(machine);
+    /// assert!(auth.is_authenticated() && !auth.is_signed_in());
+    /// # }
+    /// ```
+    pub fn from_machine(machine: crate::MachineAuth) -> Self {
+        Self {
+            session: None,
+            pending: false,
+            machine: Some(machine),
+        }
+    }
+
+    /// The token type: [`TokenType::SessionToken`](crate::TokenType::SessionToken) for a
+    /// session and when signed out, else the machine token's type.
+    ///
+    /// ```
+    /// use clerk_runtime::{Auth, TokenType};
+    /// fn who(auth: &Auth) -> String {
+    ///     match (auth.token_type(), auth.machine()) {
+    ///         (TokenType::SessionToken, _) => format!("user {:?}", auth.user_id()),
+    ///         (kind, Some(machine)) => format!("{kind} {}", machine.subject()),
+    ///         (kind, None) => kind.to_string(),
+    ///     }
+    /// }
+    /// assert_eq!(who(&Auth::signed_out()), "user None");
+    /// ```
+    pub fn token_type(&self) -> crate::TokenType {
+        match &self.machine {
+            Some(machine) => machine.token_type(),
+            None => crate::TokenType::SessionToken,
+        }
+    }
+
+    /// Whether a session (not pending) or a machine token was verified (Clerk's
+    /// `isAuthenticated`).
+    pub fn is_authenticated(&self) -> bool {
+        self.session.is_some() || self.machine.is_some()
+    }
+
+    /// The machine token, when the request carried one.
+    pub fn machine(&self) -> Option<&crate::MachineAuth> {
+        self.machine.as_ref()
+    }
+
+    /// Takes the machine token out, when the request carried one.
+    pub fn into_machine(self) -> Option<crate::MachineAuth> {
+        self.machine
+    }
+
+    /// Whether a (non-pending) session is present (a machine token does not count: see
+    /// [`is_authenticated`](Self::is_authenticated)).
     pub fn is_signed_in(&self) -> bool {
         self.session.is_some()
     }
@@ -254,9 +321,13 @@ impl Auth {
         self.session
     }
 
-    /// The user id, if signed in.
+    /// The user id, if signed in; for a machine token, the user it acts for (an API key
+    /// whose subject is `user_…`, an OAuth token's subject).
     pub fn user_id(&self) -> Option<&str> {
-        self.session.as_ref().map(Session::user_id)
+        match &self.session {
+            Some(session) => Some(session.user_id()),
+            None => self.machine.as_ref().and_then(crate::MachineAuth::user_id),
+        }
     }
 
     /// The session id, if signed in.
@@ -273,9 +344,13 @@ impl Auth {
         }
     }
 
-    /// The active organization id, if any.
+    /// The active organization id, if any; for a machine token, an API key's `org_…`
+    /// subject.
     pub fn org_id(&self) -> Option<&str> {
-        self.session.as_ref().and_then(Session::org_id)
+        match &self.session {
+            Some(session) => session.org_id(),
+            None => self.machine.as_ref().and_then(crate::MachineAuth::org_id),
+        }
     }
 
     /// The organization role, if any.
@@ -302,7 +377,8 @@ impl Auth {
     }
 
     /// A session token, like Clerk's `getToken({ template })`: `Ok(None)` when signed out;
-    /// see [`Session::get_token`].
+    /// see [`Session::get_token`]. For a machine token, the raw token (the template is
+    /// ignored, as in Clerk's machine auth objects).
     ///
     /// ```no_run
     /// # async fn run(auth: clerk_runtime::Auth) -> Result<(), clerk_runtime::api::ApiError> {
@@ -312,13 +388,14 @@ impl Auth {
     /// # Ok(()) }
     /// ```
     pub async fn get_token(&self, template: Option<&str>) -> Result<Option<String>, ApiError> {
-        match &self.session {
-            Some(session) => session.get_token(template).await.map(Some),
-            None => Ok(None),
+        match (&self.session, &self.machine) {
+            (Some(session), _) => session.get_token(template).await.map(Some),
+            (None, Some(machine)) => Ok(Some(machine.token().to_owned())),
+            (None, None) => Ok(None),
         }
     }
 
-    /// Authorization check; always false when signed out.
+    /// Authorization check; always false when signed out and for machine tokens.
     pub fn has(&self, check: &Has) -> bool {
         self.session.as_ref().is_some_and(|s| s.has(check))
     }

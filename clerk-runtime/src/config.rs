@@ -70,6 +70,12 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     HttpClient(String),
+    /// The machine secret key is empty or not a valid header value.
+    #[error("invalid machine secret key from {origin}: expected printable ASCII without spaces")]
+    InvalidMachineSecretKey {
+        /// The option or environment variable the value came from.
+        origin: &'static str,
+    },
 }
 
 /// Whether an instance is for development or production.
@@ -195,6 +201,13 @@ enum IssuerSetting {
 
 type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// The user cache to build: an in-process one per `Clerk`, or a given one.
+#[derive(Clone)]
+enum UserCacheSetting {
+    InMemory(Duration),
+    Shared(Arc<dyn crate::cache::UserCache>),
+}
+
 /// Builds a [`Clerk`]. Every option falls back to its environment variable, then to its
 /// default: see [`Clerk::from_env`] for the variables.
 ///
@@ -214,6 +227,8 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct ClerkBuilder {
     secret_key: Option<String>,
     publishable_key: Option<String>,
+    machine_secret_key: Option<String>,
+    machine_token_cache: crate::MachineTokenCacheConfig,
     jwt_key: Option<String>,
     api_url: Option<String>,
     api_version: Option<String>,
@@ -231,7 +246,8 @@ pub struct ClerkBuilder {
     api_headers: reqwest::header::HeaderMap,
     api_retry: crate::api::RetryPolicy,
     token_cache: Option<crate::TokenCacheConfig>,
-    user_cache_ttl: Option<Duration>,
+    user_cache: Option<UserCacheSetting>,
+    user_cache_timeout: Duration,
     env: EnvLookup,
 }
 
@@ -241,6 +257,10 @@ impl fmt::Debug for ClerkBuilder {
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "machine_secret_key",
+                &self.machine_secret_key.as_ref().map(|_| "[redacted]"),
             )
             .field("publishable_key", &self.publishable_key)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "[set]"))
@@ -259,6 +279,8 @@ impl Default for ClerkBuilder {
         Self {
             secret_key: None,
             publishable_key: None,
+            machine_secret_key: None,
+            machine_token_cache: crate::MachineTokenCacheConfig::default(),
             jwt_key: None,
             api_url: None,
             api_version: None,
@@ -276,7 +298,8 @@ impl Default for ClerkBuilder {
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: crate::api::RetryPolicy::default(),
             token_cache: Some(crate::TokenCacheConfig::default()),
-            user_cache_ttl: None,
+            user_cache: None,
+            user_cache_timeout: crate::cache::DEFAULT_USER_CACHE_TIMEOUT,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -286,6 +309,29 @@ impl ClerkBuilder {
     /// The secret key (`sk_test_…`/`sk_live_…`): Backend API calls and the JWKS.
     pub fn secret_key(mut self, key: impl Into<String>) -> Self {
         self.secret_key = Some(key.into());
+        self
+    }
+    /// The machine secret key (env `CLERK_MACHINE_SECRET_KEY`): M2M tokens (`mt_…`) are
+    /// verified with it instead of the secret key, so the Backend API only accepts tokens
+    /// granted access to that machine. Never printed by `Debug`.
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_test_abc")
+    ///     .machine_secret_key("ak_machine_secret")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(!format!("{clerk:?}").contains("ak_machine_secret"));
+    /// ```
+    pub fn machine_secret_key(mut self, key: impl Into<String>) -> Self {
+        self.machine_secret_key = Some(key.into());
+        self
+    }
+    /// Limits of the positive-result cache of opaque machine tokens (default: 10 s, 10,000
+    /// tokens; a zero TTL turns it off). See [`MachineTokenCacheConfig`](crate::MachineTokenCacheConfig).
+    pub fn machine_token_cache(mut self, config: crate::MachineTokenCacheConfig) -> Self {
+        self.machine_token_cache = config;
         self
     }
     /// The publishable key: Frontend API host, instance type, cookie suffix.
@@ -406,11 +452,39 @@ impl ClerkBuilder {
         self.token_cache = Some(config);
         self
     }
-    /// Caches the users loaded for `User` injection for this long (off by default). Saves
+    /// Caches the users loaded for `User` injection for this long, in this process
+    /// (off by default; zero turns it off): a new
+    /// [`InMemoryUserCache`](crate::cache::InMemoryUserCache) per built `Clerk`. Saves
     /// Backend API calls, which Clerk rate-limits per secret key; a user may be seen up to
-    /// `ttl` out of date.
+    /// `ttl` out of date unless [`Clerk::forget_user`] is called. For a fleet, see
+    /// [`user_cache`](Self::user_cache).
     pub fn user_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.user_cache_ttl = Some(ttl).filter(|t| !t.is_zero());
+        self.user_cache = Some(UserCacheSetting::InMemory(ttl)).filter(|_| !ttl.is_zero());
+        self
+    }
+    /// Caches the users loaded for `User` injection in this cache, e.g. a
+    /// [`RedisUserCache`](crate::cache) shared by every server (replaces
+    /// [`user_cache_ttl`](Self::user_cache_ttl)). See [`crate::cache`].
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// use clerk_runtime::cache::InMemoryUserCache;
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_test_abc")
+    ///     .user_cache(Arc::new(InMemoryUserCache::new(Duration::from_secs(30))))
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = clerk;
+    /// ```
+    pub fn user_cache(mut self, cache: Arc<dyn crate::cache::UserCache>) -> Self {
+        self.user_cache = Some(UserCacheSetting::Shared(cache));
+        self
+    }
+    /// The longest `load_user` waits for one user cache operation (default 250 ms),
+    /// whatever the cache; then it logs and uses the Backend API.
+    pub fn user_cache_timeout(mut self, timeout: Duration) -> Self {
+        self.user_cache_timeout = timeout;
         self
     }
     /// Turns the verified-token cache off: every request pays a full verification.
@@ -470,6 +544,19 @@ impl ClerkBuilder {
             }
             None => None,
         };
+        let machine_secret_key = match self.pick(
+            &self.machine_secret_key,
+            "the `machine_secret_key` option",
+            "CLERK_MACHINE_SECRET_KEY",
+        ) {
+            Some((key, _)) if key.bytes().all(|b| b.is_ascii_graphic()) => Some(key),
+            Some((_, origin)) => return Err(ConfigError::InvalidMachineSecretKey { origin }),
+            None => None,
+        };
+        let machine = Arc::new(crate::machine::MachineState::new(
+            machine_secret_key.as_deref(),
+            self.machine_token_cache,
+        ));
 
         let publishable_key = match self.pick(
             &self.publishable_key,
@@ -615,6 +702,7 @@ impl ClerkBuilder {
         Ok(Clerk {
             inner: Arc::new(ClerkInner {
                 secret_key,
+                machine,
                 publishable_key,
                 api_url,
                 api_version,
@@ -631,9 +719,18 @@ impl ClerkBuilder {
                 token_cache: self
                     .token_cache
                     .map(|c| Arc::new(crate::token::cache::TokenCache::new(c))),
-                user_cache: self
-                    .user_cache_ttl
-                    .map(|ttl| Arc::new(crate::api::user_cache::UserCache::new(ttl))),
+                user_cache: self.user_cache.map(|setting| {
+                    let cache: Arc<dyn crate::cache::UserCache> = match setting {
+                        UserCacheSetting::InMemory(ttl) => {
+                            Arc::new(crate::cache::InMemoryUserCache::new(ttl))
+                        }
+                        UserCacheSetting::Shared(cache) => cache,
+                    };
+                    Arc::new(crate::cache::CacheHandle::new(
+                        cache,
+                        self.user_cache_timeout,
+                    ))
+                }),
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
             }),
@@ -677,6 +774,8 @@ pub struct Clerk {
 
 pub(crate) struct ClerkInner {
     pub secret_key: Option<String>,
+    /// Machine secret key and machine-token cache.
+    pub machine: Arc<crate::machine::MachineState>,
     pub publishable_key: Option<PublishableKey>,
     pub api_url: String,
     pub api_version: String,
@@ -692,7 +791,7 @@ pub(crate) struct ClerkInner {
     pub api: crate::api::Transport,
     pub keys: KeySource,
     pub token_cache: Option<Arc<crate::token::cache::TokenCache>>,
-    pub user_cache: Option<Arc<crate::api::user_cache::UserCache>>,
+    pub user_cache: Option<Arc<crate::cache::CacheHandle>>,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
 }
@@ -702,6 +801,10 @@ impl fmt::Debug for Clerk {
         let i = &self.inner;
         f.debug_struct("Clerk")
             .field("secret_key", &i.secret_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "machine_secret_key",
+                &i.machine.has_machine_secret_key().then_some("[redacted]"),
+            )
             .field("publishable_key", &i.publishable_key)
             .field("api_url", &i.api_url)
             .field("api_version", &i.api_version)
@@ -739,6 +842,7 @@ impl Clerk {
     /// | `CLERK_AUTHORIZED_PARTIES` | comma-separated accepted `azp` origins (this SDK's own) |
     /// | `CLERK_CLOCK_SKEW_IN_MS` | clock skew in ms (this SDK's own; default 5000) |
     /// | `CLERK_LOGGING` | `true` enables debug events through `tracing` |
+    /// | `CLERK_MACHINE_SECRET_KEY` | machine secret key, for M2M token verification |
     ///
     /// ```no_run
     /// let clerk = clerk_runtime::Clerk::from_env().expect("valid Clerk configuration");
@@ -976,6 +1080,7 @@ impl Clerk {
         Self {
             inner: Arc::new(ClerkInner {
                 secret_key: i.secret_key.clone(),
+                machine: i.machine.clone(),
                 publishable_key: i.publishable_key.clone(),
                 api_url: i.api_url.clone(),
                 api_version: i.api_version.clone(),
@@ -1033,21 +1138,84 @@ impl Clerk {
     /// let user = clerk.load_user("user_123").await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// A user cache failure (unreachable, slow, unreadable data) is logged and the user
+    /// is loaded from the Backend API: only the Backend API's own failure is an error.
     pub async fn load_user(&self, user_id: &str) -> Result<crate::User, crate::api::ApiError> {
-        if let Some(user) = self.inner.user_cache.as_ref().and_then(|c| c.get(user_id)) {
+        let Some(cache) = &self.inner.user_cache else {
+            return self.users().get(user_id).await;
+        };
+        if let Some(user) = cache.get(user_id).await {
             return Ok(user);
         }
         let user = self.users().get(user_id).await?;
-        if let Some(cache) = &self.inner.user_cache {
-            cache.insert(&user);
-        }
+        cache.put(&user).await;
         Ok(user)
     }
 
-    /// Drops a user from the user cache (e.g. on a `user.updated` webhook).
+    /// Drops a user from the user cache (e.g. on a `user.updated` webhook): at once in
+    /// this process; for a shared cache, everywhere in the background (a failure is
+    /// logged). [`invalidate_user`](Self::invalidate_user) waits and reports.
+    ///
+    /// ```no_run
+    /// # fn run(clerk: clerk_runtime::Clerk) {
+    /// clerk.forget_user("user_123");
+    /// # }
+    /// ```
     pub fn forget_user(&self, user_id: &str) {
         if let Some(cache) = &self.inner.user_cache {
-            cache.remove(user_id);
+            cache.invalidate_detached(user_id);
+        }
+    }
+
+    /// Drops a user from the user cache everywhere (for a shared cache: on every server)
+    /// and waits for it. An error means the shared cache could not be told: other servers
+    /// may serve the old user until its TTL ends (a webhook handler should answer 5xx so
+    /// that Clerk delivers the event again). Without a user cache, does nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::cache::CacheError> {
+    /// clerk.invalidate_user("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invalidate_user(&self, user_id: &str) -> Result<(), crate::cache::CacheError> {
+        match &self.inner.user_cache {
+            Some(cache) => cache.invalidate(user_id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps the user cache in sync with Clerk's webhooks: for `user.updated` and
+    /// `user.deleted`, [`invalidate_user`](Self::invalidate_user)s the user and returns
+    /// its id; any other event is left alone (`Ok(None)`).
+    ///
+    /// ```no_run
+    /// use axum::{extract::State, http::StatusCode};
+    /// use clerk_runtime::{webhooks::Webhook, Clerk};
+    ///
+    /// async fn clerk_webhook(State(clerk): State<Clerk>, event: Webhook) -> StatusCode {
+    ///     match clerk.handle_user_webhook(&event).await {
+    ///         Ok(_) => StatusCode::NO_CONTENT,
+    ///         Err(_) => {
+    ///             event.allow_retry(); // Svix delivers it again later
+    ///             StatusCode::SERVICE_UNAVAILABLE
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub async fn handle_user_webhook<'e>(
+        &self,
+        event: &'e crate::webhooks::WebhookEvent,
+    ) -> Result<Option<&'e str>, crate::cache::CacheError> {
+        use crate::webhooks::WebhookEvent;
+        let user_id = match event {
+            WebhookEvent::UserUpdated(user) => Some(user.id.as_str()),
+            WebhookEvent::UserDeleted(deleted) => deleted.id.as_deref(),
+            _ => None,
+        };
+        match user_id.filter(|id| !id.is_empty()) {
+            Some(id) => self.invalidate_user(id).await.map(|()| Some(id)),
+            None => Ok(None),
         }
     }
 

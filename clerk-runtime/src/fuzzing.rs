@@ -211,7 +211,7 @@ pub fn token_decode(data: &[u8]) {
     assert_eq!(segments.len(), 3, "decoded a token without three segments");
     assert_eq!(
         decoded.signing_input,
-        token[..segments[0].len() + 1 + segments[1].len()].as_bytes()
+        &token.as_bytes()[..segments[0].len() + 1 + segments[1].len()]
     );
     assert_eq!(
         Some(&decoded.signature),

@@ -16,7 +16,8 @@
 //!
 //! # Where this SDK differs from `@clerk/backend`
 //!
-//! Every decision and reason code is Clerk's, except where Clerk is lax:
+//! Every decision and reason code is Clerk's, except where Clerk is lax, and for the
+//! machine-token rows below:
 //!
 //! | case | `@clerk/backend` 3.25 | this SDK |
 //! |---|---|---|
@@ -31,6 +32,9 @@
 //! | `null` header or payload | a JavaScript `TypeError` | `token-invalid` |
 //! | tokens over [`MAX_TOKEN_LEN`] bytes | decoded | `token-invalid` before decoding |
 //! | JSON nested deeper than 128 levels | parsed | `token-invalid` (parser recursion limit) |
+//! | an opaque machine token (`ak_…`, `mt_…`, `oat_…`) where only session tokens are accepted | `token-invalid` (a malformed JWT) | `token-type-mismatch`, deliberately: the caller sent a valid kind of credential to the wrong route, and the reason says so (no Backend API call either way) |
+//! | machine token verified by the Backend API | verified on every request | a positive answer is cached per instance for 10 s ([`MachineTokenCacheConfig`]); concurrent requests with one token share one call |
+//! | a `200` machine-token answer with `revoked`/`expired` set, or a past `expiration` | accepted | `token-invalid` (fail closed) |
 //!
 //! `aud` without an `aud` claim, and `=` padding in base64url segments, behave as in
 //! Clerk's SDK.
@@ -41,10 +45,12 @@
 pub mod api;
 mod auth;
 pub mod axum;
+pub mod cache;
 mod claims;
 mod config;
 pub mod jwks;
 mod keys;
+pub mod machine;
 mod request;
 pub mod token;
 pub mod webhooks;
@@ -61,12 +67,17 @@ pub mod __fuzz;
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};
 pub use api::User;
 pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
+pub use cache::UserCache;
 pub use claims::SessionClaims;
 pub use config::{
     Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,
     DEFAULT_API_URL, DEFAULT_API_VERSION, USER_AGENT,
 };
 pub use keys::KeyError;
+pub use machine::{
+    AcceptedRequestState, AcceptsToken, MachineAuth, MachineTokenCacheConfig,
+    MachineTokenVerificationError, MachineTokenVerificationErrorCode, TokenType,
+};
 pub use request::{AuthErrorReason, RequestState, SignedOut};
 pub use token::extract::TokenCarrier;
 pub use token::{

@@ -43,8 +43,16 @@ pub enum AuthErrorReason {
     SessionTokenNbf,
     /// `session-token-iat-in-the-future`.
     SessionTokenIatInTheFuture,
-    /// `token-type-mismatch`: a machine token or a JWT of another category.
+    /// `token-type-mismatch`: a token of a type the route does not accept: a machine token
+    /// (`ak_…`, `mt_…`, `oat_…`, or a machine JWT) where only session tokens are accepted, a
+    /// JWT of another category, or a session token where only machine tokens are accepted.
     TokenTypeMismatch,
+    /// A machine token failed verification with this code (`token-invalid`,
+    /// `token-verification-failed`, `secret-key-invalid`, `unexpected-error`).
+    MachineToken(crate::MachineTokenVerificationErrorCode),
+    /// `No token in header` (Clerk's exact text): a route that accepts machine tokens only
+    /// received no `Authorization` token (machine tokens are never read from cookies).
+    NoTokenInHeader,
 }
 
 impl AuthErrorReason {
@@ -68,12 +76,17 @@ impl AuthErrorReason {
             Self::SessionTokenNbf => "session-token-nbf",
             Self::SessionTokenIatInTheFuture => "session-token-iat-in-the-future",
             Self::TokenTypeMismatch => "token-type-mismatch",
+            Self::MachineToken(code) => code.as_str(),
+            Self::NoTokenInHeader => "No token in header",
         }
     }
 
     /// Whether credentials were absent (as opposed to present and refused).
     pub const fn is_missing_credentials(self) -> bool {
-        matches!(self, Self::SessionTokenAndUatMissing)
+        matches!(
+            self,
+            Self::SessionTokenAndUatMissing | Self::NoTokenInHeader
+        )
     }
 }
 
@@ -252,6 +265,15 @@ impl Clerk {
 
     async fn authenticate_inner(&self, method: &Method, headers: &HeaderMap) -> RequestState {
         if let Some(token) = header_token(headers) {
+            // An opaque machine token where only session tokens are accepted. This SDK's
+            // own decision (Clerk says `token-invalid`): see "Where this SDK differs".
+            if crate::TokenType::from_prefix(token).is_some() {
+                return RequestState::SignedOut(SignedOut::new(
+                    AuthErrorReason::TokenTypeMismatch,
+                    "The token is a machine token (API key, M2M or OAuth token) of a type this route does not accept.",
+                    Some(TokenCarrier::Header),
+                ));
+            }
             return self
                 .verify_carried(token, TokenCarrier::Header, method, None)
                 .await;

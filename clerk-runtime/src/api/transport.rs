@@ -50,6 +50,8 @@ pub(crate) struct ApiRequest {
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
     versioned: bool,
+    /// `Authorization` to send instead of the secret key's (the machine secret key).
+    bearer: Option<HeaderValue>,
 }
 
 impl ApiRequest {
@@ -60,6 +62,7 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             versioned: true,
+            bearer: None,
         }
     }
 
@@ -80,9 +83,15 @@ impl ApiRequest {
     }
 
     /// Without the `/v1` segment (machine-token endpoints).
-    #[allow(dead_code)]
     pub(crate) fn unversioned(mut self) -> Self {
         self.versioned = false;
+        self
+    }
+
+    /// Sends this `Authorization` value (a sensitive `Bearer …`) instead of the secret
+    /// key's: the machine secret key of `POST /m2m_tokens/verify`.
+    pub(crate) fn bearer(mut self, authorization: HeaderValue) -> Self {
+        self.bearer = Some(authorization);
         self
     }
 
@@ -222,7 +231,10 @@ impl Transport {
     /// on 429 (rejected by the rate limiter) and when no connection could be made. A
     /// `Retry-After` is honoured; every retry stays within [`RetryPolicy`].
     pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<Vec<u8>, ApiError> {
-        let secret_key = self.secret_key.clone().ok_or(ApiError::MissingSecretKey)?;
+        let secret_key = match &request.bearer {
+            Some(bearer) => bearer.clone(),
+            None => self.secret_key.clone().ok_or(ApiError::MissingSecretKey)?,
+        };
         if tokio::runtime::Handle::try_current().is_err() {
             // reqwest (and its timers) need a Tokio runtime; without one, fail cleanly.
             return Err(ApiError::Network(

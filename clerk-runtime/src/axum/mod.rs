@@ -27,6 +27,7 @@
 pub(crate) mod error;
 mod extract;
 mod layer;
+mod machine;
 #[doc(hidden)]
 pub mod private;
 

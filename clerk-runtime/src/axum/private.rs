@@ -17,6 +17,8 @@ use crate::{Auth, Clerk, Session, User};
 
 pub use axum;
 
+pub use super::machine::{StrictMachine, StrictMixed};
+
 /// The behaviour of a strict handler (`require_session`, `protect`).
 pub trait StrictPolicy: Send + Sync + 'static {
     /// Whether the handler injects `User` (fetched from the Backend API).
@@ -24,6 +26,10 @@ pub trait StrictPolicy: Send + Sync + 'static {
 
     /// `protect(redirect_to_sign_in)`.
     const REDIRECT_TO_SIGN_IN: bool = false;
+
+    /// `protect(accepts = […])`: read by the guards of routes that accept machine tokens
+    /// (`StrictMachine`, `StrictMixed`); `Strict`/`StrictUser` accept session tokens only.
+    const ACCEPTS: crate::AcceptsToken = crate::AcceptsToken::SESSION;
 
     /// The authorization check of `protect(…)`.
     fn authorize(_session: &Session) -> bool {

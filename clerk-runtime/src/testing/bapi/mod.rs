@@ -9,6 +9,7 @@ pub(crate) mod identifiers;
 pub(crate) mod invitations;
 pub(crate) mod jwt_templates;
 pub(crate) mod legacy;
+pub(crate) mod machine;
 pub(crate) mod organizations;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
@@ -64,6 +65,8 @@ pub(crate) struct Store {
     pub verifications: BTreeMap<String, identifications::PendingVerification>,
     /// The instance's Frontend API URL: the `iss` of the tokens the API mints.
     pub issuer: String,
+    /// API keys, M2M and OAuth tokens, and the machine secret key.
+    pub machine: machine::MachineStore,
 }
 
 /// A recorded Backend API request.
@@ -90,6 +93,7 @@ pub(super) fn routes() -> Router<Arc<State>> {
         .merge(tokens::routes())
         .merge(actor_tokens::routes())
         .merge(legacy::routes())
+        .merge(machine::routes())
 }
 
 /// Authentication, recording and fault injection for every Backend API route.
@@ -107,12 +111,13 @@ pub(super) async fn middleware(
         headers: request.headers().clone(),
     });
     let expected = format!("Bearer {}", state.secret_key);
-    if request
+    let authorization = request
         .headers()
         .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        != Some(expected.as_str())
-    {
+        .and_then(|v| v.to_str().ok());
+    let machine_key = request.uri().path() == machine::M2M_VERIFY_PATH
+        && machine::is_machine_secret_key(&state, authorization);
+    if authorization != Some(expected.as_str()) && !machine_key {
         return error(401, "authentication_invalid", "Unauthorized request", None);
     }
     let fault = state.api_faults.lock().unwrap().pop_front();
