@@ -40,6 +40,11 @@ async fn many(auth: Auth, session: Session, maybe: Option<Session>) -> String {
     session.user_id().to_owned()
 }
 
+#[clerk::protect(accepts = [session, api_key])]
+async fn mixed(auth: Auth) -> String {
+    auth.user_id().unwrap_or("none").to_owned()
+}
+
 #[clerk::with_session]
 async fn lax(auth: Auth) -> String {
     auth.user_id().unwrap_or("anonymous").to_owned()
@@ -60,12 +65,13 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
         .route("/protected", get(protected))
         .route("/many", get(many))
         .route("/lax", get(lax))
+        .route("/mixed", get(mixed))
         .layer(ClerkLayer::new(clerk.clone()).authenticate());
     let url = serve(app).await;
     let token = mock.token().user("user_once").sign();
     let http = client();
 
-    for path in ["/protected", "/many", "/lax"] {
+    for path in ["/protected", "/many", "/lax", "/mixed"] {
         let before = verifications(&clerk);
         let res = http
             .get(format!("{url}{path}"))
@@ -81,6 +87,16 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
             "{path} verified more than once"
         );
     }
+
+    // A route that also accepts API keys still takes them under the layer.
+    let (_, api_key) = mock.create_api_key("user_machine_owner_000000000000", &["read"], None);
+    let res = http
+        .get(format!("{url}/mixed"))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
 
     // Signed out: the layer lets the request through; the macro and extractors decide.
     let res = http.get(format!("{url}/lax")).send().await.unwrap();

@@ -155,6 +155,23 @@ impl Clerk {
         parts: &http::request::Parts,
         accepts: AcceptsToken,
     ) -> AcceptedRequestState {
+        // Under a `ClerkLayer` that authenticated the request already, its session outcome
+        // stands for the session path: the same decision without a second verification.
+        // Opaque machine tokens and machine JWTs (a session-path type mismatch) still take
+        // the machine path.
+        if accepts.accepts_session() {
+            if let Some(done) = parts.extensions.get::<crate::request::Authenticated>() {
+                let same_instance = std::sync::Arc::ptr_eq(&done.clerk.inner, &self.inner);
+                let opaque_machine = header_token(&parts.headers)
+                    .is_some_and(|t| TokenType::from_prefix(t).is_some());
+                if same_instance
+                    && !opaque_machine
+                    && done.state.reason() != Some(AuthErrorReason::TokenTypeMismatch)
+                {
+                    return AcceptedRequestState::Session(done.state.clone());
+                }
+            }
+        }
         self.authenticate_headers_accepting(&parts.method, &parts.headers, accepts)
             .await
     }
