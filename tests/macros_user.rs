@@ -258,3 +258,51 @@ async fn get_token_with_a_template() {
         && r.uri
             .ends_with(&format!("/v1/sessions/{}/tokens/supabase", session.id))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call() {
+    let mock = MockClerk::start().await;
+    let user = mock
+        .create_user(&CreateUserParams {
+            first_name: Some("Herd".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // A slow Backend API widens the window in which the requests miss together.
+    mock.inject_api_faults([Fault::Delay(Duration::from_millis(300))]);
+    let clerk = mock
+        .clerk_builder()
+        .user_cache_ttl(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/profile", get(profile))
+        .layer(ClerkLayer::new(clerk));
+    let url = serve(app).await;
+    let token = mock.token().user(&user.id).sign();
+    let http = reqwest::Client::new();
+
+    let answers = futures::future::join_all((0..50).map(|_| {
+        let (http, url, token) = (http.clone(), url.clone(), token.clone());
+        async move {
+            let res = http
+                .get(format!("{url}/profile"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body["id"], user.id.as_str());
+        assert_eq!(body["first_name"], "Herd");
+    }
+    assert_eq!(
+        user_fetches(&mock, &user.id),
+        1,
+        "one load for 50 concurrent misses"
+    );
+}

@@ -1148,9 +1148,13 @@ impl Clerk {
         if let Some(user) = cache.get(user_id).await {
             return Ok(user);
         }
-        let user = self.users().get(user_id).await?;
-        cache.put(&user).await;
-        Ok(user)
+        cache
+            .load_once(user_id, || async {
+                let user = self.users().get(user_id).await?;
+                cache.put(&user).await;
+                Ok(user)
+            })
+            .await
     }
 
     /// Drops a user from the user cache (e.g. on a `user.updated` webhook): at once in
