@@ -8,7 +8,13 @@
 //! * [`Clerk::authenticate_request`] reads the session token from `Authorization: Bearer`
 //!   or the `__session` cookie and returns a [`RequestState`].
 //! * [`Session`] and [`Auth`] expose the user, the organization, and [`Has`] checks.
-//! * [`testing::MockClerk`] (feature `testing`) is a local Clerk stand-in for tests.
+//! * `#[clerk::protect(accepts = [session, api_key, m2m, oauth])]` and [`MachineAuth`]:
+//!   machine tokens, verified through the Backend API.
+//! * [`ClerkLayer`] authenticates a whole router once per request
+//!   ([`ClerkLayer::authenticate`], [`ClerkLayer::require_auth`]).
+//! * [`webhooks`] verifies Clerk's Svix-signed webhooks; [`cache`] holds the user caches,
+//!   a Redis one shared by a fleet with feature `redis`.
+//! * `testing::MockClerk` (feature `testing`) is a local Clerk stand-in for tests.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
