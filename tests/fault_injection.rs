@@ -991,7 +991,8 @@ async fn backend_api_500(mock: MockClerk) {
     // Every attempt fails: 1 + 2 retries, then 503.
     u.mock
         .inject_api_faults(std::iter::repeat_n(Fault::Status(500), 3));
-    u.assert_user_unavailable(3).await;
+    let r = u.assert_user_unavailable(3).await;
+    assert_eq!(r.header("retry-after"), None, "no wait was asked for");
     u.mock
         .inject_api_faults(std::iter::repeat_n(Fault::Status(500), 3));
     let r = u.app.get("/user-explained", Some(&u.token)).await;
@@ -1032,6 +1033,11 @@ async fn backend_api_429_retry_after(mock: MockClerk) {
     }]);
     let r = u.assert_user_unavailable(1).await;
     assert!(r.took < Duration::from_millis(500), "took {:?}", r.took);
+    assert_eq!(
+        r.header("retry-after"),
+        Some("30"),
+        "Clerk's wait is passed on"
+    );
     assert_eq!(u.app.runs()[3], 1);
 }
 

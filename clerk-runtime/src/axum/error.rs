@@ -39,7 +39,8 @@ pub enum AuthError {
     Forbidden,
     /// Signed in, but the injected `User` could not be loaded from the Backend API (the user
     /// was deleted: 404; or the API failed). The default answer is 401 for a deleted user,
-    /// else `503 {"error":"Service Unavailable"}`.
+    /// else `503 {"error":"Service Unavailable"}`, with `Retry-After` when Clerk answered 429
+    /// with one.
     #[error("the user could not be loaded from the Clerk Backend API: {0}")]
     UserUnavailable(crate::api::ApiError),
     /// No `Clerk` was found for the route (neither in the state nor from `ClerkLayer`).
@@ -131,7 +132,17 @@ impl IntoResponse for AuthError {
             Self::UserUnavailable(e) if e.is_not_found() => {
                 static_error(StatusCode::UNAUTHORIZED, UNAUTHENTICATED_BODY)
             }
-            Self::UserUnavailable(_) => HttpError::new(503, "Service Unavailable").into_response(),
+            Self::UserUnavailable(e) => {
+                let mut response = HttpError::new(503, "Service Unavailable").into_response();
+                // Clerk asked to wait (429 `Retry-After`): pass the wait on to the client.
+                if let Some(wait) = e.retry_after() {
+                    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                response
+            }
             Self::NotConfigured => HttpError::internal().into_response(),
         };
         let headers = response.headers_mut();
