@@ -302,3 +302,63 @@ async fn a_layer_of_another_instance_does_not_lend_its_result() {
     let body = res.text().await.unwrap();
     assert!(body.starts_with("Some("), "{body}");
 }
+
+#[tokio::test]
+async fn require_auth_with_machine_types_lets_verified_machine_tokens_through() {
+    use clerk::{AcceptsToken, MachineAuth, TokenType};
+    let mock = MockClerk::start().await;
+    let app = Router::new()
+        .route(
+            "/ingest",
+            get(|auth: Auth, machine: Option<MachineAuth>| async move {
+                match machine {
+                    Some(m) => format!("machine {}", m.subject()),
+                    None => format!("user {}", auth.user_id().unwrap_or("?")),
+                }
+            }),
+        )
+        .layer(
+            ClerkLayer::new(mock.clerk())
+                .require_auth()
+                .accepts(AcceptsToken::SESSION.with(TokenType::ApiKey)),
+        );
+    let url = serve(app).await;
+    let http = client();
+    let get = |token: String| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let res = http
+                .get(format!("{url}/ingest"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let reason = res
+                .headers()
+                .get("x-clerk-auth-reason")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (res.status(), reason, res.text().await.unwrap())
+        }
+    };
+
+    let subject = "user_2xhFjEI5X2qWRvtV13BzSj8H6Dk";
+    let (_, api_key) = mock.create_api_key(subject, &["read"], None);
+    let (status, _, body) = get(api_key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, format!("machine {subject}"));
+
+    let (status, _, body) = get(mock.token().user("user_s").sign()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "user user_s");
+
+    // An M2M token is not in the list: refused before the handler.
+    let (_, m2m) = mock.create_m2m_token("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk", &[], None);
+    let (status, reason, _) = get(m2m).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reason.as_deref(), Some("token-type-mismatch"));
+
+    // An unknown API key: refused.
+    let (status, reason, _) = get("ak_0123456789abcdef0123456789abcdef".into()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reason.as_deref(), Some("token-invalid"));
+}

@@ -11,7 +11,7 @@ use futures_util::future::Either;
 
 use super::extract::session_or_error;
 use crate::request::Authenticated;
-use crate::Clerk;
+use crate::{AcceptedRequestState, AcceptsToken, Clerk, RequestState};
 
 /// A `tower` layer that hands a [`Clerk`] to the handlers (and extractors) below it, and
 /// optionally authenticates every request up front.
@@ -49,6 +49,7 @@ pub struct ClerkLayer {
     clerk: Clerk,
     mode: Mode,
     redirect: bool,
+    accepts: AcceptsToken,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +70,7 @@ impl ClerkLayer {
             clerk,
             mode: Mode::Provide,
             redirect: false,
+            accepts: AcceptsToken::SESSION,
         }
     }
 
@@ -120,6 +122,27 @@ impl ClerkLayer {
     }
 }
 
+impl ClerkLayer {
+    /// The token types [`require_auth`](Self::require_auth) lets through (default: session
+    /// tokens only), as `requireAuth({ acceptsToken })`: with machine types, a verified API
+    /// key, M2M or OAuth token in the `Authorization` header passes too, and a token of a
+    /// type not listed is refused with `token-type-mismatch`. Handlers read it with the
+    /// [`MachineAuth`](crate::MachineAuth) extractor (its verification is cached).
+    ///
+    /// ```
+    /// # use clerk_runtime::{AcceptsToken, Clerk, ClerkLayer, TokenType};
+    /// # fn layer(clerk: Clerk) -> ClerkLayer {
+    /// ClerkLayer::new(clerk)
+    ///     .require_auth()
+    ///     .accepts(AcceptsToken::SESSION.with(TokenType::ApiKey))
+    /// # }
+    /// ```
+    pub fn accepts(mut self, accepts: AcceptsToken) -> Self {
+        self.accepts = accepts;
+        self
+    }
+}
+
 impl<S> tower_layer::Layer<S> for ClerkLayer {
     type Service = ClerkService<S>;
 
@@ -167,11 +190,29 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let require = self.layer.mode == Mode::Require;
         let redirect = self.layer.redirect;
+        let accepts = self.layer.accepts;
         Either::Right(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let state = clerk
-                .authenticate_headers(&parts.method, &parts.headers)
-                .await;
+            // `keep`: the outcome is the session path's, which extractors below may reuse.
+            let (state, keep) = if accepts.accepts_machine() {
+                match clerk
+                    .authenticate_headers_accepting(&parts.method, &parts.headers, accepts)
+                    .await
+                {
+                    AcceptedRequestState::Session(state) => (state, true),
+                    // A verified machine token: let it through; the session path has nothing
+                    // to remember for it.
+                    AcceptedRequestState::Machine(_) => {
+                        return inner.call(Request::from_parts(parts, body)).await
+                    }
+                    AcceptedRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
+                }
+            } else {
+                let state = clerk
+                    .authenticate_headers(&parts.method, &parts.headers)
+                    .await;
+                (state, true)
+            };
             if require {
                 if let Err(err) = session_or_error(state.clone()) {
                     if redirect && super::private::is_browser_navigation(&parts) {
@@ -182,7 +223,9 @@ where
                     return Ok(err.into_response());
                 }
             }
-            parts.extensions.insert(Authenticated { clerk, state });
+            if keep {
+                parts.extensions.insert(Authenticated { clerk, state });
+            }
             inner.call(Request::from_parts(parts, body)).await
         }))
     }
