@@ -2,8 +2,7 @@
 //! TRACE level (this crate's and its dependencies', including the HTTP client and server),
 //! and no secret key, token, cookie value or JWT key may appear in it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
 use axum::routing::get;
 use axum::Router;
@@ -11,25 +10,7 @@ use clerk::api::CreateUserParams;
 use clerk::testing::{Fault, MockClerk};
 use clerk::{Auth, ClerkLayer, Session};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use common::LogCapture as Capture;
 
 #[clerk::protect(role = "org:admin")]
 async fn admin(session: Session) -> String {
