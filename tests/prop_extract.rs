@@ -18,6 +18,8 @@
 //! panics; the token and cookies the public extraction functions return, and the outcome of
 //! `Clerk::authenticate_request`, are the model's.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -27,7 +29,7 @@ use clerk::token::extract::{cookie, header_token};
 use clerk::{Clerk, PublishableKey, RequestState, TokenCarrier};
 use http::{HeaderMap, HeaderValue, Method};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 const T0: i64 = 1_700_000_000;
 
@@ -829,23 +831,12 @@ fn check(fx: &Fixture, r: &Request, cov: &RefCell<Coverage>) -> Result<(), TestC
     Ok(())
 }
 
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn token_sources_match_the_spec_model() {
     let fx = fixture();
     let cov = RefCell::new(Coverage::default());
-    let total = cases(1024) as usize;
-    let mut runner = TestRunner::new(Config {
-        cases: total as u32,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let total = common::prop_cases(1024) as usize;
+    let mut runner = common::prop_runner(total as u32);
     if let Err(e) = runner.run(&request(), |r| check(&fx, &r, &cov)) {
         panic!("{e}");
     }

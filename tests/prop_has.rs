@@ -9,13 +9,15 @@
 //! alone or AND-ed, org- or user-scoped) must answer exactly as the model says, on the
 //! `Session` and on the `Auth` object (where a pending session is signed out).
 
+mod common;
+
 use std::cell::RefCell;
 use std::time::{Duration, UNIX_EPOCH};
 
 use clerk::testing::{MockClerk, MockKey, TokenBuilder};
 use clerk::{Clerk, Has, RequestState, Reverification, ReverificationLevel};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{json, Map, Value};
 
 const T0: i64 = 1_700_000_000;
@@ -697,13 +699,6 @@ fn check(
     Ok(())
 }
 
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 // ---------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------
@@ -712,12 +707,8 @@ fn cases(default: u32) -> u32 {
 fn has_matches_the_spec_model() {
     let fx = fixture();
     let cov = RefCell::new(Coverage::default());
-    let total = cases(512) as usize;
-    let mut runner = TestRunner::new(Config {
-        cases: total as u32,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let total = common::prop_cases(512) as usize;
+    let mut runner = common::prop_runner(total as u32);
     let strategy = claims().prop_flat_map(|c| {
         let g = granted(&c);
         (Just(c), prop::collection::vec(query(&g), 32))

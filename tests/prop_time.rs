@@ -16,6 +16,8 @@
 //! reason code must be the model's, so a cache hit must decide as a full verification does
 //! while time moves.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clerk::testing::{MockClerk, TokenBuilder};
 use clerk::{verify_token, Clerk, VerifyTokenOptions};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 
 // ---------------------------------------------------------------------------------------
 // The reference model (spec §2.4 and §10), independent of the SDK's code
@@ -492,19 +494,8 @@ fn decision<T>(result: Result<T, clerk::TokenVerificationError>) -> Decision {
     result.map(|_| ()).map_err(|e| e.reason())
 }
 
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn runner(default_cases: u32) -> TestRunner {
-    TestRunner::new(Config {
-        cases: cases(default_cases),
-        failure_persistence: None,
-        ..Config::default()
-    })
+    common::prop_runner(common::prop_cases(default_cases))
 }
 
 #[derive(Default)]
@@ -607,7 +598,7 @@ fn check_case(fx: &Fixture, case: &Case, cov: &RefCell<Coverage>) -> Result<(), 
 fn time_checks_match_the_spec_model_at_every_boundary() {
     let fx = fixture();
     let cov = RefCell::new(Coverage::default());
-    let total = cases(512) as usize;
+    let total = common::prop_cases(512) as usize;
     let result = runner(512).run(&case(fx.pool.len()), |case| check_case(&fx, &case, &cov));
     if let Err(e) = result {
         panic!("{e}");

@@ -126,71 +126,37 @@ impl<'de> de::Deserializer<'de> for Lenient<'de> {
     }
 }
 
+/// Methods of [`Zero`] that answer one fixed value.
+macro_rules! zero_values {
+    ($($method:ident => $visit:ident($($value:expr)?)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                visitor.$visit($($value)?)
+            }
+        )*
+    };
+}
+
 impl<'de> de::Deserializer<'de> for Zero {
     type Error = Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_unit()
-    }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_bool(false)
-    }
-
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_i8(0)
-    }
-
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_i16(0)
-    }
-
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_i32(0)
-    }
-
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_i64(0)
-    }
-
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_u8(0)
-    }
-
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_u16(0)
-    }
-
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_u32(0)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_u64(0)
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_f32(0.0)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_f64(0.0)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_borrowed_str("")
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_borrowed_str("")
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_none()
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_unit()
+    zero_values! {
+        deserialize_any => visit_unit(),
+        deserialize_bool => visit_bool(false),
+        deserialize_i8 => visit_i8(0),
+        deserialize_i16 => visit_i16(0),
+        deserialize_i32 => visit_i32(0),
+        deserialize_i64 => visit_i64(0),
+        deserialize_u8 => visit_u8(0),
+        deserialize_u16 => visit_u16(0),
+        deserialize_u32 => visit_u32(0),
+        deserialize_u64 => visit_u64(0),
+        deserialize_f32 => visit_f32(0.0),
+        deserialize_f64 => visit_f64(0.0),
+        deserialize_str => visit_borrowed_str(""),
+        deserialize_string => visit_borrowed_str(""),
+        deserialize_option => visit_none(),
+        deserialize_unit => visit_unit(),
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
