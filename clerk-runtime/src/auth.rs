@@ -1,200 +1,17 @@
-//! The authentication state of a request: [`Auth`], [`Session`], and [`Has`] checks.
-
-use std::fmt;
-use std::sync::Arc;
+//! The authentication state of a request, signed in or not: [`Auth`].
 
 use serde_json::Value;
 
-use crate::api::{ApiError, ApiRequest, Token};
-use crate::claims::{scoped_entries, AuthFields, SessionClaims};
-use crate::Clerk;
-
-/// A signed-in session: who the user is, their active organization, and the verified claims.
-///
-/// Cheap to clone (two reference counts).
-///
-/// ```
-/// use clerk_runtime::{Has, Session};
-/// fn handler(session: Session) -> String {
-///     if session.has(&Has::role("org:admin")) {
-///         format!("admin {} of {:?}", session.user_id(), session.org_id())
-///     } else {
-///         format!("member {}", session.user_id())
-///     }
-/// }
-/// ```
-#[derive(Clone)]
-pub struct Session {
-    inner: Arc<SessionShared>,
-    /// The instance that verified the session, for Backend API calls (`get_token`).
-    clerk: Option<Clerk>,
-}
-
-/// What a verified token says, independent of the request: shared by every request that
-/// carries the same token (and kept by the verified-token cache).
-pub(crate) struct SessionShared {
-    claims: SessionClaims,
-    fields: AuthFields,
-    token: Box<str>,
-}
-
-impl SessionShared {
-    pub(crate) fn new(claims: SessionClaims, token: &str) -> Self {
-        let fields = AuthFields::from_claims(&claims);
-        Self {
-            claims,
-            fields,
-            token: token.into(),
-        }
-    }
-
-    pub(crate) fn claims(&self) -> &SessionClaims {
-        &self.claims
-    }
-
-    /// Rough heap size, for cache accounting.
-    pub(crate) fn approximate_size(&self) -> usize {
-        self.claims.approximate_size() + self.token.len() + 256
-    }
-}
-
-impl Session {
-    /// A session for a request, from a verified token.
-    pub(crate) fn from_shared(inner: Arc<SessionShared>, clerk: Option<Clerk>) -> Self {
-        Self { inner, clerk }
-    }
-
-    /// A session token for this session, like Clerk's `getToken({ template })`.
-    ///
-    /// `None` returns the request's own session token. `Some(template)` asks the Backend API
-    /// for a token of that JWT template (`POST /sessions/{id}/tokens/{template}`), e.g. for
-    /// Supabase or Hasura.
-    ///
-    /// ```no_run
-    /// # async fn run(session: clerk_runtime::Session) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let supabase_jwt = session.get_token(Some("supabase")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn get_token(&self, template: Option<&str>) -> Result<String, ApiError> {
-        let Some(template) = template else {
-            return Ok(self.token().to_owned());
-        };
-        let clerk = self.clerk.as_ref().ok_or(ApiError::MissingSecretKey)?;
-        let request = ApiRequest::post(&["sessions", self.session_id(), "tokens", template]);
-        let token: Token = clerk.inner.api.send(request).await?;
-        Ok(token.jwt)
-    }
-
-    /// The user id (`sub`), `user_…`.
-    pub fn user_id(&self) -> &str {
-        &self.inner.fields.user_id
-    }
-
-    /// The session id (`sid`), `sess_…`.
-    pub fn session_id(&self) -> &str {
-        self.inner.fields.session_id.as_deref().unwrap_or_default()
-    }
-
-    /// The session status claim (`sts`): `active` or `pending`, when the instance sends it.
-    pub fn session_status(&self) -> Option<&str> {
-        self.inner.fields.session_status.as_deref()
-    }
-
-    /// The active organization id.
-    pub fn org_id(&self) -> Option<&str> {
-        self.inner.fields.org_id.as_deref()
-    }
-
-    /// The user's role in the active organization, with its `org:` prefix (`org:admin`).
-    pub fn org_role(&self) -> Option<&str> {
-        self.inner.fields.org_role.as_deref()
-    }
-
-    /// The active organization's slug.
-    pub fn org_slug(&self) -> Option<&str> {
-        self.inner.fields.org_slug.as_deref()
-    }
-
-    /// The user's permissions in the active organization (`org:<feature>:<permission>`).
-    pub fn org_permissions(&self) -> &[String] {
-        self.inner
-            .fields
-            .org_permissions
-            .as_deref()
-            .unwrap_or_default()
-    }
-
-    /// The actor (`act`) when the session is an impersonation or an agent acting for the user.
-    pub fn actor(&self) -> Option<&Value> {
-        self.inner.fields.actor.as_ref()
-    }
-
-    /// Minutes since the last first- and second-factor verification (`fva`); `-1` means the
-    /// factor is not enrolled.
-    pub fn factor_verification_age(&self) -> Option<[i64; 2]> {
-        match self.inner.fields.factor_verification_age.as_ref()? {
-            Value::Array(a) if a.len() == 2 => Some([a[0].as_i64()?, a[1].as_i64()?]),
-            _ => None,
-        }
-    }
-
-    /// Authorization check, exactly as Clerk's `has()`; see [`Has`].
-    pub fn has(&self, check: &Has) -> bool {
-        check.evaluate(&self.inner.fields)
-    }
-
-    /// The verified claims.
-    pub fn claims(&self) -> &SessionClaims {
-        &self.inner.claims
-    }
-
-    /// The verified claims as one JSON object.
-    pub fn claims_json(&self) -> Value {
-        self.inner.claims.to_json()
-    }
-
-    /// Deserializes the claims into your own type (custom session claims).
-    ///
-    /// ```
-    /// #[derive(serde::Deserialize)]
-    /// struct Custom { #[serde(default)] plan_tier: Option<String> }
-    /// # fn run(session: clerk_runtime::Session) {
-    /// let custom: Custom = session.claims_as().expect("claims match");
-    /// # }
-    /// ```
-    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        self.inner.claims.deserialize()
-    }
-
-    /// The raw session token this session was verified from (to forward it to another
-    /// service). Treat it as a secret: never log it.
-    pub fn token(&self) -> &str {
-        &self.inner.token
-    }
-
-    /// Whether the session is `pending` (signed in, but with tasks to complete).
-    pub fn is_pending(&self) -> bool {
-        self.session_status() == Some("pending")
-    }
-}
-
-impl fmt::Debug for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("user_id", &self.user_id())
-            .field("session_id", &self.session_id())
-            .field("org_id", &self.org_id())
-            .field("org_role", &self.org_role())
-            .field("session_status", &self.session_status())
-            .finish_non_exhaustive()
-    }
-}
+use crate::api::ApiError;
+use crate::claims::SessionClaims;
+use crate::machine::{MachineAuth, TokenType};
+use crate::session::{Has, Session};
 
 /// The authentication state of a request, signed in or not: Clerk's auth object.
 ///
 /// On routes that accept machine tokens (`#[clerk::protect(accepts = […])]`,
 /// [`Clerk::authenticate_request_accepting`]) it may instead hold a verified
-/// [`MachineAuth`](crate::MachineAuth), as `@clerk/express`'s `getAuth(req, { acceptsToken })`
+/// [`MachineAuth`], as `@clerk/express`'s `getAuth(req, { acceptsToken })`
 /// objects do: [`token_type`](Self::token_type) tells which, [`machine`](Self::machine)
 /// gives it, and [`user_id`](Self::user_id)/[`org_id`](Self::org_id) follow Clerk's machine
 /// objects (an API key's `user_…`/`org_…` subject, an OAuth token's user). `has()` is false
@@ -216,7 +33,7 @@ pub struct Auth {
     /// A pending session treated as signed out (its status is still reported).
     pending: bool,
     /// A verified machine token (never together with a session).
-    machine: Option<crate::MachineAuth>,
+    machine: Option<MachineAuth>,
 }
 
 impl Auth {
@@ -260,7 +77,7 @@ impl Auth {
     /// assert!(auth.is_authenticated() && !auth.is_signed_in());
     /// # }
     /// ```
-    pub fn from_machine(machine: crate::MachineAuth) -> Self {
+    pub fn from_machine(machine: MachineAuth) -> Self {
         Self {
             session: None,
             pending: false,
@@ -268,7 +85,7 @@ impl Auth {
         }
     }
 
-    /// The token type: [`TokenType::SessionToken`](crate::TokenType::SessionToken) for a
+    /// The token type: [`TokenType::SessionToken`] for a
     /// session and when signed out, else the machine token's type.
     ///
     /// ```
@@ -282,10 +99,10 @@ impl Auth {
     /// }
     /// assert_eq!(who(&Auth::signed_out()), "user None");
     /// ```
-    pub fn token_type(&self) -> crate::TokenType {
+    pub fn token_type(&self) -> TokenType {
         match &self.machine {
             Some(machine) => machine.token_type(),
-            None => crate::TokenType::SessionToken,
+            None => TokenType::SessionToken,
         }
     }
 
@@ -296,12 +113,12 @@ impl Auth {
     }
 
     /// The machine token, when the request carried one.
-    pub fn machine(&self) -> Option<&crate::MachineAuth> {
+    pub fn machine(&self) -> Option<&MachineAuth> {
         self.machine.as_ref()
     }
 
     /// Takes the machine token out, when the request carried one.
-    pub fn into_machine(self) -> Option<crate::MachineAuth> {
+    pub fn into_machine(self) -> Option<MachineAuth> {
         self.machine
     }
 
@@ -326,7 +143,7 @@ impl Auth {
     pub fn user_id(&self) -> Option<&str> {
         match &self.session {
             Some(session) => Some(session.user_id()),
-            None => self.machine.as_ref().and_then(crate::MachineAuth::user_id),
+            None => self.machine.as_ref().and_then(MachineAuth::user_id),
         }
     }
 
@@ -349,7 +166,7 @@ impl Auth {
     pub fn org_id(&self) -> Option<&str> {
         match &self.session {
             Some(session) => session.org_id(),
-            None => self.machine.as_ref().and_then(crate::MachineAuth::org_id),
+            None => self.machine.as_ref().and_then(MachineAuth::org_id),
         }
     }
 
@@ -404,266 +221,4 @@ impl Auth {
     pub fn claims(&self) -> Option<&SessionClaims> {
         self.session.as_ref().map(Session::claims)
     }
-}
-
-/// Parameters of an authorization check, like the object passed to Clerk's `has()`.
-///
-/// Each parameter given is one condition and all must hold (AND); a check with no
-/// parameter is false. Roles compare with or without the `org:` prefix; permissions are
-/// `org:<feature>:<permission>`; features and plans take an optional scope (`org:`, `o:`,
-/// `organization:`, `user:`, `u:`).
-///
-/// ```
-/// use clerk_runtime::{Has, Reverification};
-/// let admin = Has::role("org:admin");
-/// let can_invoice = Has::permission("org:invoices:create").and_feature("invoicing");
-/// let fresh = Has::reverification(Reverification::Strict);
-/// # let _ = (admin, can_invoice, fresh);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Has {
-    /// An organization role (`org:admin` or `admin`).
-    pub role: Option<String>,
-    /// An organization permission (`org:invoices:create`).
-    pub permission: Option<String>,
-    /// A billing feature (`premium`, `user:premium`, `org:premium`).
-    pub feature: Option<String>,
-    /// A billing plan (`pro`, `user:pro`, `org:pro`).
-    pub plan: Option<String>,
-    /// A recent-verification requirement.
-    pub reverification: Option<Reverification>,
-}
-
-impl Has {
-    /// Requires this organization role.
-    pub fn role(role: impl Into<String>) -> Self {
-        Self::default().and_role(role)
-    }
-    /// Requires this organization permission.
-    pub fn permission(permission: impl Into<String>) -> Self {
-        Self::default().and_permission(permission)
-    }
-    /// Requires this feature.
-    pub fn feature(feature: impl Into<String>) -> Self {
-        Self::default().and_feature(feature)
-    }
-    /// Requires this plan.
-    pub fn plan(plan: impl Into<String>) -> Self {
-        Self::default().and_plan(plan)
-    }
-    /// Requires a recent verification.
-    pub fn reverification(level: Reverification) -> Self {
-        Self::default().and_reverification(level)
-    }
-    /// Adds a role condition.
-    pub fn and_role(mut self, role: impl Into<String>) -> Self {
-        self.role = Some(role.into());
-        self
-    }
-    /// Adds a permission condition.
-    pub fn and_permission(mut self, permission: impl Into<String>) -> Self {
-        self.permission = Some(permission.into());
-        self
-    }
-    /// Adds a feature condition.
-    pub fn and_feature(mut self, feature: impl Into<String>) -> Self {
-        self.feature = Some(feature.into());
-        self
-    }
-    /// Adds a plan condition.
-    pub fn and_plan(mut self, plan: impl Into<String>) -> Self {
-        self.plan = Some(plan.into());
-        self
-    }
-    /// Adds a reverification condition.
-    pub fn and_reverification(mut self, level: Reverification) -> Self {
-        self.reverification = Some(level);
-        self
-    }
-
-    pub(crate) fn evaluate(&self, fields: &AuthFields) -> bool {
-        if fields.user_id.is_empty() {
-            return false;
-        }
-        let results = [
-            self.check_org(fields),
-            self.check_billing(fields),
-            self.check_reverification(fields),
-        ];
-        results.contains(&Verdict::Pass) && !results.contains(&Verdict::Fail)
-    }
-
-    fn check_org(&self, f: &AuthFields) -> Verdict {
-        if self.role.is_none() && self.permission.is_none() {
-            return Verdict::Skip;
-        }
-        if f.org_id.as_deref().unwrap_or_default().is_empty() {
-            return Verdict::Fail;
-        }
-        if let Some(role) = &self.role {
-            match f.org_role.as_deref() {
-                Some(have) if !have.is_empty() && strip_org(have) == strip_org(role) => {}
-                _ => return Verdict::Fail,
-            }
-        }
-        if let Some(permission) = &self.permission {
-            let Some(have) = &f.org_permissions else {
-                return Verdict::Fail;
-            };
-            let wanted = strip_org(permission);
-            if !have.iter().any(|p| p.strip_prefix("org:") == Some(wanted)) {
-                return Verdict::Fail;
-            }
-        }
-        Verdict::Pass
-    }
-
-    fn check_billing(&self, f: &AuthFields) -> Verdict {
-        if self.feature.is_none() && self.plan.is_none() {
-            return Verdict::Skip;
-        }
-        for (asked, claim) in [(&self.feature, &f.features), (&self.plan, &f.plans)] {
-            if let Some(asked) = asked {
-                match claim.as_deref() {
-                    Some(claim) if !claim.is_empty() && has_feature_or_plan(claim, asked) => {}
-                    _ => return Verdict::Fail,
-                }
-            }
-        }
-        Verdict::Pass
-    }
-
-    fn check_reverification(&self, f: &AuthFields) -> Verdict {
-        let Some(config) = &self.reverification else {
-            return Verdict::Skip;
-        };
-        let Some((level, after_minutes)) = config.level_and_minutes() else {
-            return Verdict::Fail;
-        };
-        let Some(Value::Array(ages)) = &f.factor_verification_age else {
-            return Verdict::Fail;
-        };
-        let valid_age = |v: &Value| {
-            v.as_f64()
-                .filter(|x| x.is_finite() && (*x == -1.0 || *x >= 0.0))
-        };
-        let (Some(f1), Some(f2), 2) = (
-            ages.first().and_then(valid_age),
-            ages.get(1).and_then(valid_age),
-            ages.len(),
-        ) else {
-            return Verdict::Fail;
-        };
-        if f1 == -1.0 && f2 == -1.0 {
-            return Verdict::Fail;
-        }
-        let fresh1 = f1 != -1.0 && after_minutes > f1;
-        let fresh2 = f2 != -1.0 && after_minutes > f2;
-        let pass = match level {
-            ReverificationLevel::FirstFactor => fresh1,
-            ReverificationLevel::SecondFactor => {
-                if f2 == -1.0 {
-                    fresh1
-                } else {
-                    fresh2
-                }
-            }
-            ReverificationLevel::MultiFactor => {
-                if f2 == -1.0 {
-                    fresh1
-                } else {
-                    f1 != -1.0 && fresh1 && fresh2
-                }
-            }
-        };
-        if pass {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Pass,
-    Fail,
-    Skip,
-}
-
-/// `value` without any number of leading `org:` (Clerk normalises to a single prefix).
-fn strip_org(mut value: &str) -> &str {
-    while let Some(rest) = value.strip_prefix("org:") {
-        value = rest;
-    }
-    value
-}
-
-/// Clerk's `checkForFeatureOrPlan` over a `fea`/`pla` claim.
-fn has_feature_or_plan(claim: &str, asked: &str) -> bool {
-    let mut parts = asked.split(':');
-    let raw_scope = parts.next().unwrap_or_default();
-    let raw_id = parts.next();
-    let id = match raw_id {
-        Some(id) if !id.is_empty() => id,
-        _ => raw_scope,
-    };
-    let want_org = |scope: &str| scope.contains('o');
-    let want_user = |scope: &str| scope.contains('u');
-    let matches = |select: &dyn Fn(&str) -> bool| {
-        scoped_entries(claim).any(|(scope, name)| select(scope) && name == id)
-    };
-    match raw_id.map(|_| raw_scope) {
-        None => matches(&|s| want_org(s) || want_user(s)),
-        Some("org" | "o" | "organization") => matches(&want_org),
-        Some("user" | "u") => matches(&want_user),
-        Some(_) => false,
-    }
-}
-
-/// How recently the user must have verified, as in Clerk's reverification presets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reverification {
-    /// Multi-factor within 10 minutes.
-    StrictMfa,
-    /// Second factor within 10 minutes.
-    Strict,
-    /// Second factor within 60 minutes.
-    Moderate,
-    /// Second factor within 24 hours.
-    Lax,
-    /// A custom level and window (minutes must be positive).
-    Custom {
-        /// Which factors.
-        level: ReverificationLevel,
-        /// Minutes since the verification.
-        after_minutes: u32,
-    },
-}
-
-impl Reverification {
-    fn level_and_minutes(&self) -> Option<(ReverificationLevel, f64)> {
-        Some(match self {
-            Self::StrictMfa => (ReverificationLevel::MultiFactor, 10.0),
-            Self::Strict => (ReverificationLevel::SecondFactor, 10.0),
-            Self::Moderate => (ReverificationLevel::SecondFactor, 60.0),
-            Self::Lax => (ReverificationLevel::SecondFactor, 1440.0),
-            Self::Custom {
-                level,
-                after_minutes,
-            } if *after_minutes > 0 => (*level, f64::from(*after_minutes)),
-            Self::Custom { .. } => return None,
-        })
-    }
-}
-
-/// Which factors a reverification requires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReverificationLevel {
-    /// The first factor.
-    FirstFactor,
-    /// The second factor (or the first, when no second factor is enrolled).
-    SecondFactor,
-    /// Both factors (or the first, when no second factor is enrolled).
-    MultiFactor,
 }

@@ -1,22 +1,20 @@
-//! Configuration: the [`Clerk`] instance handle and its builder.
+//! Configuration: how a [`Clerk`] is made, from options ([`ClerkBuilder`]) and from the
+//! environment ([`Clerk::from_env`]), and what is refused ([`ConfigError`]).
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use crate::jwks::{JwksCache, JwksSettings, KeySource};
-use crate::keys::{KeyError, VerifyingKey};
-use crate::token::{self, Rules, TokenVerificationError};
-use crate::SessionClaims;
-
-/// Backend API base URL used when none is configured.
-pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
-/// Backend API version path segment used when none is configured.
-pub const DEFAULT_API_VERSION: &str = "v1";
-/// The `Clerk-API-Version` header this SDK speaks (the spec it was built from).
-pub const CLERK_API_VERSION_HEADER: &str = "2026-05-12";
-/// `User-Agent` sent to the Backend API.
-pub const USER_AGENT: &str = concat!("clerk-rs/", env!("CARGO_PKG_VERSION"));
+use crate::api::{RetryPolicy, Transport};
+use crate::cache::{CacheHandle, InMemoryUserCache, UserCache, DEFAULT_USER_CACHE_TIMEOUT};
+use crate::clerk::{Clerk, ClerkInner};
+use crate::machine::{MachineState, MachineTokenCacheConfig};
+use crate::publishable_key::PublishableKey;
+use crate::token::cache::TokenCache;
+use crate::token::jwks::{self, JwksCache, JwksSettings, KeySource};
+use crate::token::keys::{KeyError, VerifyingKey};
+use crate::token::{self, TokenCacheConfig};
+use crate::wire::{DEFAULT_API_URL, DEFAULT_API_VERSION};
 
 /// A configuration value was rejected; the message names the option or variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,119 +76,6 @@ pub enum ConfigError {
     },
 }
 
-/// Whether an instance is for development or production.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstanceType {
-    /// `pk_test_…` / `sk_test_…`.
-    Development,
-    /// `pk_live_…` / `sk_live_…`.
-    Production,
-}
-
-/// A decoded publishable key.
-///
-/// ```
-/// use clerk_runtime::PublishableKey;
-/// // "pk_live_" + base64("clerk.example.com$")
-/// let pk = PublishableKey::parse("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k").unwrap();
-/// assert_eq!(pk.frontend_api(), "clerk.example.com");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct PublishableKey {
-    key: String,
-    frontend_api: String,
-    instance_type: InstanceType,
-}
-
-impl PublishableKey {
-    /// Decodes a key as `parsePublishableKey` does: `pk_test_`/`pk_live_`, then standard
-    /// base64 of `<frontend api host>$`.
-    pub fn parse(key: &str) -> Result<Self, &'static str> {
-        let instance_type = if key.starts_with("pk_live_") {
-            InstanceType::Production
-        } else if key.starts_with("pk_test_") {
-            InstanceType::Development
-        } else {
-            return Err("it must start with `pk_test_` or `pk_live_`");
-        };
-        let parts: Vec<&str> = key.split('_').collect();
-        if parts.len() != 3 {
-            return Err("it must have exactly three `_`-separated parts");
-        }
-        let decoded =
-            token::b64::decode_standard(parts[2]).ok_or("its third part is not base64")?;
-        let text = String::from_utf8(decoded).map_err(|_| "it does not decode to text")?;
-        let host = text
-            .strip_suffix('$')
-            .ok_or("it does not decode to a host ending in `$`")?;
-        if host.contains('$') || !host.contains('.') {
-            return Err("it does not decode to a Frontend API host");
-        }
-        Ok(Self {
-            key: key.to_owned(),
-            frontend_api: host.to_owned(),
-            instance_type,
-        })
-    }
-
-    /// The Frontend API host, e.g. `clerk.example.com` or `foo-bar-13.clerk.accounts.dev`.
-    pub fn frontend_api(&self) -> &str {
-        &self.frontend_api
-    }
-
-    /// `https://<frontend api>`: the `iss` of this instance's session tokens.
-    pub fn frontend_api_url(&self) -> String {
-        format!("https://{}", self.frontend_api)
-    }
-
-    /// The Accounts Portal of the instance: `clerk.example.com` → `https://accounts.example.com`,
-    /// `foo-bar-13.clerk.accounts.dev` → `https://foo-bar-13.accounts.dev`.
-    pub fn accounts_portal_url(&self) -> String {
-        let host = &self.frontend_api;
-        let portal = if let Some(i) = host.find(".clerk.accounts.") {
-            format!(
-                "{}.accounts.{}",
-                &host[..i],
-                &host[i + ".clerk.accounts.".len()..]
-            )
-        } else if let Some(rest) = host.strip_prefix("clerk.") {
-            format!("accounts.{rest}")
-        } else {
-            host.clone()
-        };
-        format!("https://{portal}")
-    }
-
-    /// Development or production.
-    pub fn instance_type(&self) -> InstanceType {
-        self.instance_type
-    }
-
-    /// The key as given.
-    pub fn as_str(&self) -> &str {
-        &self.key
-    }
-
-    /// The suffix of this instance's cookies (`__session_<suffix>`): the first 8 characters
-    /// of the URL-safe base64 of SHA-1 of the key.
-    pub fn cookie_suffix(&self) -> String {
-        use base64::Engine as _;
-        let digest = sha1_smol::Sha1::from(self.key.as_bytes()).digest().bytes();
-        let mut encoded = base64::engine::general_purpose::URL_SAFE.encode(digest);
-        encoded.truncate(8);
-        encoded
-    }
-}
-
-impl fmt::Debug for PublishableKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublishableKey")
-            .field("frontend_api", &self.frontend_api)
-            .field("instance_type", &self.instance_type)
-            .finish()
-    }
-}
-
 /// Which `iss` to require.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IssuerSetting {
@@ -205,7 +90,7 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Clone)]
 enum UserCacheSetting {
     InMemory(Duration),
-    Shared(Arc<dyn crate::cache::UserCache>),
+    Shared(Arc<dyn UserCache>),
 }
 
 /// Builds a [`Clerk`]. Every option falls back to its environment variable, then to its
@@ -228,7 +113,7 @@ pub struct ClerkBuilder {
     secret_key: Option<String>,
     publishable_key: Option<String>,
     machine_secret_key: Option<String>,
-    machine_token_cache: crate::MachineTokenCacheConfig,
+    machine_token_cache: MachineTokenCacheConfig,
     jwt_key: Option<String>,
     api_url: Option<String>,
     api_version: Option<String>,
@@ -244,8 +129,8 @@ pub struct ClerkBuilder {
     logging: Option<bool>,
     sign_in_url: Option<String>,
     api_headers: reqwest::header::HeaderMap,
-    api_retry: crate::api::RetryPolicy,
-    token_cache: Option<crate::TokenCacheConfig>,
+    api_retry: RetryPolicy,
+    token_cache: Option<TokenCacheConfig>,
     user_cache: Option<UserCacheSetting>,
     user_cache_timeout: Duration,
     env: EnvLookup,
@@ -280,7 +165,7 @@ impl Default for ClerkBuilder {
             secret_key: None,
             publishable_key: None,
             machine_secret_key: None,
-            machine_token_cache: crate::MachineTokenCacheConfig::default(),
+            machine_token_cache: MachineTokenCacheConfig::default(),
             jwt_key: None,
             api_url: None,
             api_version: None,
@@ -288,18 +173,18 @@ impl Default for ClerkBuilder {
             audience: Vec::new(),
             issuer: IssuerSetting::Unset,
             clock_skew: None,
-            jwks_cache_ttl: crate::jwks::DEFAULT_JWKS_TTL,
-            jwks_refetch_cooldown: crate::jwks::DEFAULT_REFETCH_COOLDOWN,
-            jwks_max_staleness: crate::jwks::DEFAULT_MAX_STALENESS,
-            http_timeout: crate::jwks::DEFAULT_FETCH_TIMEOUT,
+            jwks_cache_ttl: jwks::DEFAULT_JWKS_TTL,
+            jwks_refetch_cooldown: jwks::DEFAULT_REFETCH_COOLDOWN,
+            jwks_max_staleness: jwks::DEFAULT_MAX_STALENESS,
+            http_timeout: jwks::DEFAULT_FETCH_TIMEOUT,
             treat_pending_as_signed_out: true,
             logging: None,
             sign_in_url: None,
             api_headers: reqwest::header::HeaderMap::new(),
-            api_retry: crate::api::RetryPolicy::default(),
-            token_cache: Some(crate::TokenCacheConfig::default()),
+            api_retry: RetryPolicy::default(),
+            token_cache: Some(TokenCacheConfig::default()),
             user_cache: None,
-            user_cache_timeout: crate::cache::DEFAULT_USER_CACHE_TIMEOUT,
+            user_cache_timeout: DEFAULT_USER_CACHE_TIMEOUT,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -329,8 +214,8 @@ impl ClerkBuilder {
         self
     }
     /// Limits of the positive-result cache of opaque machine tokens (default: 10 s, 10,000
-    /// tokens; a zero TTL turns it off). See [`MachineTokenCacheConfig`](crate::MachineTokenCacheConfig).
-    pub fn machine_token_cache(mut self, config: crate::MachineTokenCacheConfig) -> Self {
+    /// tokens; a zero TTL turns it off). See [`MachineTokenCacheConfig`](MachineTokenCacheConfig).
+    pub fn machine_token_cache(mut self, config: MachineTokenCacheConfig) -> Self {
         self.machine_token_cache = config;
         self
     }
@@ -442,13 +327,13 @@ impl ClerkBuilder {
         self
     }
     /// Retries of idempotent Backend API calls (default: 3 retries within 10 s).
-    pub fn api_retry(mut self, policy: crate::api::RetryPolicy) -> Self {
+    pub fn api_retry(mut self, policy: RetryPolicy) -> Self {
         self.api_retry = policy;
         self
     }
-    /// Limits of the verified-token cache (on by default; see [`TokenCacheConfig`](crate::TokenCacheConfig)
+    /// Limits of the verified-token cache (on by default; see [`TokenCacheConfig`](TokenCacheConfig)
     /// and the security notes of the cache in the crate docs).
-    pub fn token_cache(mut self, config: crate::TokenCacheConfig) -> Self {
+    pub fn token_cache(mut self, config: TokenCacheConfig) -> Self {
         self.token_cache = Some(config);
         self
     }
@@ -477,7 +362,7 @@ impl ClerkBuilder {
     ///     .unwrap();
     /// # let _ = clerk;
     /// ```
-    pub fn user_cache(mut self, cache: Arc<dyn crate::cache::UserCache>) -> Self {
+    pub fn user_cache(mut self, cache: Arc<dyn UserCache>) -> Self {
         self.user_cache = Some(UserCacheSetting::Shared(cache));
         self
     }
@@ -553,7 +438,7 @@ impl ClerkBuilder {
             Some((_, origin)) => return Err(ConfigError::InvalidMachineSecretKey { origin }),
             None => None,
         };
-        let machine = Arc::new(crate::machine::MachineState::new(
+        let machine = Arc::new(MachineState::new(
             machine_secret_key.as_deref(),
             self.machine_token_cache,
         ));
@@ -669,14 +554,14 @@ impl ClerkBuilder {
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
 
-        let api = crate::api::Transport::new(
+        let api = Arc::new(Transport::new(
             http.clone(),
             &api_url,
             &api_version,
             secret_key.as_deref(),
             self.api_headers.clone(),
             self.api_retry,
-        );
+        ));
 
         let keys = if let Some(key) = jwt_key {
             KeySource::Pem(Arc::new(key))
@@ -716,20 +601,13 @@ impl ClerkBuilder {
                 suffixed_cookies,
                 api,
                 keys,
-                token_cache: self
-                    .token_cache
-                    .map(|c| Arc::new(crate::token::cache::TokenCache::new(c))),
+                token_cache: self.token_cache.map(|c| Arc::new(TokenCache::new(c))),
                 user_cache: self.user_cache.map(|setting| {
-                    let cache: Arc<dyn crate::cache::UserCache> = match setting {
-                        UserCacheSetting::InMemory(ttl) => {
-                            Arc::new(crate::cache::InMemoryUserCache::new(ttl))
-                        }
+                    let cache: Arc<dyn UserCache> = match setting {
+                        UserCacheSetting::InMemory(ttl) => Arc::new(InMemoryUserCache::new(ttl)),
                         UserCacheSetting::Shared(cache) => cache,
                     };
-                    Arc::new(crate::cache::CacheHandle::new(
-                        cache,
-                        self.user_cache_timeout,
-                    ))
+                    Arc::new(CacheHandle::new(cache, self.user_cache_timeout))
                 }),
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
@@ -749,81 +627,8 @@ fn validate_secret_key(key: &str) -> Result<(), ()> {
     Ok(())
 }
 
-pub(crate) fn default_http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(crate::jwks::DEFAULT_FETCH_TIMEOUT)
-        .build()
-        .unwrap_or_default()
-}
-
-/// A configured Clerk instance: verification settings, the JWKS cache, the HTTP client.
-///
-/// Cheap to clone (`Arc`), `Send + Sync`: build it once at startup and share it, through
-/// axum state or the layer.
-///
-/// ```
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let clerk = clerk_runtime::Clerk::from_env()?;
-/// let claims = clerk.verify_token("eyJ…").await;
-/// # let _ = claims; Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Clerk {
-    pub(crate) inner: Arc<ClerkInner>,
-}
-
-pub(crate) struct ClerkInner {
-    pub secret_key: Option<String>,
-    /// Machine secret key and machine-token cache.
-    pub machine: Arc<crate::machine::MachineState>,
-    pub publishable_key: Option<PublishableKey>,
-    pub api_url: String,
-    pub api_version: String,
-    pub authorized_parties: Vec<String>,
-    pub audience: Vec<String>,
-    pub issuer: Option<String>,
-    pub clock_skew: Duration,
-    pub treat_pending_as_signed_out: bool,
-    pub logging: bool,
-    pub sign_in_url: Option<String>,
-    /// `__session_<suffix>` and `__client_uat_<suffix>`, when a publishable key is set.
-    pub suffixed_cookies: Option<(String, String)>,
-    pub api: crate::api::Transport,
-    pub keys: KeySource,
-    pub token_cache: Option<Arc<crate::token::cache::TokenCache>>,
-    pub user_cache: Option<Arc<crate::cache::CacheHandle>>,
-    #[cfg(any(test, feature = "testing"))]
-    pub clock: Option<SystemTime>,
-}
-
-impl fmt::Debug for Clerk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
-        f.debug_struct("Clerk")
-            .field("secret_key", &i.secret_key.as_ref().map(|_| "[redacted]"))
-            .field(
-                "machine_secret_key",
-                &i.machine.has_machine_secret_key().then_some("[redacted]"),
-            )
-            .field("publishable_key", &i.publishable_key)
-            .field("api_url", &i.api_url)
-            .field("api_version", &i.api_version)
-            .field("authorized_parties", &i.authorized_parties)
-            .field("audience", &i.audience)
-            .field("issuer", &i.issuer)
-            .field("clock_skew", &i.clock_skew)
-            .field(
-                "keys",
-                &match &i.keys {
-                    KeySource::Pem(_) => "networkless (JWT key)",
-                    KeySource::Jwks(_) => "JWKS",
-                    KeySource::Unresolvable => "none",
-                },
-            )
-            .finish_non_exhaustive()
-    }
-}
-
+/// How a `Clerk` is made. Here rather than with the handle, so that the handle does not
+/// depend on its configuration.
 impl Clerk {
     /// A builder; unset options fall back to environment variables, then defaults.
     pub fn builder() -> ClerkBuilder {
@@ -849,382 +654,5 @@ impl Clerk {
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::builder().build()
-    }
-
-    /// The publishable key, when configured.
-    pub fn publishable_key(&self) -> Option<&PublishableKey> {
-        self.inner.publishable_key.as_ref()
-    }
-
-    /// The Backend API base URL.
-    pub fn api_url(&self) -> &str {
-        &self.inner.api_url
-    }
-
-    /// The Backend API version path segment.
-    pub fn api_version(&self) -> &str {
-        &self.inner.api_version
-    }
-
-    /// Whether a secret key is configured.
-    pub fn has_secret_key(&self) -> bool {
-        self.inner.secret_key.is_some()
-    }
-
-    /// The instance's JWKS cache, when keys come from the Backend API (for diagnostics).
-    pub fn jwks_cache(&self) -> Option<&JwksCache> {
-        match &self.inner.keys {
-            KeySource::Jwks(cache) => Some(cache),
-            _ => None,
-        }
-    }
-
-    /// Where signed-out browsers are sent by `protect(redirect_to_sign_in)`.
-    pub fn sign_in_url(&self) -> Option<&str> {
-        self.inner.sign_in_url.as_deref()
-    }
-
-    /// The `users` resource of the Backend API.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let user = clerk.users().get("user_123").await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn users(&self) -> crate::api::Users<'_> {
-        crate::api::Users {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `actor_tokens` resource of the Backend API (create, revoke): impersonation.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// use clerk_runtime::api::CreateActorTokenParams;
-    /// let mut actor = clerk_runtime::api::Metadata::new();
-    /// actor.insert("sub".into(), "user_admin".into());
-    /// let token = clerk
-    ///     .actor_tokens()
-    ///     .create(&CreateActorTokenParams { user_id: "user_123".into(), actor, ..Default::default() })
-    ///     .await?;
-    /// # let _ = token; Ok(()) }
-    /// ```
-    pub fn actor_tokens(&self) -> crate::api::ActorTokens<'_> {
-        crate::api::ActorTokens {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `invitations` resource of the Backend API (list, create, bulk create, revoke).
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let page = clerk.invitations().list(&Default::default()).await?;
-    /// # let _ = page; Ok(()) }
-    /// ```
-    pub fn invitations(&self) -> crate::api::Invitations<'_> {
-        crate::api::Invitations {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The allow-list of the Backend API (`/allowlist_identifiers`).
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let page = clerk.allowlist_identifiers().list(&Default::default()).await?;
-    /// # let _ = page; Ok(()) }
-    /// ```
-    pub fn allowlist_identifiers(&self) -> crate::api::AllowlistIdentifiers<'_> {
-        crate::api::AllowlistIdentifiers {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The block-list of the Backend API (`/blocklist_identifiers`).
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let page = clerk.blocklist_identifiers().list().await?;
-    /// # let _ = page; Ok(()) }
-    /// ```
-    pub fn blocklist_identifiers(&self) -> crate::api::BlocklistIdentifiers<'_> {
-        crate::api::BlocklistIdentifiers {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `organizations` resource of the Backend API, with memberships.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let org = clerk.organizations().get("my-org-slug").await?;
-    /// # let _ = org; Ok(()) }
-    /// ```
-    pub fn organizations(&self) -> crate::api::Organizations<'_> {
-        crate::api::Organizations {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `email_addresses` resource of the Backend API.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let email = clerk.email_addresses().get("idn_123").await?;
-    /// # let _ = email; Ok(()) }
-    /// ```
-    pub fn email_addresses(&self) -> crate::api::EmailAddresses<'_> {
-        crate::api::EmailAddresses {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `phone_numbers` resource of the Backend API.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let phone = clerk.phone_numbers().get("idn_123").await?;
-    /// # let _ = phone; Ok(()) }
-    /// ```
-    pub fn phone_numbers(&self) -> crate::api::PhoneNumbers<'_> {
-        crate::api::PhoneNumbers {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `sessions` resource of the Backend API (list, get, revoke, tokens).
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let token = clerk.sessions().create_token("sess_123", Some("hasura"), None).await?;
-    /// # let _ = token; Ok(()) }
-    /// ```
-    pub fn sessions(&self) -> crate::api::Sessions<'_> {
-        crate::api::Sessions {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `clients` resource of the Backend API (get, verify).
-    pub fn clients(&self) -> crate::api::Clients<'_> {
-        crate::api::Clients {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `jwt_templates` resource of the Backend API.
-    pub fn jwt_templates(&self) -> crate::api::JwtTemplates<'_> {
-        crate::api::JwtTemplates {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `sign_in_tokens` resource of the Backend API.
-    pub fn sign_in_tokens(&self) -> crate::api::SignInTokens<'_> {
-        crate::api::SignInTokens {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `testing_tokens` resource of the Backend API.
-    pub fn testing_tokens(&self) -> crate::api::TestingTokens<'_> {
-        crate::api::TestingTokens {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The `jwks` resource of the Backend API: `GET /jwks`, uncached (the
-    /// `clerkClient.jwks.getJwks()` of the JavaScript SDK). Token verification does not use
-    /// it: it has its own cache, [`Clerk::jwks_cache`].
-    pub fn jwks(&self) -> crate::api::JwksKeys<'_> {
-        crate::api::JwksKeys {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The legacy `emails` resource of the old Node SDK: its only call,
-    /// `create_email`, is deprecated (Clerk answers 404).
-    pub fn emails(&self) -> crate::api::Emails<'_> {
-        crate::api::Emails {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// The legacy `smsMessages` resource of the old Node SDK: its only call,
-    /// `create_sms_message`, is deprecated (Clerk answers 403).
-    pub fn sms_messages(&self) -> crate::api::SmsMessages<'_> {
-        crate::api::SmsMessages {
-            transport: &self.inner.api,
-        }
-    }
-
-    /// Whether a `pending` session counts as signed out.
-    pub fn treats_pending_as_signed_out(&self) -> bool {
-        self.inner.treat_pending_as_signed_out
-    }
-
-    pub(crate) fn now(&self) -> SystemTime {
-        #[cfg(any(test, feature = "testing"))]
-        if let Some(t) = self.inner.clock {
-            return t;
-        }
-        SystemTime::now()
-    }
-
-    /// A copy of this instance that verifies as if the time were `now` (tests only).
-    #[cfg(any(test, feature = "testing"))]
-    pub fn with_fixed_time(&self, now: SystemTime) -> Self {
-        let i = &self.inner;
-        Self {
-            inner: Arc::new(ClerkInner {
-                secret_key: i.secret_key.clone(),
-                machine: i.machine.clone(),
-                publishable_key: i.publishable_key.clone(),
-                api_url: i.api_url.clone(),
-                api_version: i.api_version.clone(),
-                authorized_parties: i.authorized_parties.clone(),
-                audience: i.audience.clone(),
-                issuer: i.issuer.clone(),
-                clock_skew: i.clock_skew,
-                treat_pending_as_signed_out: i.treat_pending_as_signed_out,
-                logging: i.logging,
-                sign_in_url: i.sign_in_url.clone(),
-                suffixed_cookies: i.suffixed_cookies.clone(),
-                api: i.api.clone(),
-                keys: i.keys.clone(),
-                token_cache: i.token_cache.clone(),
-                user_cache: i.user_cache.clone(),
-                clock: Some(now),
-            }),
-        }
-    }
-
-    pub(crate) fn rules(&self) -> Rules<'_> {
-        Rules {
-            authorized_parties: &self.inner.authorized_parties,
-            audience: &self.inner.audience,
-            issuer: self.inner.issuer.as_deref(),
-            clock_skew: self.inner.clock_skew,
-            now: self.now(),
-        }
-    }
-
-    /// Verifies a session token with this instance's keys and rules (and its JWKS cache).
-    ///
-    /// ```
-    /// # async fn run(clerk: clerk_runtime::Clerk) {
-    /// match clerk.verify_token("eyJ…").await {
-    ///     Ok(claims) => println!("{}", claims.subject()),
-    ///     Err(e) => println!("refused: {}", e.reason()),
-    /// }
-    /// # }
-    /// ```
-    pub async fn verify_token(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
-        let cache = self.inner.token_cache.as_deref();
-        let shared = token::verify(token, &self.inner.keys, cache, &self.rules(), |_, _| {
-            Ok::<(), TokenVerificationError>(())
-        })
-        .await?;
-        Ok(shared.claims().clone())
-    }
-
-    /// The Backend API user with this id, through the user cache when it is on: what
-    /// `User` injection uses.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let user = clerk.load_user("user_123").await?;
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// A user cache failure (unreachable, slow, unreadable data) is logged and the user
-    /// is loaded from the Backend API: only the Backend API's own failure is an error.
-    pub async fn load_user(&self, user_id: &str) -> Result<crate::User, crate::api::ApiError> {
-        let Some(cache) = &self.inner.user_cache else {
-            return self.users().get(user_id).await;
-        };
-        if let Some(user) = cache.get(user_id).await {
-            return Ok(user);
-        }
-        cache
-            .load_once(user_id, || async {
-                let user = self.users().get(user_id).await?;
-                cache.put(&user).await;
-                Ok(user)
-            })
-            .await
-    }
-
-    /// Drops a user from the user cache (e.g. on a `user.updated` webhook): at once in
-    /// this process; for a shared cache, everywhere in the background (a failure is
-    /// logged). [`invalidate_user`](Self::invalidate_user) waits and reports.
-    ///
-    /// ```no_run
-    /// # fn run(clerk: clerk_runtime::Clerk) {
-    /// clerk.forget_user("user_123");
-    /// # }
-    /// ```
-    pub fn forget_user(&self, user_id: &str) {
-        if let Some(cache) = &self.inner.user_cache {
-            cache.invalidate_detached(user_id);
-        }
-    }
-
-    /// Drops a user from the user cache everywhere (for a shared cache: on every server)
-    /// and waits for it. An error means the shared cache could not be told: other servers
-    /// may serve the old user until its TTL ends (a webhook handler should answer 5xx so
-    /// that Clerk delivers the event again). Without a user cache, does nothing.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::cache::CacheError> {
-    /// clerk.invalidate_user("user_123").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn invalidate_user(&self, user_id: &str) -> Result<(), crate::cache::CacheError> {
-        match &self.inner.user_cache {
-            Some(cache) => cache.invalidate(user_id).await,
-            None => Ok(()),
-        }
-    }
-
-    /// Keeps the user cache in sync with Clerk's webhooks: for `user.updated` and
-    /// `user.deleted`, [`invalidate_user`](Self::invalidate_user)s the user and returns
-    /// its id; any other event is left alone (`Ok(None)`).
-    ///
-    /// ```no_run
-    /// use axum::{extract::State, http::StatusCode};
-    /// use clerk_runtime::{webhooks::Webhook, Clerk};
-    ///
-    /// async fn clerk_webhook(State(clerk): State<Clerk>, event: Webhook) -> StatusCode {
-    ///     match clerk.handle_user_webhook(&event).await {
-    ///         Ok(_) => StatusCode::NO_CONTENT,
-    ///         Err(_) => {
-    ///             event.allow_retry(); // Svix delivers it again later
-    ///             StatusCode::SERVICE_UNAVAILABLE
-    ///         }
-    ///     }
-    /// }
-    /// ```
-    pub async fn handle_user_webhook<'e>(
-        &self,
-        event: &'e crate::webhooks::WebhookEvent,
-    ) -> Result<Option<&'e str>, crate::cache::CacheError> {
-        use crate::webhooks::WebhookEvent;
-        let user_id = match event {
-            WebhookEvent::UserUpdated(user) => Some(user.id.as_str()),
-            WebhookEvent::UserDeleted(deleted) => deleted.id.as_deref(),
-            _ => None,
-        };
-        match user_id.filter(|id| !id.is_empty()) {
-            Some(id) => self.invalidate_user(id).await.map(|()| Some(id)),
-            None => Ok(None),
-        }
-    }
-
-    /// Hits and misses of the verified-token cache (`None` when it is disabled).
-    pub fn token_cache_stats(&self) -> Option<(u64, u64)> {
-        self.inner.token_cache.as_ref().map(|c| c.stats())
     }
 }

@@ -27,13 +27,14 @@ use serde_json::{Map, Value};
 
 use crate::api::error::ClerkErrorBody;
 use crate::api::transport::{error_from_response, MAX_ERROR_TEXT};
-use crate::auth::{Auth, Has, Reverification, Session, SessionShared};
-use crate::config::Clerk;
-use crate::jwks::{body_has_error_code, parse_jwks, KeySource};
-use crate::keys::VerifyingKey;
+use crate::auth::Auth;
+use crate::clerk::Clerk;
 use crate::request::{AuthErrorReason, RequestState};
+use crate::session::{Has, Reverification, Session, SessionShared};
 use crate::token::cache::{TokenCache, TokenCacheConfig};
 use crate::token::extract::{self, TokenCarrier};
+use crate::token::jwks::{body_has_error_code, parse_jwks, KeySource};
+use crate::token::keys::VerifyingKey;
 use crate::token::verify::{check_claims, check_header};
 use crate::token::{b64, jwt, Rules, DEFAULT_CLOCK_SKEW, MAX_TOKEN_LEN};
 use crate::token::{TokenVerificationError, TokenVerificationErrorReason as Reason};

@@ -42,18 +42,27 @@
 #![warn(missing_docs)]
 #![recursion_limit = "256"]
 
+// The layers, from the ground up; a module imports only modules of the layers below it:
+// wire (imports nothing of the crate), api, claims, session, token (with the JWKS cache),
+// machine, webhooks, cache, publishable_key, clerk (the handle), config (its builder),
+// auth, request, axum.
 pub mod api;
 mod auth;
 pub mod axum;
 pub mod cache;
 mod claims;
+mod clerk;
 mod config;
-pub mod jwks;
-mod keys;
 pub mod machine;
+mod publishable_key;
 mod request;
+mod session;
 pub mod token;
 pub mod webhooks;
+mod wire;
+
+/// The instance's signing keys: the JWKS cache of token verification.
+pub use token::jwks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -66,24 +75,33 @@ pub mod __fuzz;
 
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};
 pub use api::User;
-pub use auth::{Auth, Has, Reverification, ReverificationLevel, Session};
+pub use auth::Auth;
 pub use cache::UserCache;
 pub use claims::SessionClaims;
-pub use config::{
-    Clerk, ClerkBuilder, ConfigError, InstanceType, PublishableKey, CLERK_API_VERSION_HEADER,
-    DEFAULT_API_URL, DEFAULT_API_VERSION, USER_AGENT,
-};
-pub use keys::KeyError;
+pub use clerk::{Clerk, TokenCacheStats};
+pub use config::{ClerkBuilder, ConfigError};
 pub use machine::{
-    AcceptedRequestState, AcceptsToken, MachineAuth, MachineTokenCacheConfig,
-    MachineTokenVerificationError, MachineTokenVerificationErrorCode, TokenType,
+    AcceptsToken, MachineAuth, MachineTokenCacheConfig, MachineTokenVerificationError,
+    MachineTokenVerificationErrorCode, TokenType,
 };
-pub use request::{AuthErrorReason, RequestState, SignedOut};
+pub use publishable_key::{InstanceType, PublishableKey};
+pub use request::{AnyTokenRequestState, AuthErrorReason, RequestState, SignedOut};
+pub use session::{Has, Reverification, ReverificationLevel, Session};
 pub use token::extract::TokenCarrier;
+pub use token::keys::KeyError;
 pub use token::{
     verify_token, TokenCacheConfig, TokenVerificationError, TokenVerificationErrorReason,
     VerifyTokenOptions, MAX_TOKEN_LEN,
 };
+pub use wire::{CLERK_API_VERSION, DEFAULT_API_URL, DEFAULT_API_VERSION, USER_AGENT};
+
+/// Renamed to [`CLERK_API_VERSION`]: it holds the version value, not a header name.
+#[deprecated(note = "renamed to CLERK_API_VERSION")]
+pub const CLERK_API_VERSION_HEADER: &str = CLERK_API_VERSION;
+
+/// Renamed to [`AnyTokenRequestState`]: the state of a request that may carry a machine token.
+#[deprecated(note = "renamed to AnyTokenRequestState")]
+pub type AcceptedRequestState = AnyTokenRequestState;
 
 /// What the `clerk` macros expand to. Not a public API.
 #[doc(hidden)]

@@ -35,7 +35,6 @@ mod phone_numbers;
 mod sessions;
 mod tokens;
 pub(crate) mod transport;
-pub(crate) mod user_cache;
 mod users;
 
 use std::future::Future;

@@ -3,14 +3,13 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT,
-};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{ApiError, ClerkErrorBody};
+use crate::wire;
 
 /// Largest response body read from the Backend API.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -292,13 +291,10 @@ impl Transport {
             .request(request.method.clone(), url.clone())
             .header(AUTHORIZATION, secret_key.clone())
             .header(
-                HeaderName::from_static("clerk-api-version"),
-                HeaderValue::from_static(crate::config::CLERK_API_VERSION_HEADER),
+                wire::CLERK_API_VERSION_HEADER_NAME,
+                HeaderValue::from_static(wire::CLERK_API_VERSION),
             )
-            .header(
-                USER_AGENT,
-                HeaderValue::from_static(crate::config::USER_AGENT),
-            )
+            .header(USER_AGENT, HeaderValue::from_static(wire::USER_AGENT))
             .headers(self.headers.clone());
         if let Some(body) = &request.body {
             builder = builder

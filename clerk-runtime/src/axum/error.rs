@@ -3,11 +3,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::request::{AuthErrorReason, SignedOut};
+use crate::wire::{X_CLERK_AUTH_MESSAGE, X_CLERK_AUTH_REASON, X_CLERK_AUTH_STATUS};
 
 /// Why a protected handler was not allowed to run: what an `on_error` handler receives.
 ///
@@ -169,10 +170,6 @@ impl IntoResponse for AuthError {
         response
     }
 }
-
-pub(crate) const X_CLERK_AUTH_STATUS: HeaderName = HeaderName::from_static("x-clerk-auth-status");
-pub(crate) const X_CLERK_AUTH_REASON: HeaderName = HeaderName::from_static("x-clerk-auth-reason");
-pub(crate) const X_CLERK_AUTH_MESSAGE: HeaderName = HeaderName::from_static("x-clerk-auth-message");
 
 /// `HttpError::unauthorized()`'s body, serialised once.
 const UNAUTHENTICATED_BODY: &str = r#"{"error":"Unauthenticated"}"#;

@@ -6,7 +6,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use super::AuthError;
-use crate::{Auth, Clerk, RequestState, Session};
+use crate::auth::Auth;
+use crate::clerk::Clerk;
+use crate::request::RequestState;
+use crate::session::Session;
 
 /// A router state that may carry a [`Clerk`]: any state with `Clerk: FromRef<State>`, and
 /// `()` (whose routes need [`ClerkLayer`](super::ClerkLayer)).

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use futures_util::future::Either;
 
 use super::extract::session_or_error;
-use crate::request::Authenticated;
-use crate::{AcceptedRequestState, AcceptsToken, Clerk, RequestState};
+use crate::clerk::Clerk;
+use crate::machine::AcceptsToken;
+use crate::request::{AnyTokenRequestState, Authenticated, RequestState};
 
 /// A `tower` layer that hands a [`Clerk`] to the handlers (and extractors) below it, and
 /// optionally authenticates every request up front.
@@ -199,13 +200,13 @@ where
                     .authenticate_headers_accepting(&parts.method, &parts.headers, accepts)
                     .await
                 {
-                    AcceptedRequestState::Session(state) => (state, true),
+                    AnyTokenRequestState::Session(state) => (state, true),
                     // A verified machine token: let it through; the session path has nothing
                     // to remember for it.
-                    AcceptedRequestState::Machine(_) => {
+                    AnyTokenRequestState::Machine(_) => {
                         return inner.call(Request::from_parts(parts, body)).await
                     }
-                    AcceptedRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
+                    AnyTokenRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
                 }
             } else {
                 let state = clerk

@@ -10,8 +10,12 @@ use axum::response::{IntoResponse, Response};
 use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
 use super::private::{is_browser_navigation, sign_in_redirect, StrictPolicy};
 use super::{AuthError, ClerkFromState};
-use crate::request::{AuthErrorReason, SignedOut};
-use crate::{AcceptedRequestState, AcceptsToken, Auth, Clerk, MachineAuth};
+use crate::auth::Auth;
+use crate::clerk::Clerk;
+use crate::machine::{AcceptsToken, MachineAuth};
+use crate::request::{AnyTokenRequestState, AuthErrorReason, SignedOut};
+use crate::session::Session;
+use crate::token::extract::TokenCarrier;
 
 /// A verified machine token of any type (API key, M2M token, OAuth token) from the
 /// `Authorization` header; `401 {"error":"Unauthenticated"}` with Clerk's `x-clerk-auth-*`
@@ -56,8 +60,8 @@ async fn machine_or_error(
     accepts: AcceptsToken,
 ) -> Result<MachineAuth, AuthError> {
     match clerk.authenticate_request_accepting(parts, accepts).await {
-        AcceptedRequestState::Machine(machine) => Ok(machine),
-        AcceptedRequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
+        AnyTokenRequestState::Machine(machine) => Ok(machine),
+        AnyTokenRequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
         // Only when `accepts` lists session tokens, which the callers' never do.
         other => Err(other
             .signed_out()
@@ -70,7 +74,7 @@ fn session_not_accepted() -> AuthError {
     AuthError::Unauthenticated(SignedOut {
         reason: AuthErrorReason::TokenTypeMismatch,
         message: "The token is a session token; this route does not accept session tokens.".into(),
-        token_carrier: Some(crate::TokenCarrier::Header),
+        token_carrier: Some(TokenCarrier::Header),
     })
 }
 
@@ -138,7 +142,7 @@ impl<P> StrictMixed<P> {
         self.auth.clone()
     }
     /// The session, when the request carried one.
-    pub fn session_opt(&self) -> Option<crate::Session> {
+    pub fn session_opt(&self) -> Option<Session> {
         self.auth.session().cloned()
     }
     /// The machine token, when the request carried one.
@@ -160,15 +164,15 @@ where
             .authenticate_request_accepting(parts, P::ACCEPTS)
             .await
         {
-            AcceptedRequestState::Machine(machine) => {
+            AnyTokenRequestState::Machine(machine) => {
                 return Ok(Self {
                     auth: Auth::from_machine(machine),
                     _policy: PhantomData,
                 })
             }
-            AcceptedRequestState::Session(state) => match session_or_error(state) {
+            AnyTokenRequestState::Session(state) => match session_or_error(state) {
                 Ok(session) if P::authorize(&session) => {
-                    let pending_out = clerk.treats_pending_as_signed_out();
+                    let pending_out = clerk.treat_pending_as_signed_out();
                     return Ok(Self {
                         auth: Auth::from_session(session, pending_out),
                         _policy: PhantomData,
@@ -177,7 +181,7 @@ where
                 Ok(_) => AuthError::Forbidden,
                 Err(err) => err,
             },
-            AcceptedRequestState::SignedOut(out) => AuthError::Unauthenticated(out),
+            AnyTokenRequestState::SignedOut(out) => AuthError::Unauthenticated(out),
         };
         Err(reject::<P>(&clerk, parts, err).await)
     }

@@ -13,7 +13,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
 use super::{AuthError, ClerkFromState};
-use crate::{Auth, Clerk, Session, User};
+use crate::api::User;
+use crate::auth::Auth;
+use crate::clerk::Clerk;
+use crate::machine::AcceptsToken;
+use crate::session::{Has, Session};
 
 pub use axum;
 
@@ -29,7 +33,7 @@ pub trait StrictPolicy: Send + Sync + 'static {
 
     /// `protect(accepts = […])`: read by the guards of routes that accept machine tokens
     /// (`StrictMachine`, `StrictMixed`); `Strict`/`StrictUser` accept session tokens only.
-    const ACCEPTS: crate::AcceptsToken = crate::AcceptsToken::SESSION;
+    const ACCEPTS: AcceptsToken = AcceptsToken::SESSION;
 
     /// The authorization check of `protect(…)`.
     fn authorize(_session: &Session) -> bool {
@@ -91,7 +95,7 @@ where
         let (clerk, session) = strict_session::<S, P>(parts, state).await?;
         Ok(Self {
             session,
-            treat_pending_as_signed_out: clerk.treats_pending_as_signed_out(),
+            treat_pending_as_signed_out: clerk.treat_pending_as_signed_out(),
             _policy: PhantomData,
         })
     }
@@ -162,7 +166,7 @@ where
             Ok(user) => Ok(Self {
                 session,
                 user,
-                treat_pending_as_signed_out: clerk.treats_pending_as_signed_out(),
+                treat_pending_as_signed_out: clerk.treat_pending_as_signed_out(),
                 _policy: PhantomData,
             }),
             Err(e) => Err(P::on_error(&AuthError::UserUnavailable(e)).await),
@@ -215,7 +219,7 @@ where
                     None
                 };
                 Ok(Self {
-                    auth: Auth::from_session(session, clerk.treats_pending_as_signed_out()),
+                    auth: Auth::from_session(session, clerk.treat_pending_as_signed_out()),
                     user,
                     _policy: PhantomData,
                 })
@@ -425,6 +429,6 @@ pub fn rejected_parameter<T>() -> T {
 }
 
 /// The authorization check of `protect`: `has()` of the session.
-pub fn has(session: &Session, check: &crate::Has) -> bool {
+pub fn has(session: &Session, check: &Has) -> bool {
     session.has(check)
 }

@@ -82,7 +82,8 @@ use std::time::Duration;
 
 use crate::api::User;
 
-pub use crate::api::user_cache::InMemoryUserCache;
+mod memory;
+pub use memory::InMemoryUserCache;
 
 #[cfg(feature = "redis")]
 mod redis_cache;
@@ -199,7 +200,7 @@ pub(crate) struct CacheHandle {
     loads: std::sync::Mutex<HashMap<String, Arc<UserLoad>>>,
 }
 
-type UserLoad = tokio::sync::OnceCell<Result<crate::User, crate::api::ApiError>>;
+type UserLoad = tokio::sync::OnceCell<Result<User, crate::api::ApiError>>;
 
 impl CacheHandle {
     pub(crate) fn new(cache: Arc<dyn UserCache>, timeout: Duration) -> Self {
@@ -220,10 +221,10 @@ impl CacheHandle {
         &self,
         user_id: &str,
         load: F,
-    ) -> Result<crate::User, crate::api::ApiError>
+    ) -> Result<User, crate::api::ApiError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<crate::User, crate::api::ApiError>>,
+        Fut: Future<Output = Result<User, crate::api::ApiError>>,
     {
         let cell = {
             let mut loads = self.loads.lock().unwrap_or_else(|e| e.into_inner());
@@ -336,9 +337,7 @@ mod tests {
         assert_eq!(handle.get("user_1").await, None);
         assert!(handle.degraded.load(Ordering::Relaxed));
         let started = std::time::Instant::now();
-        handle
-            .put(&crate::api::user_cache::tests::user("user_1", "x"))
-            .await;
+        handle.put(&memory::tests::user("user_1", "x")).await;
         assert!(started.elapsed() < Duration::from_secs(1));
         assert!(matches!(
             handle.invalidate("user_1").await,
@@ -350,7 +349,7 @@ mod tests {
     async fn a_cached_user_must_be_the_one_asked_for() {
         let cache = Arc::new(InMemoryUserCache::new(Duration::from_secs(60)));
         let handle = CacheHandle::new(cache.clone(), DEFAULT_USER_CACHE_TIMEOUT);
-        let mallory = crate::api::user_cache::tests::user("user_mallory", "M");
+        let mallory = memory::tests::user("user_mallory", "M");
         // A corrupted entry: the key of one user holding another.
         cache.users_for_tests().insert(
             "user_alice".into(),
@@ -367,7 +366,7 @@ mod tests {
     async fn forget_drops_the_local_copy_at_once() {
         let cache = Arc::new(InMemoryUserCache::new(Duration::from_secs(60)));
         let handle = Arc::new(CacheHandle::new(cache.clone(), DEFAULT_USER_CACHE_TIMEOUT));
-        let ada = crate::api::user_cache::tests::user("user_ada", "Ada");
+        let ada = memory::tests::user("user_ada", "Ada");
         handle.put(&ada).await;
         handle.invalidate_detached("user_ada");
         assert_eq!(cache.get_now("user_ada"), None);
@@ -377,7 +376,7 @@ mod tests {
     fn forget_without_a_runtime_still_drops_the_local_copy() {
         let cache = Arc::new(InMemoryUserCache::new(Duration::from_secs(60)));
         let handle = Arc::new(CacheHandle::new(cache.clone(), DEFAULT_USER_CACHE_TIMEOUT));
-        cache.insert(&crate::api::user_cache::tests::user("user_ada", "Ada"));
+        cache.insert(&memory::tests::user("user_ada", "Ada"));
         handle.invalidate_detached("user_ada");
         assert_eq!(cache.get_now("user_ada"), None);
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::TokenType;
-use crate::Has;
+use crate::session::Has;
 
 /// A verified machine token: an API key, an M2M token or an OAuth access token. The
 /// machine counterpart of [`Session`](crate::Session), mirroring the auth objects of

@@ -53,7 +53,6 @@
 mod auth;
 pub(crate) mod cache;
 mod error;
-mod request;
 mod verify;
 
 use std::fmt;
@@ -62,8 +61,7 @@ use std::str::FromStr;
 pub use auth::MachineAuth;
 pub use cache::MachineTokenCacheConfig;
 pub use error::{MachineTokenVerificationError, MachineTokenVerificationErrorCode};
-pub use request::AcceptedRequestState;
-pub(crate) use verify::MachineState;
+pub(crate) use verify::{machine_jwt_type, Instance, MachineState, Verifier};
 
 /// The kind of a token, with Clerk's names (`tokenType`).
 ///

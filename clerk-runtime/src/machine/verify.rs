@@ -2,6 +2,7 @@
 //! JWT forms locally.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
@@ -10,10 +11,10 @@ use serde_json::{Map, Value};
 use super::cache::MachineCache;
 use super::error::{MachineTokenVerificationError, MachineTokenVerificationErrorCode as Code};
 use super::{auth::MachineShared, MachineAuth, MachineTokenCacheConfig, TokenType};
-use crate::api::{ApiError, ApiRequest};
+use crate::api::{ApiError, ApiRequest, Transport};
+use crate::token::jwks::KeySource;
 use crate::token::jwt::{self, DecodedJwt, CAT_M2M, MAX_TOKEN_LEN};
 use crate::token::verify::{check_claims, millis_since_epoch, Rules};
-use crate::Clerk;
 
 /// The machine-token settings and cache of one `Clerk` instance.
 pub(crate) struct MachineState {
@@ -159,7 +160,25 @@ fn expiration_ms(value: f64) -> Option<i64> {
     Some(ms as i64)
 }
 
-impl Clerk {
+/// What verifying a machine token needs of the instance that verifies it. The `Clerk`
+/// handle implements it, so that this module stays below the handle that owns its state.
+pub(crate) trait Instance: Clone + Send + Sync + 'static {
+    /// The Backend API.
+    fn api(&self) -> &Transport;
+    /// The machine secret key and the positive-answer cache.
+    fn machine(&self) -> &MachineState;
+    /// The session token keys: machine JWTs are signed with them.
+    fn keys(&self) -> &KeySource;
+    /// The time verifications are made at.
+    fn now(&self) -> SystemTime;
+    /// The session rules (`aud`, clock skew) at [`now`](Self::now).
+    fn rules(&self) -> Rules<'_>;
+}
+
+/// The machine-token verification of one instance.
+pub(crate) struct Verifier<'a, I>(pub(crate) &'a I);
+
+impl<I: Instance> Verifier<'_, I> {
     /// Verifies a machine token: an API key (`ak_…`), an M2M token (`mt_…`, or a JWT with an
     /// `mch_` subject) or an OAuth access token (`oat_…`, or an `at+jwt` JWT), as
     /// `@clerk/backend`'s `verifyMachineAuthToken` does (see [`crate::machine`]).
@@ -175,7 +194,7 @@ impl Clerk {
     /// }
     /// # }
     /// ```
-    pub async fn verify_machine_token(
+    pub(crate) async fn verify_machine_token(
         &self,
         token: &str,
     ) -> Result<MachineAuth, MachineTokenVerificationError> {
@@ -209,18 +228,20 @@ impl Clerk {
                 Some(token_type),
             ));
         }
-        let cache = &self.inner.machine.cache;
+        let cache = &self.0.machine().cache;
         if let Some(hit) = cache.get(token) {
             return Ok(hit);
         }
-        let clerk = self.clone();
+        let instance = self.0.clone();
         let owned: Box<str> = token.into();
         cache
             .single_flight(token, move || async move {
-                let result = clerk.fetch_machine_token(&owned, token_type).await;
+                let result = Verifier(&instance)
+                    .fetch_machine_token(&owned, token_type)
+                    .await;
                 if let Ok(auth) = &result {
-                    let now = millis_since_epoch(clerk.now()) as i64;
-                    clerk.inner.machine.cache.insert(&owned, auth, now);
+                    let now = millis_since_epoch(instance.now()) as i64;
+                    instance.machine().cache.insert(&owned, auth, now);
                 }
                 result
             })
@@ -241,15 +262,15 @@ impl Clerk {
             .json(&body)
             .map_err(|_| error(Code::UnexpectedError, "Unexpected error", Some(token_type)))?;
         if token_type == TokenType::M2mToken {
-            if let Some(key) = &self.inner.machine.machine_secret_key {
+            if let Some(key) = &self.0.machine().machine_secret_key {
                 request = request.bearer(key.clone());
             }
         }
-        let answer: Answer = match self.inner.api.send(request).await {
+        let answer: Answer = match self.0.api().send(request).await {
             Ok(answer) => answer,
             Err(err) => return Err(self.machine_api_error(err, token_type, ep.not_found)),
         };
-        let now_ms = millis_since_epoch(self.now()) as i64;
+        let now_ms = millis_since_epoch(self.0.now()) as i64;
         self.machine_auth_from_answer(answer, token, token_type, &ep, now_ms)
     }
 
@@ -431,7 +452,7 @@ impl Clerk {
                 "The token has critical header parameters (crit) this SDK does not understand.",
             ));
         }
-        let key = match self.inner.keys.resolve(decoded.header_str("kid")).await {
+        let key = match self.0.keys().resolve(decoded.header_str("kid")).await {
             Ok(key) => key,
             Err(err) => {
                 if err.kind().is_key_failure() {
@@ -474,7 +495,7 @@ impl Clerk {
         };
         // The session checks of `aud`, `exp`, `nbf` and `iat` (spec §2), on a copy whose
         // subject passes the session rule; `azp` and `iss` are session concepts.
-        let base = self.rules();
+        let base = self.0.rules();
         let rules = Rules {
             authorized_parties: &[],
             issuer: None,

@@ -31,7 +31,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 
-use crate::config::Clerk;
+use crate::clerk::Clerk;
 
 pub use bapi::RecordedRequest;
 pub use token::TokenBuilder;

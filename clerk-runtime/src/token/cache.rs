@@ -29,8 +29,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use crate::auth::SessionShared;
-use crate::keys::VerifyingKey;
+use super::keys::VerifyingKey;
+use crate::session::SessionShared;
 
 const SHARDS: usize = 16;
 

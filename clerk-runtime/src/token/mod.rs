@@ -5,7 +5,9 @@ pub(crate) mod b64;
 pub(crate) mod cache;
 mod error;
 pub mod extract;
+pub mod jwks;
 pub(crate) mod jwt;
+pub(crate) mod keys;
 pub(crate) mod verify;
 
 pub use cache::TokenCacheConfig;

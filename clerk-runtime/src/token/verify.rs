@@ -9,10 +9,11 @@ use serde_json::{Map, Value};
 
 use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
+use super::jwks::{JwksCache, JwksSettings, KeySource};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
-use crate::auth::SessionShared;
 use crate::claims::SessionClaims;
-use crate::jwks::{JwksCache, JwksSettings, KeySource};
+use crate::session::SessionShared;
+use crate::wire;
 
 /// Clock skew used when none is configured: 5 seconds, as in `@clerk/backend`.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
@@ -521,7 +522,7 @@ fn shared_key_source(options: &VerifyTokenOptions) -> (KeySource, Option<Arc<Tok
             },
             KeySource::Jwks(Arc::new(JwksCache::new(
                 JwksSettings::new(api_url, api_version, secret_key),
-                crate::config::default_http_client(),
+                wire::default_http_client(),
             ))),
         ),
         WantedKey::None => return (KeySource::Unresolvable, None),
@@ -566,9 +567,8 @@ impl<'o> WantedKey<'o> {
         }
         match non_empty(&options.secret_key) {
             Some(secret_key) => Self::Jwks {
-                api_url: non_empty(&options.api_url).unwrap_or(crate::config::DEFAULT_API_URL),
-                api_version: non_empty(&options.api_version)
-                    .unwrap_or(crate::config::DEFAULT_API_VERSION),
+                api_url: non_empty(&options.api_url).unwrap_or(wire::DEFAULT_API_URL),
+                api_version: non_empty(&options.api_version).unwrap_or(wire::DEFAULT_API_VERSION),
                 secret_key,
             },
             None => Self::None,

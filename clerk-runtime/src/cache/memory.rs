@@ -13,8 +13,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::models::User;
-use crate::cache::{CacheFuture, UserCache};
+use super::{CacheFuture, UserCache};
+use crate::api::User;
 
 /// Default largest number of users kept.
 const MAX_USERS: usize = 10_000;

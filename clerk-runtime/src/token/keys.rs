@@ -129,7 +129,7 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>, KeyError> {
     if body.is_empty() {
         return Err(KeyError::NotBase64);
     }
-    crate::token::b64::decode_standard(&body).ok_or(KeyError::NotBase64)
+    super::b64::decode_standard(&body).ok_or(KeyError::NotBase64)
 }
 
 #[cfg(test)]

@@ -9,16 +9,23 @@
 //! `dev-browser-sync`) belong to the handshake machinery and are not applied, and neither
 //! are satellite or organization-sync redirects.
 
+mod any_token;
+
 use std::borrow::Cow;
 use std::fmt;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{Map, Value};
 
-use crate::auth::{Auth, Session};
-use crate::config::Clerk;
+pub use any_token::AnyTokenRequestState;
+
+use crate::auth::Auth;
+use crate::clerk::Clerk;
+use crate::machine::{MachineTokenVerificationErrorCode, TokenType};
+use crate::session::Session;
 use crate::token::extract::{cookie, header_token, TokenCarrier};
 use crate::token::{self, TokenVerificationError, TokenVerificationErrorReason as TReason};
+use crate::wire::{X_CLERK_AUTH_MESSAGE, X_CLERK_AUTH_REASON, X_CLERK_AUTH_STATUS};
 
 /// Why a request is signed out: a token verification reason, or one of the request-level
 /// reasons of `AuthErrorReason`.
@@ -49,7 +56,7 @@ pub enum AuthErrorReason {
     TokenTypeMismatch,
     /// A machine token failed verification with this code (`token-invalid`,
     /// `token-verification-failed`, `secret-key-invalid`, `unexpected-error`).
-    MachineToken(crate::MachineTokenVerificationErrorCode),
+    MachineToken(MachineTokenVerificationErrorCode),
     /// `No token in header` (Clerk's exact text): a route that accepts machine tokens only
     /// received no `Authorization` token (machine tokens are never read from cookies).
     NoTokenInHeader,
@@ -194,7 +201,6 @@ impl RequestState {
     /// The `x-clerk-auth-status`, `x-clerk-auth-reason` and `x-clerk-auth-message` headers
     /// Clerk's SDKs attach to responses (reason and message only when signed out).
     pub fn observability_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        use crate::axum::error::{X_CLERK_AUTH_MESSAGE, X_CLERK_AUTH_REASON, X_CLERK_AUTH_STATUS};
         let status = X_CLERK_AUTH_STATUS;
         match self {
             Self::SignedIn { .. } => vec![(status, HeaderValue::from_static("signed-in"))],
@@ -267,7 +273,7 @@ impl Clerk {
         if let Some(token) = header_token(headers) {
             // An opaque machine token where only session tokens are accepted. This SDK's
             // own decision (Clerk says `token-invalid`): see "Where this SDK differs".
-            if crate::TokenType::from_prefix(token).is_some() {
+            if TokenType::from_prefix(token).is_some() {
                 return RequestState::SignedOut(SignedOut::new(
                     AuthErrorReason::TokenTypeMismatch,
                     "The token is a machine token (API key, M2M or OAuth token) of a type this route does not accept.",
@@ -341,7 +347,7 @@ impl Clerk {
         let cache = self.inner.token_cache.as_deref();
         match token::verify(token, &self.inner.keys, cache, &self.rules(), precheck).await {
             Ok(shared) => RequestState::SignedIn {
-                session: Session::from_shared(shared, Some(self.clone())),
+                session: Session::from_shared(shared, Some(self.inner.api.clone())),
                 token_carrier: carrier,
                 treat_pending_as_signed_out: self.inner.treat_pending_as_signed_out,
             },

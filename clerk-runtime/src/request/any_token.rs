@@ -4,28 +4,30 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
-use super::verify::machine_jwt_type;
-use super::{AcceptsToken, MachineAuth, MachineTokenVerificationError, TokenType};
-use crate::request::{AuthErrorReason, RequestState, SignedOut};
+use super::{AuthErrorReason, Authenticated, RequestState, SignedOut};
+use crate::auth::Auth;
+use crate::clerk::Clerk;
+use crate::machine::{
+    machine_jwt_type, AcceptsToken, MachineAuth, MachineTokenVerificationError, TokenType,
+};
 use crate::token::extract::{header_token, TokenCarrier};
 use crate::token::jwt;
-use crate::{Auth, Clerk};
 
 /// The outcome of [`Clerk::authenticate_request_accepting`]: Clerk's session outcome, a
 /// verified machine token, or a refusal.
 ///
 /// ```
 /// # async fn run(clerk: clerk_runtime::Clerk, parts: http::request::Parts) {
-/// use clerk_runtime::{AcceptedRequestState, AcceptsToken};
+/// use clerk_runtime::{AnyTokenRequestState, AcceptsToken};
 /// match clerk.authenticate_request_accepting(&parts, AcceptsToken::ANY).await {
-///     AcceptedRequestState::Machine(machine) => println!("machine {}", machine.subject()),
+///     AnyTokenRequestState::Machine(machine) => println!("machine {}", machine.subject()),
 ///     state => println!("user {:?}, reason {:?}", state.to_auth().user_id(), state.reason()),
 /// }
 /// # }
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum AcceptedRequestState {
+pub enum AnyTokenRequestState {
     /// The request went through the session path (the route accepts session tokens and the
     /// request carried a session token, a cookie, or nothing): signed in or signed out,
     /// exactly as [`Clerk::authenticate_request`] decides.
@@ -38,7 +40,7 @@ pub enum AcceptedRequestState {
     SignedOut(SignedOut),
 }
 
-impl AcceptedRequestState {
+impl AnyTokenRequestState {
     /// Whether a session or a machine token was verified (a `pending` session counts here,
     /// as in [`RequestState::is_signed_in`]).
     pub fn is_signed_in(&self) -> bool {
@@ -94,8 +96,8 @@ impl AcceptedRequestState {
     }
 }
 
-fn refused(reason: AuthErrorReason, message: impl Into<Cow<'static, str>>) -> AcceptedRequestState {
-    AcceptedRequestState::SignedOut(SignedOut {
+fn refused(reason: AuthErrorReason, message: impl Into<Cow<'static, str>>) -> AnyTokenRequestState {
+    AnyTokenRequestState::SignedOut(SignedOut {
         reason,
         message: message.into(),
         token_carrier: Some(TokenCarrier::Header),
@@ -103,7 +105,7 @@ fn refused(reason: AuthErrorReason, message: impl Into<Cow<'static, str>>) -> Ac
 }
 
 /// The refusal of a token whose type the route does not accept.
-fn mismatch(detected: TokenType) -> AcceptedRequestState {
+fn mismatch(detected: TokenType) -> AnyTokenRequestState {
     let message = match detected {
         TokenType::SessionToken => "The token is a session token; this route does not accept session tokens.",
         TokenType::ApiKey => "The token is an API key (api_key); this route does not accept API keys.",
@@ -116,9 +118,9 @@ fn mismatch(detected: TokenType) -> AcceptedRequestState {
 /// A machine verification outcome as a request state.
 fn machine_state(
     result: Result<MachineAuth, MachineTokenVerificationError>,
-) -> AcceptedRequestState {
+) -> AnyTokenRequestState {
     match result {
-        Ok(machine) => AcceptedRequestState::Machine(machine),
+        Ok(machine) => AnyTokenRequestState::Machine(machine),
         Err(err) => refused(
             AuthErrorReason::MachineToken(err.code()),
             err.into_message(),
@@ -154,13 +156,13 @@ impl Clerk {
         &self,
         parts: &http::request::Parts,
         accepts: AcceptsToken,
-    ) -> AcceptedRequestState {
+    ) -> AnyTokenRequestState {
         // Under a `ClerkLayer` that authenticated the request already, its session outcome
         // stands for the session path: the same decision without a second verification.
         // Opaque machine tokens and machine JWTs (a session-path type mismatch) still take
         // the machine path.
         if accepts.accepts_session() {
-            if let Some(done) = parts.extensions.get::<crate::request::Authenticated>() {
+            if let Some(done) = parts.extensions.get::<Authenticated>() {
                 let same_instance = std::sync::Arc::ptr_eq(&done.clerk.inner, &self.inner);
                 let opaque_machine = header_token(&parts.headers)
                     .is_some_and(|t| TokenType::from_prefix(t).is_some());
@@ -168,7 +170,7 @@ impl Clerk {
                     && !opaque_machine
                     && done.state.reason() != Some(AuthErrorReason::TokenTypeMismatch)
                 {
-                    return AcceptedRequestState::Session(done.state.clone());
+                    return AnyTokenRequestState::Session(done.state.clone());
                 }
             }
         }
@@ -193,21 +195,21 @@ impl Clerk {
         method: &Method,
         headers: &HeaderMap,
         accepts: AcceptsToken,
-    ) -> AcceptedRequestState {
+    ) -> AnyTokenRequestState {
         let state = self.accepting_inner(method, headers, accepts).await;
         if self.inner.logging {
             match &state {
-                AcceptedRequestState::Machine(machine) => tracing::debug!(
+                AnyTokenRequestState::Machine(machine) => tracing::debug!(
                     token_type = machine.token_type().as_str(),
                     "clerk: machine token verified"
                 ),
-                AcceptedRequestState::SignedOut(s) => tracing::debug!(
+                AnyTokenRequestState::SignedOut(s) => tracing::debug!(
                     reason = s.reason.as_str(),
                     "clerk: signed out: {}",
                     s.message
                 ),
                 // Logged by the session path.
-                AcceptedRequestState::Session(_) => {}
+                AnyTokenRequestState::Session(_) => {}
             }
         }
         state
@@ -218,15 +220,15 @@ impl Clerk {
         method: &Method,
         headers: &HeaderMap,
         accepts: AcceptsToken,
-    ) -> AcceptedRequestState {
+    ) -> AnyTokenRequestState {
         let Some(token) = header_token(headers) else {
             // Machine tokens never come from cookies.
             if accepts.accepts_session() {
-                return AcceptedRequestState::Session(
+                return AnyTokenRequestState::Session(
                     self.authenticate_headers(method, headers).await,
                 );
             }
-            return AcceptedRequestState::SignedOut(SignedOut {
+            return AnyTokenRequestState::SignedOut(SignedOut {
                 reason: AuthErrorReason::NoTokenInHeader,
                 message: Cow::Borrowed(
                     "No token in the Authorization header: machine tokens are read from the header only.",
@@ -260,7 +262,7 @@ impl Clerk {
                     }
                 }
             }
-            return AcceptedRequestState::Session(state);
+            return AnyTokenRequestState::Session(state);
         }
         // Machine types only: anything but a machine token of an accepted type is a
         // mismatch, as in Clerk (a session JWT: M05).

@@ -26,9 +26,10 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use serde::Deserialize;
 
-use crate::keys::VerifyingKey;
-use crate::token::b64;
-use crate::token::{TokenVerificationError, TokenVerificationErrorReason as Reason};
+use super::b64;
+use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
+use super::keys::VerifyingKey;
+use crate::wire;
 
 /// How long a fetched key set is trusted before it is refreshed.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
@@ -439,8 +440,8 @@ impl JwksCache {
             .http
             .get(&self.settings.url)
             .bearer_auth(&self.settings.secret_key)
-            .header("Clerk-API-Version", crate::config::CLERK_API_VERSION_HEADER)
-            .header(reqwest::header::USER_AGENT, crate::config::USER_AGENT)
+            .header(wire::CLERK_API_VERSION_HEADER_NAME, wire::CLERK_API_VERSION)
+            .header(reqwest::header::USER_AGENT, wire::USER_AGENT)
             .timeout(self.settings.timeout);
         let mut response = request.send().await.map_err(|e| {
             Failure::Transient(load_failed(format!(
