@@ -555,7 +555,7 @@ impl ClerkBuilder {
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
 
         let api = Arc::new(Transport::new(
-            http.clone(),
+            http,
             &api_url,
             &api_version,
             secret_key.as_deref(),
@@ -565,13 +565,14 @@ impl ClerkBuilder {
 
         let keys = if let Some(key) = jwt_key {
             KeySource::Pem(Arc::new(key))
-        } else if let Some(sk) = &secret_key {
-            let mut settings = JwksSettings::new(&api_url, &api_version, sk);
+        } else if secret_key.is_some() {
+            let mut settings = JwksSettings::new(&api_url, &api_version);
             settings.ttl = self.jwks_cache_ttl;
             settings.refetch_cooldown = self.jwks_refetch_cooldown;
             settings.max_staleness = self.jwks_max_staleness;
-            settings.timeout = self.http_timeout;
-            KeySource::Jwks(Arc::new(JwksCache::new(settings, http)))
+            // The JWKS is fetched through the instance's Backend API transport, whose
+            // client has the `http_timeout`.
+            KeySource::Jwks(Arc::new(JwksCache::new(settings, api.clone())))
         } else {
             KeySource::Unresolvable
         };

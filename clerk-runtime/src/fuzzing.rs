@@ -203,7 +203,7 @@ pub fn token_decode(data: &[u8]) {
     let decoded = match first {
         Ok(decoded) => decoded,
         Err(err) => {
-            assert_eq!(err.kind(), Reason::TokenInvalid, "{err:?}");
+            assert_eq!(err.code(), Reason::TokenInvalid, "{err:?}");
             return;
         }
     };
@@ -253,7 +253,7 @@ pub fn token_decode(data: &[u8]) {
     let over = grown(room / 4 + 1);
     assert!(over.len() > MAX_TOKEN_LEN);
     let err = jwt::decode(&over).expect_err("a token over MAX_TOKEN_LEN was decoded");
-    assert_eq!(err.kind(), Reason::TokenInvalid);
+    assert_eq!(err.code(), Reason::TokenInvalid);
 }
 
 type DecodedSummary = Result<(Vec<u8>, Map<String, Value>, Map<String, Value>, Vec<u8>), String>;
@@ -304,7 +304,7 @@ enum Outcome {
 fn outcome(r: &Result<Arc<SessionShared>, TokenVerificationError>) -> Outcome {
     match r {
         Ok(shared) => Outcome::Accepted(shared.claims().as_map().clone()),
-        Err(e) => Outcome::Refused(e.kind(), e.message().to_owned()),
+        Err(e) => Outcome::Refused(e.code(), e.message().to_owned()),
     }
 }
 
@@ -441,7 +441,7 @@ fn refusal(outcome: &Outcome) -> Option<(Reason, &str)> {
 
 /// A correctly signed token's decision, from the rule functions alone.
 fn model_decision(token: &str, rules: &Rules<'_>) -> Outcome {
-    let refused = |e: TokenVerificationError| Outcome::Refused(e.kind(), e.message().to_owned());
+    let refused = |e: TokenVerificationError| Outcome::Refused(e.code(), e.message().to_owned());
     let decoded = match jwt::decode(token) {
         Ok(d) => d,
         Err(e) => return refused(e),

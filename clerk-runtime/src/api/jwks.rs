@@ -3,12 +3,12 @@
 use super::models::Jwks;
 use super::{ApiError, ApiRequest, Transport};
 
-/// The `jwks` resource of the Backend API: `clerk.jwks()`.
+/// The `jwks` resource of the Backend API: `clerk.jwks_api()`.
 ///
 /// The plain API call, uncached: each [`get`](Self::get) is one request, returning the
 /// [`Jwks`] model (the `clerkClient.jwks.getJwks()` of the JavaScript SDK). Token
-/// verification uses its own cache instead ([`Clerk::jwks_cache`](crate::Clerk::jwks_cache)),
-/// with its TTL, refetch cooldown and stale-if-error behaviour.
+/// verification uses its own cache instead (`Clerk::verification_keys`), with its TTL,
+/// refetch cooldown and stale-if-error behaviour.
 #[derive(Debug, Clone, Copy)]
 pub struct JwksKeys<'a> {
     pub(crate) transport: &'a Transport,

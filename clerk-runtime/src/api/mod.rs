@@ -72,7 +72,9 @@ pub use sessions::{
 };
 pub use tokens::{CreateSignInTokenParams, SignInTokens, TestingTokens};
 pub use transport::RetryPolicy;
-pub(crate) use transport::{ApiRequest, Transport};
+pub(crate) use transport::{
+    ApiRequest, AttemptError, CallPolicy, Failed, Jitter, Judged, Transport,
+};
 pub use users::{
     CreateUserParams, IdentificationStatus, ReplaceEmailAddressParams, ReplacePhoneNumberParams,
     ReplacementStatus, UpdateUserMetadataParams, UpdateUserParams, UserCountParams, UserListParams,

@@ -12,7 +12,7 @@ use super::error::{ApiError, ClerkErrorBody};
 use crate::wire;
 
 /// Largest response body read from the Backend API.
-const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// How much of a non-JSON error body is kept in [`ApiError::Response`].
 pub(crate) const MAX_ERROR_TEXT: usize = 512;
 
@@ -42,6 +42,109 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How the backoff delay before a retry is spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Jitter {
+    /// Between half the backoff and all of it (Backend API calls).
+    Below,
+    /// Between the backoff and twice it (the JWKS fetch, as `@clerk/backend`'s).
+    Above,
+}
+
+/// How one kind of call is retried and bounded: a [`RetryPolicy`] and what only the crate
+/// sets. Backend API calls use the policy of `ClerkBuilder::api_retry`; the JWKS fetch has
+/// its own value (`token::jwks::JWKS_POLICY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallPolicy {
+    /// Retries, first delay and time budget.
+    pub retry: RetryPolicy,
+    /// How the delays are spread.
+    pub jitter: Jitter,
+    /// Largest response body read.
+    pub max_body_bytes: usize,
+}
+
+impl CallPolicy {
+    /// The policy of Backend API calls.
+    pub(crate) const fn api(retry: RetryPolicy) -> Self {
+        Self {
+            retry,
+            jitter: Jitter::Below,
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+
+    /// The delay before retry number `retry` (1 for the first): the initial delay doubled
+    /// per retry, with jitter.
+    fn backoff(&self, retry: u32) -> Duration {
+        let backoff = self
+            .retry
+            .initial_delay
+            .saturating_mul(1 << (retry - 1).min(16));
+        match self.jitter {
+            Jitter::Below => backoff.mul_f64(0.5 + rand::random::<f64>() / 2.0),
+            Jitter::Above => backoff + backoff.mul_f64(rand::random::<f64>()),
+        }
+    }
+}
+
+/// Why one attempt brought no success, as it happened: each caller makes its own errors
+/// of it ([`AttemptError::to_api_error`] for Backend API calls).
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    /// The request cannot be made (no secret key, no Tokio runtime, an invalid API URL).
+    Invalid(ApiError),
+    /// The request failed, or the answer broke off.
+    Http {
+        error: reqwest::Error,
+        /// Whether no connection could be made (the request certainly never arrived).
+        not_sent: bool,
+    },
+    /// The answer is longer than the policy's limit (in bytes).
+    TooLarge(usize),
+    /// A non-2xx answer.
+    Status {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    },
+}
+
+impl AttemptError {
+    /// The Backend API error it is.
+    pub(crate) fn to_api_error(&self) -> ApiError {
+        match self {
+            Self::Invalid(err) => err.clone(),
+            Self::Http { error, .. } => map_reqwest_error(error),
+            Self::TooLarge(limit) => {
+                ApiError::Decode(format!("the response is larger than {limit} bytes"))
+            }
+            Self::Status {
+                status,
+                headers,
+                body,
+            } => error_from_response(*status, headers, body),
+        }
+    }
+}
+
+/// What the caller makes of one attempt.
+pub(crate) enum Judged<T, E> {
+    /// A success.
+    Done(T),
+    /// A failure that may go away: retried within the policy, not sooner than `after`.
+    Retry { error: E, after: Option<Duration> },
+    /// A failure to return at once.
+    Stop(E),
+}
+
+/// The failure of a judged call, and whether it may go away by itself (the last attempt
+/// was judged [`Judged::Retry`]).
+pub(crate) struct Failed<E> {
+    pub error: E,
+    pub transient: bool,
+}
+
 /// One Backend API request.
 pub(crate) struct ApiRequest {
     method: Method,
@@ -51,6 +154,8 @@ pub(crate) struct ApiRequest {
     versioned: bool,
     /// `Authorization` to send instead of the secret key's (the machine secret key).
     bearer: Option<HeaderValue>,
+    /// Whether the extra headers of `ClerkBuilder::api_header` are sent.
+    extra_headers: bool,
 }
 
 impl ApiRequest {
@@ -62,6 +167,7 @@ impl ApiRequest {
             body: None,
             versioned: true,
             bearer: None,
+            extra_headers: true,
         }
     }
 
@@ -84,6 +190,13 @@ impl ApiRequest {
     /// Without the `/v1` segment (machine-token endpoints).
     pub(crate) fn unversioned(mut self) -> Self {
         self.versioned = false;
+        self
+    }
+
+    /// Without the extra headers of `ClerkBuilder::api_header`: the JWKS fetch sends only
+    /// what `@clerk/backend`'s does.
+    pub(crate) fn without_extra_headers(mut self) -> Self {
+        self.extra_headers = false;
         self
     }
 
@@ -230,7 +343,93 @@ impl Transport {
     /// on 429 (rejected by the rate limiter) and when no connection could be made. A
     /// `Retry-After` is honoured; every retry stays within [`RetryPolicy`].
     pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<Vec<u8>, ApiError> {
-        let secret_key = match &request.bearer {
+        let idempotent = request.idempotent();
+        let policy = CallPolicy::api(self.retry);
+        let judged = self
+            .send_judged(&request, &policy, |outcome| {
+                let failure = match outcome {
+                    Ok(body) => return Judged::Done(body),
+                    Err(failure) => failure,
+                };
+                let not_sent = matches!(failure, AttemptError::Http { not_sent: true, .. });
+                let err = failure.to_api_error();
+                let retryable = match failure {
+                    AttemptError::Invalid(_) => false,
+                    _ if idempotent => err.is_transient(),
+                    _ => not_sent || err.is_rate_limited(),
+                };
+                if retryable {
+                    Judged::Retry {
+                        after: err.retry_after(),
+                        error: err,
+                    }
+                } else {
+                    Judged::Stop(err)
+                }
+            })
+            .await;
+        judged.map_err(|failed| failed.error)
+    }
+
+    /// Sends the request, retrying within `policy` what `judge` calls [`Judged::Retry`]:
+    /// the one retry loop of every call to the Backend API. `judge` sees each attempt's
+    /// outcome (a 2xx body, or why not) and decides.
+    pub(crate) async fn send_judged<T, E: fmt::Display>(
+        &self,
+        request: &ApiRequest,
+        policy: &CallPolicy,
+        mut judge: impl FnMut(Result<Vec<u8>, AttemptError>) -> Judged<T, E>,
+    ) -> Result<T, Failed<E>> {
+        let prepared = self.prepare(request);
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let outcome = match &prepared {
+                Ok((url, authorization)) => {
+                    self.attempt(request, url, authorization, policy.max_body_bytes)
+                        .await
+                }
+                Err(err) => Err(AttemptError::Invalid(err.clone())),
+            };
+            attempt += 1;
+            let (error, after) = match judge(outcome) {
+                Judged::Done(value) => return Ok(value),
+                Judged::Stop(error) => {
+                    return Err(Failed {
+                        error,
+                        transient: false,
+                    })
+                }
+                Judged::Retry { error, after } => (error, after),
+            };
+            let give_up = Failed {
+                error,
+                transient: true,
+            };
+            if attempt > policy.retry.max_retries {
+                return Err(give_up);
+            }
+            let jittered = policy.backoff(attempt);
+            let delay = after.map_or(jittered, |after| after.max(jittered));
+            // No timer without a Tokio runtime (a misuse): fail rather than panic.
+            if started.elapsed().saturating_add(delay) > policy.retry.budget
+                || tokio::runtime::Handle::try_current().is_err()
+            {
+                return Err(give_up);
+            }
+            tracing::debug!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "clerk: retrying a Backend API call: {}",
+                give_up.error
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The URL and `Authorization` of a request, or why it cannot be made.
+    fn prepare(&self, request: &ApiRequest) -> Result<(reqwest::Url, HeaderValue), ApiError> {
+        let authorization = match &request.bearer {
             Some(bearer) => bearer.clone(),
             None => self.secret_key.clone().ok_or(ApiError::MissingSecretKey)?,
         };
@@ -240,91 +439,65 @@ impl Transport {
                 "a Tokio runtime is required to reach the Clerk Backend API".into(),
             ));
         }
-        let url = self.url(&request)?;
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            let (err, not_sent) = match self.attempt(&request, &url, &secret_key).await {
-                Ok(body) => return Ok(body),
-                Err(failure) => failure,
-            };
-            attempt += 1;
-            let retryable = if request.idempotent() {
-                err.is_transient()
-            } else {
-                not_sent || err.is_rate_limited()
-            };
-            if !retryable || attempt > self.retry.max_retries {
-                return Err(err);
-            }
-            let backoff = self
-                .retry
-                .initial_delay
-                .saturating_mul(1 << (attempt - 1).min(16));
-            let jittered = backoff.mul_f64(0.5 + rand::random::<f64>() / 2.0);
-            let delay = err.retry_after().map_or(jittered, |ra| ra.max(jittered));
-            // No timer without a Tokio runtime (a misuse): fail rather than panic.
-            if started.elapsed() + delay > self.retry.budget
-                || tokio::runtime::Handle::try_current().is_err()
-            {
-                return Err(err);
-            }
-            tracing::debug!(
-                attempt,
-                delay_ms = delay.as_millis() as u64,
-                "clerk: retrying a Backend API call: {err}"
-            );
-            tokio::time::sleep(delay).await;
-        }
+        Ok((self.url(request)?, authorization))
     }
 
-    /// One attempt: the body of a success, or the error and whether the request
-    /// certainly never reached the API (no connection could be made).
+    /// One attempt: the body of a success, or what went wrong.
     async fn attempt(
         &self,
         request: &ApiRequest,
         url: &reqwest::Url,
-        secret_key: &HeaderValue,
-    ) -> Result<Vec<u8>, (ApiError, bool)> {
+        authorization: &HeaderValue,
+        max_body_bytes: usize,
+    ) -> Result<Vec<u8>, AttemptError> {
         let mut builder = self
             .http
             .request(request.method.clone(), url.clone())
-            .header(AUTHORIZATION, secret_key.clone())
+            .header(AUTHORIZATION, authorization.clone())
             .header(
                 wire::CLERK_API_VERSION_HEADER_NAME,
                 HeaderValue::from_static(wire::CLERK_API_VERSION),
             )
-            .header(USER_AGENT, HeaderValue::from_static(wire::USER_AGENT))
-            .headers(self.headers.clone());
+            .header(USER_AGENT, HeaderValue::from_static(wire::USER_AGENT));
+        if request.extra_headers {
+            builder = builder.headers(self.headers.clone());
+        }
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body.clone());
         }
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|e| (map_reqwest_error(&e), e.is_connect()))?;
+        let mut response = builder.send().await.map_err(|error| AttemptError::Http {
+            not_sent: error.is_connect(),
+            error,
+        })?;
+        // A declared length over the limit is refused before anything is read.
+        if response
+            .content_length()
+            .is_some_and(|len| len > max_body_bytes as u64)
+        {
+            return Err(AttemptError::TooLarge(max_body_bytes));
+        }
         let status = response.status();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| (map_reqwest_error(&e), false))?
-        {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                let err = ApiError::Decode(format!(
-                    "the response is larger than {MAX_BODY_BYTES} bytes"
-                ));
-                return Err((err, false));
+        while let Some(chunk) = response.chunk().await.map_err(|error| AttemptError::Http {
+            error,
+            not_sent: false,
+        })? {
+            if body.len() + chunk.len() > max_body_bytes {
+                return Err(AttemptError::TooLarge(max_body_bytes));
             }
             body.extend_from_slice(&chunk);
         }
         if status.is_success() {
             return Ok(body);
         }
-        Err((error_from_response(status.as_u16(), &headers, &body), false))
+        Err(AttemptError::Status {
+            status: status.as_u16(),
+            headers,
+            body,
+        })
     }
 }
 

@@ -96,9 +96,16 @@ impl AuthError {
         }
     }
 
-    /// The reason as an enum, for authentication errors.
-    pub fn auth_reason(&self) -> Option<AuthErrorReason> {
+    /// The reason as an enum, for authentication errors ([`reason`](Self::reason) is its
+    /// code as text).
+    pub fn code(&self) -> Option<AuthErrorReason> {
         self.signed_out().map(|s| s.reason)
+    }
+
+    /// Renamed to [`code`](Self::code), as on every error of this crate.
+    #[deprecated(note = "renamed to code")]
+    pub fn auth_reason(&self) -> Option<AuthErrorReason> {
+        self.code()
     }
 
     /// The status of the default response: 401, 403, or 500.

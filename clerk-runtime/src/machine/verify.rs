@@ -455,7 +455,7 @@ impl<I: Instance> Verifier<'_, I> {
         let key = match self.0.keys().resolve(decoded.header_str("kid")).await {
             Ok(key) => key,
             Err(err) => {
-                if err.kind().is_key_failure() {
+                if err.code().is_key_failure() {
                     tracing::warn!(
                         reason = err.reason(),
                         "clerk: cannot verify machine JWTs: {}",

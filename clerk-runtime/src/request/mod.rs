@@ -372,7 +372,7 @@ impl Clerk {
         carrier: TokenCarrier,
         method: &Method,
     ) -> RequestState {
-        let reason = match err.kind() {
+        let reason = match err.code() {
             TReason::TokenExpired if method != Method::GET => {
                 AuthErrorReason::SessionTokenExpiredNonGet
             }
@@ -381,7 +381,7 @@ impl Clerk {
             TReason::TokenIatInTheFuture => AuthErrorReason::SessionTokenIatInTheFuture,
             other => AuthErrorReason::Token(other),
         };
-        if err.kind().is_key_failure() {
+        if err.code().is_key_failure() {
             tracing::warn!(
                 reason = err.reason(),
                 "clerk: cannot verify session tokens: {}",

@@ -149,9 +149,15 @@ impl TokenVerificationError {
         }
     }
 
-    /// The reason as a matchable enum.
-    pub fn kind(&self) -> TokenVerificationErrorReason {
+    /// The reason as a matchable enum (Clerk's code).
+    pub fn code(&self) -> TokenVerificationErrorReason {
         self.kind
+    }
+
+    /// Renamed to [`code`](Self::code), as on every error of this crate.
+    #[deprecated(note = "renamed to code")]
+    pub fn kind(&self) -> TokenVerificationErrorReason {
+        self.code()
     }
 
     /// Clerk's reason code, e.g. `"token-expired"`.

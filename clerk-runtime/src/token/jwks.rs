@@ -17,6 +17,10 @@
 //!   Within [`FAILURE_BACKOFF`] of a failed fetch no new fetch starts;
 //! * **bounded**: per-attempt timeout, at most [`FETCH_ATTEMPTS`] attempts with exponential
 //!   backoff and jitter, and a response body limit of [`MAX_JWKS_BYTES`].
+//!
+//! The fetch goes through the Backend API transport of the instance, as every Backend API
+//! call does, with the retry policy of the JWKS (its own value: the attempts, backoff and
+//! body limit above, and which failures are transient).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +33,9 @@ use serde::Deserialize;
 use super::b64;
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::keys::VerifyingKey;
-use crate::wire;
+use crate::api::{
+    ApiRequest, AttemptError, CallPolicy, Failed, Jitter, Judged, RetryPolicy, Transport,
+};
 
 /// How long a fetched key set is trusted before it is refreshed.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
@@ -48,6 +54,20 @@ pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 pub const FAILURE_BACKOFF: Duration = Duration::from_secs(10);
 /// Largest number of keys kept from one JWKS.
 const MAX_KEYS: usize = 64;
+
+/// How the JWKS is fetched, as `@clerk/backend` does: [`FETCH_ATTEMPTS`] attempts, 125 ms
+/// doubled per retry plus up to as much again of jitter, no time budget (the attempts
+/// bound it), answers up to [`MAX_JWKS_BYTES`]. Which failures are retried is decided
+/// by [`JwksCache::judge`].
+pub(crate) const JWKS_POLICY: CallPolicy = CallPolicy {
+    retry: RetryPolicy {
+        max_retries: FETCH_ATTEMPTS - 1,
+        initial_delay: Duration::from_millis(125),
+        budget: Duration::MAX,
+    },
+    jitter: Jitter::Above,
+    max_body_bytes: MAX_JWKS_BYTES,
+};
 
 /// Where a verification gets its key.
 #[derive(Clone, Debug)]
@@ -84,46 +104,31 @@ impl KeySource {
     }
 }
 
-/// Where and how to fetch the JWKS.
-#[derive(Clone)]
+/// How long the fetched keys are trusted, and the policy of the fetch. The request
+/// timeout is the HTTP client's, the secret key the transport's.
+#[derive(Clone, Debug)]
 pub(crate) struct JwksSettings {
+    /// The JWKS URL, for error messages and `Debug`.
     pub url: String,
-    pub secret_key: String,
     pub ttl: Duration,
     pub refetch_cooldown: Duration,
     pub max_staleness: Duration,
-    pub timeout: Duration,
-    pub retry_base: Duration,
+    pub policy: CallPolicy,
 }
 
 impl JwksSettings {
-    pub(crate) fn new(api_url: &str, api_version: &str, secret_key: &str) -> Self {
+    pub(crate) fn new(api_url: &str, api_version: &str) -> Self {
         Self {
             url: format!(
                 "{}/{}/jwks",
                 api_url.trim_end_matches('/'),
                 api_version.trim_matches('/')
             ),
-            secret_key: secret_key.to_owned(),
             ttl: DEFAULT_JWKS_TTL,
             refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
             max_staleness: DEFAULT_MAX_STALENESS,
-            timeout: DEFAULT_FETCH_TIMEOUT,
-            retry_base: Duration::from_millis(125),
+            policy: JWKS_POLICY,
         }
-    }
-}
-
-impl fmt::Debug for JwksSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwksSettings")
-            .field("url", &self.url)
-            .field("secret_key", &"[redacted]")
-            .field("ttl", &self.ttl)
-            .field("refetch_cooldown", &self.refetch_cooldown)
-            .field("max_staleness", &self.max_staleness)
-            .field("timeout", &self.timeout)
-            .finish()
     }
 }
 
@@ -169,7 +174,7 @@ impl Snapshot {
 /// The JWKS of one Clerk instance; see the [module docs](self).
 pub struct JwksCache {
     settings: JwksSettings,
-    http: reqwest::Client,
+    transport: Arc<Transport>,
     snapshot: ArcSwap<Snapshot>,
     fetch_lock: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
@@ -197,17 +202,18 @@ enum Need {
 }
 
 impl JwksCache {
-    pub(crate) fn new(settings: JwksSettings, http: reqwest::Client) -> Self {
+    pub(crate) fn new(settings: JwksSettings, transport: Arc<Transport>) -> Self {
         Self {
             settings,
-            http,
+            transport,
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
         }
     }
 
-    /// HTTP requests made to the JWKS endpoint so far (each retry counts).
+    /// HTTP requests made to the JWKS endpoint so far (each retry counts). For tests.
+    #[doc(hidden)]
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
     }
@@ -407,78 +413,81 @@ impl JwksCache {
         }
     }
 
-    /// One fetch: up to [`FETCH_ATTEMPTS`] attempts with backoff on transient failures.
+    /// One fetch through the Backend API transport, retried within the JWKS policy.
     async fn fetch(&self) -> Result<Vec<(String, Arc<VerifyingKey>)>, Failure> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.fetch_once().await {
-                Ok(keys) => return Ok(keys),
-                Err(Failure::Final(err)) => return Err(Failure::Final(err)),
-                Err(Failure::Transient(err)) if attempt >= FETCH_ATTEMPTS => {
-                    return Err(Failure::Transient(err))
+        let request = ApiRequest::get(&["jwks"]).without_extra_headers();
+        self.transport
+            .send_judged(&request, &self.settings.policy, |outcome| {
+                self.fetches.fetch_add(1, Ordering::Relaxed);
+                self.judge(outcome)
+            })
+            .await
+            .map_err(|Failed { error, transient }| {
+                if transient {
+                    Failure::Transient(error)
+                } else {
+                    Failure::Final(error)
                 }
-                // Without a Tokio runtime (a misuse: reqwest needs one too) there is no timer
-                // to back off with; fail instead of panicking.
-                Err(Failure::Transient(err)) if tokio::runtime::Handle::try_current().is_err() => {
-                    return Err(Failure::Transient(err))
-                }
-                Err(Failure::Transient(_)) => {
-                    let base = self.settings.retry_base * 2u32.pow(attempt - 1);
-                    let jitter = base.mul_f64(rand::random::<f64>());
-                    tokio::time::sleep(base + jitter).await;
-                }
-            }
-        }
+            })
     }
 
-    async fn fetch_once(&self) -> Result<Vec<(String, Arc<VerifyingKey>)>, Failure> {
-        self.fetches.fetch_add(1, Ordering::Relaxed);
+    /// What one attempt means for the cache. Transient (retried, and stale keys may serve
+    /// meanwhile): no answer, a timeout, a 5xx or 429, an answer too long or not a key set.
+    /// Final (the keys may have been revoked): `clerk_key_invalid`, another 4xx, an empty
+    /// key set.
+    fn judge(
+        &self,
+        outcome: Result<Vec<u8>, AttemptError>,
+    ) -> Judged<Vec<(String, Arc<VerifyingKey>)>, TokenVerificationError> {
         let load_failed =
             |msg: String| TokenVerificationError::new(Reason::RemoteJwkFailedToLoad, msg);
-        let request = self
-            .http
-            .get(&self.settings.url)
-            .bearer_auth(&self.settings.secret_key)
-            .header(wire::CLERK_API_VERSION_HEADER_NAME, wire::CLERK_API_VERSION)
-            .header(reqwest::header::USER_AGENT, wire::USER_AGENT)
-            .timeout(self.settings.timeout);
-        let mut response = request.send().await.map_err(|e| {
-            Failure::Transient(load_failed(format!(
-                "Error loading Clerk JWKS: {}",
-                describe_reqwest_error(&e)
-            )))
-        })?;
-        let status = response.status();
-        let body = read_limited(&mut response).await.map_err(|e| {
-            Failure::Transient(load_failed(format!("Error loading Clerk JWKS: {e}")))
-        })?;
-        if !status.is_success() {
-            if body_has_error_code(&body, "clerk_key_invalid") {
-                return Err(Failure::Final(TokenVerificationError::new(
-                    Reason::InvalidSecretKey,
-                    "The Backend API refused the secret key (clerk_key_invalid).",
-                )));
+        let transient = |error| Judged::Retry { error, after: None };
+        let body = match outcome {
+            Ok(body) => body,
+            Err(AttemptError::Http { error, .. }) => {
+                return transient(load_failed(format!(
+                    "Error loading Clerk JWKS: {}",
+                    describe_reqwest_error(&error)
+                )))
             }
-            let err = load_failed(format!(
-                "Error loading Clerk JWKS from {} with code={}",
-                self.settings.url,
-                status.as_u16()
-            ));
-            return Err(if status.is_server_error() || status.as_u16() == 429 {
-                Failure::Transient(err)
-            } else {
-                Failure::Final(err)
-            });
-        }
-        let keys = parse_jwks(&body).map_err(|msg| Failure::Transient(load_failed(msg)))?;
-        if keys.is_empty() {
-            return Err(Failure::Final(load_failed(
+            // Only an invalid URL reaches here (a JWKS cache always has a secret key and
+            // checks for a runtime first): reqwest would fail it the same way.
+            Err(AttemptError::Invalid(_)) => {
+                return transient(load_failed(
+                    "Error loading Clerk JWKS: the request failed".into(),
+                ))
+            }
+            Err(AttemptError::TooLarge(limit)) => {
+                return transient(load_failed(format!(
+                    "Error loading Clerk JWKS: the response is larger than {limit} bytes"
+                )))
+            }
+            Err(AttemptError::Status { status, body, .. }) => {
+                if body_has_error_code(&body, "clerk_key_invalid") {
+                    return Judged::Stop(TokenVerificationError::new(
+                        Reason::InvalidSecretKey,
+                        "The Backend API refused the secret key (clerk_key_invalid).",
+                    ));
+                }
+                let err = load_failed(format!(
+                    "Error loading Clerk JWKS from {} with code={status}",
+                    self.settings.url
+                ));
+                return if (500..600).contains(&status) || status == 429 {
+                    transient(err)
+                } else {
+                    Judged::Stop(err)
+                };
+            }
+        };
+        match parse_jwks(&body) {
+            Err(msg) => transient(load_failed(msg)),
+            Ok(keys) if keys.is_empty() => Judged::Stop(load_failed(
                 "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."
                     .into(),
-            )));
+            )),
+            Ok(keys) => Judged::Done(keys),
         }
-        Ok(keys)
     }
 }
 
@@ -502,31 +511,6 @@ fn describe_reqwest_error(e: &reqwest::Error) -> &'static str {
     } else {
         "the request failed"
     }
-}
-
-async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, String> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
-    {
-        return Err(format!(
-            "the response is larger than {MAX_JWKS_BYTES} bytes"
-        ));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| describe_reqwest_error(&e).to_owned())?
-    {
-        if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err(format!(
-                "the response is larger than {MAX_JWKS_BYTES} bytes"
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 pub(crate) fn body_has_error_code(body: &[u8], code: &str) -> bool {

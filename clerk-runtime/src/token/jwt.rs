@@ -299,13 +299,13 @@ mod tests {
             "e30.e30",
         ] {
             assert_eq!(
-                decode(token).unwrap_err().kind(),
+                decode(token).unwrap_err().code(),
                 Reason::TokenInvalid,
                 "{token}"
             );
         }
         let huge = "a".repeat(MAX_TOKEN_LEN + 1);
-        assert_eq!(decode(&huge).unwrap_err().kind(), Reason::TokenInvalid);
+        assert_eq!(decode(&huge).unwrap_err().code(), Reason::TokenInvalid);
     }
 
     #[test]

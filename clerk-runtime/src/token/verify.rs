@@ -5,12 +5,14 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::jwks::{JwksCache, JwksSettings, KeySource};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
+use crate::api::{RetryPolicy, Transport};
 use crate::claims::SessionClaims;
 use crate::session::SessionShared;
 use crate::wire;
@@ -521,8 +523,15 @@ fn shared_key_source(options: &VerifyTokenOptions) -> (KeySource, Option<Arc<Tok
                 secret_key: secret_key.to_owned(),
             },
             KeySource::Jwks(Arc::new(JwksCache::new(
-                JwksSettings::new(api_url, api_version, secret_key),
-                wire::default_http_client(),
+                JwksSettings::new(api_url, api_version),
+                Arc::new(Transport::new(
+                    wire::default_http_client(),
+                    api_url,
+                    api_version.trim_matches('/'),
+                    Some(secret_key),
+                    HeaderMap::new(),
+                    RetryPolicy::default(),
+                )),
             ))),
         ),
         WantedKey::None => return (KeySource::Unresolvable, None),
