@@ -14,7 +14,7 @@ use super::{auth::MachineShared, MachineAuth, MachineTokenCacheConfig, TokenType
 use crate::api::{ApiError, ApiRequest, Transport};
 use crate::token::jwks::KeySource;
 use crate::token::jwt::{self, DecodedJwt, CAT_M2M, MAX_TOKEN_LEN};
-use crate::token::verify::{check_claims, millis_since_epoch, Rules};
+use crate::token::rules::{check_claims, millis_since_epoch, Rules};
 
 /// The machine-token settings and cache of one `Clerk` instance.
 pub(crate) struct MachineState {

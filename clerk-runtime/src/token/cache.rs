@@ -68,7 +68,7 @@ pub(crate) struct Cached {
     pub key: Arc<VerifyingKey>,
     pub kid: Option<Box<str>>,
     /// What the claim checks read, so that a hit re-checks without the JSON.
-    pub facts: super::verify::ClaimFacts,
+    pub facts: super::rules::ClaimFacts,
 }
 
 struct Entry {

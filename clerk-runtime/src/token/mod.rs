@@ -8,10 +8,12 @@ pub mod extract;
 pub mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod keys;
+pub(crate) mod rules;
 pub(crate) mod verify;
 
 pub use cache::TokenCacheConfig;
 pub use error::{TokenVerificationError, TokenVerificationErrorReason};
 pub use jwt::MAX_TOKEN_LEN;
-pub(crate) use verify::{verify, Rules};
+pub(crate) use rules::Rules;
+pub(crate) use verify::verify;
 pub use verify::{verify_token, VerifyTokenOptions, DEFAULT_CLOCK_SKEW};

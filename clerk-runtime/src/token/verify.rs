@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value};
@@ -12,6 +12,9 @@ use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::jwks::{JwksCache, JwksSettings, KeySource};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
+// `check_claims` is also reached through here by the fuzz targets.
+pub(crate) use super::rules::check_claims;
+use super::rules::{ClaimFacts, Rules};
 use crate::api::{RetryPolicy, Transport};
 use crate::claims::SessionClaims;
 use crate::session::SessionShared;
@@ -19,10 +22,6 @@ use crate::wire;
 
 /// Clock skew used when none is configured: 5 seconds, as in `@clerk/backend`.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
-
-/// Largest |seconds| a JavaScript `Date` can hold (±8.64e15 ms). Beyond it `@clerk/backend`
-/// gets an invalid date and silently skips the check; this SDK refuses the token.
-const MAX_TIME_SECS: f64 = 8.64e12;
 
 /// Options of [`verify_token`], mirroring `verifyToken`'s options object.
 ///
@@ -146,16 +145,6 @@ where
     Ok(verify_decoded(decoded, token, source, cache, rules).await?)
 }
 
-/// Everything besides keys that decides a verification.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rules<'a> {
-    pub authorized_parties: &'a [String],
-    pub audience: &'a [String],
-    pub issuer: Option<&'a str>,
-    pub clock_skew: Duration,
-    pub now: SystemTime,
-}
-
 /// Steps 2 to 14 of verification (step 1, decoding, is done by the caller).
 async fn verify_decoded(
     decoded: DecodedJwt<'_>,
@@ -252,237 +241,6 @@ pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerifi
         ));
     }
     Ok(rs256)
-}
-
-fn failed(message: &'static str) -> TokenVerificationError {
-    TokenVerificationError::new(Reason::TokenVerificationFailed, message)
-}
-
-/// Claim checks, run only after the signature is valid (no claim oracle).
-pub(crate) fn check_claims(
-    payload: &serde_json::Map<String, Value>,
-    rules: &Rules<'_>,
-) -> Result<(), TokenVerificationError> {
-    ClaimFacts::of(payload).check(rules)
-}
-
-/// What the claim checks read from a payload, taken out once. A verified token's facts are
-/// cached with it, so that a hit re-runs every check (the same code, in the same order)
-/// without looking into the JSON again.
-#[derive(Debug, Clone)]
-pub(crate) struct ClaimFacts {
-    sub: SubFact,
-    /// Only read when an audience is configured.
-    aud: Option<Value>,
-    /// The `azp` claim when it is a string.
-    azp: Option<Box<str>>,
-    /// The `iss` claim when it is a string.
-    iss: Option<Box<str>>,
-    exp: TimeFact,
-    nbf: TimeFact,
-    iat: TimeFact,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SubFact {
-    Ok,
-    Empty,
-    Machine,
-    NotAString,
-}
-
-/// A time claim in whole milliseconds, truncated as `Date#setUTCSeconds` does.
-#[derive(Debug, Clone, Copy)]
-enum TimeFact {
-    Absent,
-    Millis(i128),
-    OutOfRange,
-    NotANumber,
-}
-
-impl TimeFact {
-    fn of(claim: Option<&Value>) -> Self {
-        match claim {
-            None => Self::Absent,
-            Some(Value::Number(n)) => {
-                let secs = n.as_f64().unwrap_or(f64::NAN).trunc();
-                if secs.is_nan() || secs.abs() > MAX_TIME_SECS {
-                    Self::OutOfRange
-                } else {
-                    Self::Millis(secs as i128 * 1000)
-                }
-            }
-            Some(_) => Self::NotANumber,
-        }
-    }
-
-    fn millis(
-        self,
-        name: &str,
-        required: bool,
-        not_a_number: &'static str,
-    ) -> Result<Option<i128>, TokenVerificationError> {
-        match self {
-            Self::Absent if !required => Ok(None),
-            Self::Millis(ms) => Ok(Some(ms)),
-            Self::OutOfRange => Err(TokenVerificationError::new(
-                Reason::TokenVerificationFailed,
-                format!("The {name} claim is outside the representable date range."),
-            )),
-            Self::Absent | Self::NotANumber => Err(failed(not_a_number)),
-        }
-    }
-}
-
-impl ClaimFacts {
-    pub(crate) fn of(payload: &serde_json::Map<String, Value>) -> Self {
-        let string = |name: &str| payload.get(name).and_then(Value::as_str).map(Box::from);
-        Self {
-            sub: match payload.get("sub") {
-                Some(Value::String(sub)) if sub.is_empty() => SubFact::Empty,
-                Some(Value::String(sub)) if sub.starts_with("mch_") => SubFact::Machine,
-                Some(Value::String(_)) => SubFact::Ok,
-                _ => SubFact::NotAString,
-            },
-            aud: payload.get("aud").cloned(),
-            azp: string("azp"),
-            iss: string("iss"),
-            exp: TimeFact::of(payload.get("exp")),
-            nbf: TimeFact::of(payload.get("nbf")),
-            iat: TimeFact::of(payload.get("iat")),
-        }
-    }
-
-    /// Heap bytes held, for the token cache's memory bound.
-    pub(crate) fn approximate_size(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.azp.as_ref().map_or(0, |s| s.len())
-            + self.iss.as_ref().map_or(0, |s| s.len())
-            + self.aud.as_ref().map_or(0, |a| a.to_string().len() * 2)
-    }
-
-    /// The claim checks of spec §2, in order: `sub`, `aud`, `azp`, `iss`, `exp`, `nbf`, `iat`.
-    pub(crate) fn check(&self, rules: &Rules<'_>) -> Result<(), TokenVerificationError> {
-        match self.sub {
-            SubFact::Ok => {}
-            SubFact::Empty => return Err(failed("Subject claim (sub) must not be empty.")),
-            SubFact::Machine => {
-                return Err(failed(
-                    "Subject claim (sub) names a machine; a session token is required.",
-                ))
-            }
-            SubFact::NotAString => {
-                return Err(failed(
-                    "Subject claim (sub) is required and must be a string.",
-                ))
-            }
-        }
-
-        check_audience(self.aud.as_ref(), rules.audience)?;
-
-        if !rules.authorized_parties.is_empty() {
-            let ok = match self.azp.as_deref() {
-                Some(azp) => !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp),
-                None => false,
-            };
-            if !ok {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenInvalidAuthorizedParties,
-                    "Invalid JWT Authorized party claim (azp).",
-                ));
-            }
-        }
-
-        if let Some(issuer) = rules.issuer {
-            if self.iss.as_deref() != Some(issuer) {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenInvalidIssuer,
-                    "Invalid JWT issuer claim (iss).",
-                ));
-            }
-        }
-
-        let now_ms = millis_since_epoch(rules.now);
-        let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
-        let now_ns = now_ms * 1_000_000;
-
-        let exp = self.exp.millis(
-            "exp",
-            true,
-            "Invalid JWT expiry date claim (exp). Expected number.",
-        )?;
-        if let Some(exp_ms) = exp {
-            if exp_ms * 1_000_000 <= now_ns - skew_ns {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenExpired,
-                    "JWT is expired.",
-                ));
-            }
-        }
-        if let Some(nbf_ms) = self.nbf.millis(
-            "nbf",
-            false,
-            "Invalid JWT not before date claim (nbf). Expected number.",
-        )? {
-            if nbf_ms * 1_000_000 > now_ns + skew_ns {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenNotActiveYet,
-                    "JWT cannot be used prior to not before date claim (nbf).",
-                ));
-            }
-        }
-        if let Some(iat_ms) = self.iat.millis(
-            "iat",
-            false,
-            "Invalid JWT issued at date claim (iat). Expected number.",
-        )? {
-            if iat_ms * 1_000_000 > now_ns + skew_ns {
-                return Err(TokenVerificationError::new(
-                    Reason::TokenIatInTheFuture,
-                    "JWT issued at date claim (iat) is in the future.",
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `aud` is checked only when both the option and the claim are non-empty; a string must
-/// be listed, an array of strings must share a member with the list.
-fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), TokenVerificationError> {
-    let wanted = || audience.iter().filter(|a| !a.is_empty());
-    if wanted().next().is_none() {
-        return Ok(());
-    }
-    let ok = match aud {
-        Some(Value::String(a)) if !a.is_empty() => wanted().any(|w| w == a),
-        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
-            let truthy = items
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|s| !s.is_empty());
-            !truthy
-                || items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .any(|a| wanted().any(|w| w == a))
-        }
-        // Absent, empty, or of another shape: not checked, as in `assertAudienceClaim`.
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(failed("Invalid JWT audience claim (aud)."))
-    }
-}
-
-/// Whole milliseconds since the epoch, as `Date.now()`.
-pub(crate) fn millis_since_epoch(t: SystemTime) -> i128 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_millis() as i128,
-        Err(e) => -((e.duration().as_nanos() as i128 + 999_999) / 1_000_000),
-    }
 }
 
 /// Key sources (and their verified-token caches) for the free function, shared
