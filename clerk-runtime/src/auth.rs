@@ -10,9 +10,9 @@ use crate::session::{Has, Session};
 /// The authentication state of a request, signed in or not: Clerk's auth object.
 ///
 /// On routes that accept machine tokens (`#[clerk::protect(accepts = […])]`,
-/// [`Clerk::authenticate_request_accepting`]) it may instead hold a verified
-/// [`MachineAuth`], as `@clerk/express`'s `getAuth(req, { acceptsToken })`
-/// objects do: [`token_type`](Self::token_type) tells which, [`machine`](Self::machine)
+/// [`Clerk::authenticate_request_accepting`](crate::Clerk::authenticate_request_accepting))
+/// it may instead hold a verified [`MachineAuth`], as `@clerk/express`'s
+/// `getAuth(req, { acceptsToken })` objects do: [`token_type`](Self::token_type) tells which, [`machine`](Self::machine)
 /// gives it, and [`user_id`](Self::user_id)/[`org_id`](Self::org_id) follow Clerk's machine
 /// objects (an API key's `user_…`/`org_…` subject, an OAuth token's user). `has()` is false
 /// for machine tokens. Routes that accept session tokens only never see one.

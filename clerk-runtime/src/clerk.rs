@@ -87,6 +87,7 @@ impl fmt::Debug for Clerk {
     }
 }
 
+// Settings and state of the instance.
 impl Clerk {
     /// The publishable key, when configured.
     pub fn publishable_key(&self) -> Option<&PublishableKey> {
@@ -108,6 +109,24 @@ impl Clerk {
         self.inner.secret_key.is_some()
     }
 
+    /// Where signed-out browsers are sent by `protect(redirect_to_sign_in)`.
+    pub fn sign_in_url(&self) -> Option<&str> {
+        self.inner.sign_in_url.as_deref()
+    }
+
+    /// Whether a `pending` session counts as signed out (as set by
+    /// [`ClerkBuilder::treat_pending_as_signed_out`](crate::ClerkBuilder::treat_pending_as_signed_out)).
+    pub fn treat_pending_as_signed_out(&self) -> bool {
+        self.inner.treat_pending_as_signed_out
+    }
+
+    /// Renamed to [`treat_pending_as_signed_out`](Self::treat_pending_as_signed_out), the
+    /// name of the builder option.
+    #[deprecated(note = "renamed to treat_pending_as_signed_out")]
+    pub fn treats_pending_as_signed_out(&self) -> bool {
+        self.treat_pending_as_signed_out()
+    }
+
     /// The keys that verify this instance's session tokens, when they come from the
     /// Backend API: the JWKS cache of token verification (for diagnostics). `None` with a
     /// JWT key (networkless) or without a secret key. Not to be confused with
@@ -125,11 +144,240 @@ impl Clerk {
         self.verification_keys()
     }
 
-    /// Where signed-out browsers are sent by `protect(redirect_to_sign_in)`.
-    pub fn sign_in_url(&self) -> Option<&str> {
-        self.inner.sign_in_url.as_deref()
+    /// Hits and misses of the verified-token cache (`None` when it is disabled).
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder().without_env().build().unwrap();
+    /// let counters = clerk.token_cache_counters().expect("on by default");
+    /// assert_eq!((counters.hits, counters.misses), (0, 0));
+    /// ```
+    pub fn token_cache_counters(&self) -> Option<TokenCacheStats> {
+        self.inner.token_cache.as_ref().map(|c| {
+            let (hits, misses) = c.stats();
+            TokenCacheStats { hits, misses }
+        })
     }
 
+    /// `(hits, misses)` of the verified-token cache: use
+    /// [`token_cache_counters`](Self::token_cache_counters), whose fields are named.
+    #[deprecated(note = "renamed to token_cache_counters, which returns named fields")]
+    pub fn token_cache_stats(&self) -> Option<(u64, u64)> {
+        self.token_cache_counters().map(|c| (c.hits, c.misses))
+    }
+}
+
+// Verification: session tokens and machine tokens, at the instance's time and rules.
+impl Clerk {
+    /// Verifies a session token with this instance's keys and rules (and its JWKS cache).
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk) {
+    /// match clerk.verify_token("eyJ…").await {
+    ///     Ok(claims) => println!("{}", claims.subject()),
+    ///     Err(e) => println!("refused: {}", e.reason()),
+    /// }
+    /// # }
+    /// ```
+    pub async fn verify_token(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
+        let cache = self.inner.token_cache.as_deref();
+        let shared = token::verify(token, &self.inner.keys, cache, &self.rules(), |_, _| {
+            Ok::<(), TokenVerificationError>(())
+        })
+        .await?;
+        Ok(shared.claims().clone())
+    }
+
+    /// Verifies a machine token: an API key (`ak_…`), an M2M token (`mt_…`, or a JWT with an
+    /// `mch_` subject) or an OAuth access token (`oat_…`, or an `at+jwt` JWT), as
+    /// `@clerk/backend`'s `verifyMachineAuthToken` does (see [`crate::machine`]).
+    ///
+    /// Opaque tokens are verified by the Backend API (a positive answer is cached for a few
+    /// seconds, [`MachineTokenCacheConfig`](crate::MachineTokenCacheConfig)); JWT forms
+    /// locally with the instance's keys.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) {
+    /// match clerk.verify_machine_token("ak_…").await {
+    ///     Ok(machine) => println!("{} of {}, scopes {:?}", machine.token_type(), machine.subject(), machine.scopes()),
+    ///     Err(err) => println!("refused: {}", err.reason()), // "token-invalid", "secret-key-invalid", …
+    /// }
+    /// # }
+    /// ```
+    pub async fn verify_machine_token(
+        &self,
+        token: &str,
+    ) -> Result<MachineAuth, MachineTokenVerificationError> {
+        machine::Verifier(self).verify_machine_token(token).await
+    }
+
+    /// An opaque machine token of a known type (cached, one Backend API call at a time).
+    pub(crate) async fn verify_opaque_machine_token(
+        &self,
+        token: &str,
+        token_type: TokenType,
+    ) -> Result<MachineAuth, MachineTokenVerificationError> {
+        machine::Verifier(self)
+            .verify_opaque_machine_token(token, token_type)
+            .await
+    }
+
+    /// A JWT form of an M2M or OAuth token, verified with the instance's keys.
+    pub(crate) async fn verify_machine_jwt(
+        &self,
+        decoded: DecodedJwt<'_>,
+        token: &str,
+        token_type: TokenType,
+    ) -> Result<MachineAuth, MachineTokenVerificationError> {
+        machine::Verifier(self)
+            .verify_machine_jwt(decoded, token, token_type)
+            .await
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        #[cfg(any(test, feature = "testing"))]
+        if let Some(t) = self.inner.clock {
+            return t;
+        }
+        SystemTime::now()
+    }
+
+    pub(crate) fn rules(&self) -> Rules<'_> {
+        Rules {
+            authorized_parties: &self.inner.authorized_parties,
+            audience: &self.inner.audience,
+            issuer: self.inner.issuer.as_deref(),
+            clock_skew: self.inner.clock_skew,
+            now: self.now(),
+        }
+    }
+
+    /// A copy of this instance that verifies as if the time were `now` (tests only).
+    #[cfg(any(test, feature = "testing"))]
+    #[doc(hidden)]
+    pub fn with_fixed_time(&self, now: SystemTime) -> Self {
+        let i = &self.inner;
+        Self {
+            inner: Arc::new(ClerkInner {
+                secret_key: i.secret_key.clone(),
+                machine: i.machine.clone(),
+                publishable_key: i.publishable_key.clone(),
+                api_url: i.api_url.clone(),
+                api_version: i.api_version.clone(),
+                authorized_parties: i.authorized_parties.clone(),
+                audience: i.audience.clone(),
+                issuer: i.issuer.clone(),
+                clock_skew: i.clock_skew,
+                treat_pending_as_signed_out: i.treat_pending_as_signed_out,
+                logging: i.logging,
+                sign_in_url: i.sign_in_url.clone(),
+                suffixed_cookies: i.suffixed_cookies.clone(),
+                api: i.api.clone(),
+                keys: i.keys.clone(),
+                token_cache: i.token_cache.clone(),
+                user_cache: i.user_cache.clone(),
+                clock: Some(now),
+            }),
+        }
+    }
+}
+
+// Users: loading them through the user cache, and keeping it in sync.
+impl Clerk {
+    /// The Backend API user with this id, through the user cache when it is on: what
+    /// `User` injection uses.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
+    /// let user = clerk.load_user("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A user cache failure (unreachable, slow, unreadable data) is logged and the user
+    /// is loaded from the Backend API: only the Backend API's own failure is an error.
+    pub async fn load_user(&self, user_id: &str) -> Result<User, ApiError> {
+        let Some(cache) = &self.inner.user_cache else {
+            return self.users().get(user_id).await;
+        };
+        if let Some(user) = cache.get(user_id).await {
+            return Ok(user);
+        }
+        cache
+            .load_once(user_id, || async {
+                let user = self.users().get(user_id).await?;
+                cache.put(&user).await;
+                Ok(user)
+            })
+            .await
+    }
+
+    /// Drops a user from the user cache (e.g. on a `user.updated` webhook): at once in
+    /// this process; for a shared cache, everywhere in the background (a failure is
+    /// logged). [`invalidate_user`](Self::invalidate_user) waits and reports.
+    ///
+    /// ```no_run
+    /// # fn run(clerk: clerk_runtime::Clerk) {
+    /// clerk.forget_user("user_123");
+    /// # }
+    /// ```
+    pub fn forget_user(&self, user_id: &str) {
+        if let Some(cache) = &self.inner.user_cache {
+            cache.invalidate_detached(user_id);
+        }
+    }
+
+    /// Drops a user from the user cache everywhere (for a shared cache: on every server)
+    /// and waits for it. An error means the shared cache could not be told: other servers
+    /// may serve the old user until its TTL ends (a webhook handler should answer 5xx so
+    /// that Clerk delivers the event again). Without a user cache, does nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::cache::CacheError> {
+    /// clerk.invalidate_user("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invalidate_user(&self, user_id: &str) -> Result<(), CacheError> {
+        match &self.inner.user_cache {
+            Some(cache) => cache.invalidate(user_id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps the user cache in sync with Clerk's webhooks: for `user.updated` and
+    /// `user.deleted`, [`invalidate_user`](Self::invalidate_user)s the user and returns
+    /// its id; any other event is left alone (`Ok(None)`).
+    ///
+    /// ```no_run
+    /// use axum::{extract::State, http::StatusCode};
+    /// use clerk_runtime::{webhooks::Webhook, Clerk};
+    ///
+    /// async fn clerk_webhook(State(clerk): State<Clerk>, event: Webhook) -> StatusCode {
+    ///     match clerk.handle_user_webhook(&event).await {
+    ///         Ok(_) => StatusCode::NO_CONTENT,
+    ///         Err(_) => {
+    ///             event.allow_retry(); // Svix delivers it again later
+    ///             StatusCode::SERVICE_UNAVAILABLE
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub async fn handle_user_webhook<'e>(
+        &self,
+        event: &'e WebhookEvent,
+    ) -> Result<Option<&'e str>, CacheError> {
+        let user_id = match event {
+            WebhookEvent::UserUpdated(user) => Some(user.id.as_str()),
+            WebhookEvent::UserDeleted(deleted) => deleted.id.as_deref(),
+            _ => None,
+        };
+        match user_id.filter(|id| !id.is_empty()) {
+            Some(id) => self.invalidate_user(id).await.map(|()| Some(id)),
+            None => Ok(None),
+        }
+    }
+}
+
+// The resources of the Backend API, each a handle borrowed from the instance.
+impl Clerk {
     /// The `users` resource of the Backend API.
     ///
     /// ```no_run
@@ -311,244 +559,6 @@ impl Clerk {
         crate::api::SmsMessages {
             transport: &self.inner.api,
         }
-    }
-
-    /// Whether a `pending` session counts as signed out (as set by
-    /// [`ClerkBuilder::treat_pending_as_signed_out`](crate::ClerkBuilder::treat_pending_as_signed_out)).
-    pub fn treat_pending_as_signed_out(&self) -> bool {
-        self.inner.treat_pending_as_signed_out
-    }
-
-    /// Renamed to [`treat_pending_as_signed_out`](Self::treat_pending_as_signed_out), the
-    /// name of the builder option.
-    #[deprecated(note = "renamed to treat_pending_as_signed_out")]
-    pub fn treats_pending_as_signed_out(&self) -> bool {
-        self.treat_pending_as_signed_out()
-    }
-
-    pub(crate) fn now(&self) -> SystemTime {
-        #[cfg(any(test, feature = "testing"))]
-        if let Some(t) = self.inner.clock {
-            return t;
-        }
-        SystemTime::now()
-    }
-
-    /// A copy of this instance that verifies as if the time were `now` (tests only).
-    #[cfg(any(test, feature = "testing"))]
-    #[doc(hidden)]
-    pub fn with_fixed_time(&self, now: SystemTime) -> Self {
-        let i = &self.inner;
-        Self {
-            inner: Arc::new(ClerkInner {
-                secret_key: i.secret_key.clone(),
-                machine: i.machine.clone(),
-                publishable_key: i.publishable_key.clone(),
-                api_url: i.api_url.clone(),
-                api_version: i.api_version.clone(),
-                authorized_parties: i.authorized_parties.clone(),
-                audience: i.audience.clone(),
-                issuer: i.issuer.clone(),
-                clock_skew: i.clock_skew,
-                treat_pending_as_signed_out: i.treat_pending_as_signed_out,
-                logging: i.logging,
-                sign_in_url: i.sign_in_url.clone(),
-                suffixed_cookies: i.suffixed_cookies.clone(),
-                api: i.api.clone(),
-                keys: i.keys.clone(),
-                token_cache: i.token_cache.clone(),
-                user_cache: i.user_cache.clone(),
-                clock: Some(now),
-            }),
-        }
-    }
-
-    pub(crate) fn rules(&self) -> Rules<'_> {
-        Rules {
-            authorized_parties: &self.inner.authorized_parties,
-            audience: &self.inner.audience,
-            issuer: self.inner.issuer.as_deref(),
-            clock_skew: self.inner.clock_skew,
-            now: self.now(),
-        }
-    }
-
-    /// Verifies a session token with this instance's keys and rules (and its JWKS cache).
-    ///
-    /// ```
-    /// # async fn run(clerk: clerk_runtime::Clerk) {
-    /// match clerk.verify_token("eyJ…").await {
-    ///     Ok(claims) => println!("{}", claims.subject()),
-    ///     Err(e) => println!("refused: {}", e.reason()),
-    /// }
-    /// # }
-    /// ```
-    pub async fn verify_token(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
-        let cache = self.inner.token_cache.as_deref();
-        let shared = token::verify(token, &self.inner.keys, cache, &self.rules(), |_, _| {
-            Ok::<(), TokenVerificationError>(())
-        })
-        .await?;
-        Ok(shared.claims().clone())
-    }
-
-    /// The Backend API user with this id, through the user cache when it is on: what
-    /// `User` injection uses.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::api::ApiError> {
-    /// let user = clerk.load_user("user_123").await?;
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// A user cache failure (unreachable, slow, unreadable data) is logged and the user
-    /// is loaded from the Backend API: only the Backend API's own failure is an error.
-    pub async fn load_user(&self, user_id: &str) -> Result<User, ApiError> {
-        let Some(cache) = &self.inner.user_cache else {
-            return self.users().get(user_id).await;
-        };
-        if let Some(user) = cache.get(user_id).await {
-            return Ok(user);
-        }
-        cache
-            .load_once(user_id, || async {
-                let user = self.users().get(user_id).await?;
-                cache.put(&user).await;
-                Ok(user)
-            })
-            .await
-    }
-
-    /// Drops a user from the user cache (e.g. on a `user.updated` webhook): at once in
-    /// this process; for a shared cache, everywhere in the background (a failure is
-    /// logged). [`invalidate_user`](Self::invalidate_user) waits and reports.
-    ///
-    /// ```no_run
-    /// # fn run(clerk: clerk_runtime::Clerk) {
-    /// clerk.forget_user("user_123");
-    /// # }
-    /// ```
-    pub fn forget_user(&self, user_id: &str) {
-        if let Some(cache) = &self.inner.user_cache {
-            cache.invalidate_detached(user_id);
-        }
-    }
-
-    /// Drops a user from the user cache everywhere (for a shared cache: on every server)
-    /// and waits for it. An error means the shared cache could not be told: other servers
-    /// may serve the old user until its TTL ends (a webhook handler should answer 5xx so
-    /// that Clerk delivers the event again). Without a user cache, does nothing.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) -> Result<(), clerk_runtime::cache::CacheError> {
-    /// clerk.invalidate_user("user_123").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn invalidate_user(&self, user_id: &str) -> Result<(), CacheError> {
-        match &self.inner.user_cache {
-            Some(cache) => cache.invalidate(user_id).await,
-            None => Ok(()),
-        }
-    }
-
-    /// Keeps the user cache in sync with Clerk's webhooks: for `user.updated` and
-    /// `user.deleted`, [`invalidate_user`](Self::invalidate_user)s the user and returns
-    /// its id; any other event is left alone (`Ok(None)`).
-    ///
-    /// ```no_run
-    /// use axum::{extract::State, http::StatusCode};
-    /// use clerk_runtime::{webhooks::Webhook, Clerk};
-    ///
-    /// async fn clerk_webhook(State(clerk): State<Clerk>, event: Webhook) -> StatusCode {
-    ///     match clerk.handle_user_webhook(&event).await {
-    ///         Ok(_) => StatusCode::NO_CONTENT,
-    ///         Err(_) => {
-    ///             event.allow_retry(); // Svix delivers it again later
-    ///             StatusCode::SERVICE_UNAVAILABLE
-    ///         }
-    ///     }
-    /// }
-    /// ```
-    pub async fn handle_user_webhook<'e>(
-        &self,
-        event: &'e WebhookEvent,
-    ) -> Result<Option<&'e str>, CacheError> {
-        let user_id = match event {
-            WebhookEvent::UserUpdated(user) => Some(user.id.as_str()),
-            WebhookEvent::UserDeleted(deleted) => deleted.id.as_deref(),
-            _ => None,
-        };
-        match user_id.filter(|id| !id.is_empty()) {
-            Some(id) => self.invalidate_user(id).await.map(|()| Some(id)),
-            None => Ok(None),
-        }
-    }
-
-    /// Hits and misses of the verified-token cache (`None` when it is disabled).
-    ///
-    /// ```
-    /// let clerk = clerk_runtime::Clerk::builder().without_env().build().unwrap();
-    /// let counters = clerk.token_cache_counters().expect("on by default");
-    /// assert_eq!((counters.hits, counters.misses), (0, 0));
-    /// ```
-    pub fn token_cache_counters(&self) -> Option<TokenCacheStats> {
-        self.inner.token_cache.as_ref().map(|c| {
-            let (hits, misses) = c.stats();
-            TokenCacheStats { hits, misses }
-        })
-    }
-
-    /// `(hits, misses)` of the verified-token cache: use
-    /// [`token_cache_counters`](Self::token_cache_counters), whose fields are named.
-    #[deprecated(note = "renamed to token_cache_counters, which returns named fields")]
-    pub fn token_cache_stats(&self) -> Option<(u64, u64)> {
-        self.token_cache_counters().map(|c| (c.hits, c.misses))
-    }
-
-    /// Verifies a machine token: an API key (`ak_…`), an M2M token (`mt_…`, or a JWT with an
-    /// `mch_` subject) or an OAuth access token (`oat_…`, or an `at+jwt` JWT), as
-    /// `@clerk/backend`'s `verifyMachineAuthToken` does (see [`crate::machine`]).
-    ///
-    /// Opaque tokens are verified by the Backend API (a positive answer is cached for a few
-    /// seconds, [`MachineTokenCacheConfig`](crate::MachineTokenCacheConfig)); JWT forms
-    /// locally with the instance's keys.
-    ///
-    /// ```no_run
-    /// # async fn run(clerk: clerk_runtime::Clerk) {
-    /// match clerk.verify_machine_token("ak_…").await {
-    ///     Ok(machine) => println!("{} of {}, scopes {:?}", machine.token_type(), machine.subject(), machine.scopes()),
-    ///     Err(err) => println!("refused: {}", err.reason()), // "token-invalid", "secret-key-invalid", …
-    /// }
-    /// # }
-    /// ```
-    pub async fn verify_machine_token(
-        &self,
-        token: &str,
-    ) -> Result<MachineAuth, MachineTokenVerificationError> {
-        machine::Verifier(self).verify_machine_token(token).await
-    }
-
-    /// An opaque machine token of a known type (cached, one Backend API call at a time).
-    pub(crate) async fn verify_opaque_machine_token(
-        &self,
-        token: &str,
-        token_type: TokenType,
-    ) -> Result<MachineAuth, MachineTokenVerificationError> {
-        machine::Verifier(self)
-            .verify_opaque_machine_token(token, token_type)
-            .await
-    }
-
-    /// A JWT form of an M2M or OAuth token, verified with the instance's keys.
-    pub(crate) async fn verify_machine_jwt(
-        &self,
-        decoded: DecodedJwt<'_>,
-        token: &str,
-        token_type: TokenType,
-    ) -> Result<MachineAuth, MachineTokenVerificationError> {
-        machine::Verifier(self)
-            .verify_machine_jwt(decoded, token, token_type)
-            .await
     }
 }
 

@@ -14,7 +14,7 @@ pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
 /// Backend API version path segment used when none is configured.
 pub const DEFAULT_API_VERSION: &str = "v1";
 /// The `Clerk-API-Version` this SDK speaks (the date of the spec it was built from), sent
-/// in the [`CLERK_API_VERSION_HEADER_NAME`] header.
+/// in the `Clerk-API-Version` header.
 pub const CLERK_API_VERSION: &str = "2026-05-12";
 /// `User-Agent` sent to the Backend API.
 pub const USER_AGENT: &str = concat!("clerk-rs/", env!("CARGO_PKG_VERSION"));
