@@ -84,9 +84,15 @@ async fn email_addresses() {
         user.primary_email_address_id.as_deref(),
         Some(work.id.as_str())
     );
+    let bob = email_address_errors(&mock, &clerk).await;
+    delete_email_address(&clerk, &ada, &bob, &work, &original).await;
+}
 
+/// The errors of the email address calls; returns Bob, who has no work address.
+async fn email_address_errors(mock: &MockClerk, clerk: &Clerk) -> User {
+    let emails = clerk.email_addresses();
     // Errors.
-    assert_fails(
+    assert_not_found(
         emails
             .create(&CreateEmailAddressParams {
                 user_id: "user_missing".into(),
@@ -94,11 +100,8 @@ async fn email_addresses() {
                 ..Default::default()
             })
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
-    let bob = user_of(&mock, "bob@example.com");
+    let bob = user_of(mock, "bob@example.com");
     assert_fails(
         emails
             .create(&CreateEmailAddressParams {
@@ -134,19 +137,20 @@ async fn email_addresses() {
         "form_param_missing",
         Some("user_id"),
     );
-    assert_fails(
-        emails.get("idn_missing").await,
-        404,
-        "resource_not_found",
-        None,
-    );
-    assert_fails(
-        emails.update("idn_missing", &Default::default()).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_not_found(emails.get("idn_missing").await);
+    assert_not_found(emails.update("idn_missing", &Default::default()).await);
+    bob
+}
 
+/// Deleting an address: a `DeletedObject`; the primary moves on; the address is free again.
+async fn delete_email_address(
+    clerk: &Clerk,
+    ada: &User,
+    bob: &User,
+    work: &EmailAddress,
+    original: &str,
+) {
+    let emails = clerk.email_addresses();
     // Delete: a DeletedObject; the primary moves to a remaining address.
     let deleted = emails.delete(&work.id).await.unwrap();
     assert_eq!(deleted.object, "email_address");
@@ -155,17 +159,9 @@ async fn email_addresses() {
     let user = clerk.users().get(&ada.id).await.unwrap();
     assert_eq!(user.email_addresses.len(), 2);
     assert!(user.email_addresses.iter().all(|e| e.id != work.id));
-    assert_eq!(
-        user.primary_email_address_id.as_deref(),
-        Some(original.as_str())
-    );
-    assert_fails(emails.get(&work.id).await, 404, "resource_not_found", None);
-    assert_fails(
-        emails.delete(&work.id).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_eq!(user.primary_email_address_id.as_deref(), Some(original));
+    assert_not_found(emails.get(&work.id).await);
+    assert_not_found(emails.delete(&work.id).await);
     // The freed address can be added again.
     emails
         .create(&CreateEmailAddressParams {
@@ -287,7 +283,13 @@ async fn phone_numbers() {
         user.primary_phone_number_id.as_deref(),
         Some(desk.id.as_str())
     );
+    phone_number_errors(&mock, &clerk, &ada, &desk).await;
+    delete_phone_number(&clerk, &ada, &mobile, &desk).await;
+}
 
+/// The errors of the phone number calls.
+async fn phone_number_errors(mock: &MockClerk, clerk: &Clerk, ada: &User, desk: &PhoneNumber) {
+    let phones = clerk.phone_numbers();
     // Errors.
     assert_fails(
         phones
@@ -301,7 +303,7 @@ async fn phone_numbers() {
         "form_param_format_invalid",
         Some("phone_number"),
     );
-    let other = user_of(&mock, "other@example.com");
+    let other = user_of(mock, "other@example.com");
     assert_fails(
         phones
             .create(&CreatePhoneNumberParams {
@@ -314,7 +316,7 @@ async fn phone_numbers() {
         "form_identifier_exists",
         Some("phone_number"),
     );
-    assert_fails(
+    assert_not_found(
         phones
             .create(&CreatePhoneNumberParams {
                 user_id: "user_missing".into(),
@@ -322,20 +324,16 @@ async fn phone_numbers() {
                 ..Default::default()
             })
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
     // An email address id is not a phone number id.
     let email_id = ada.primary_email_address_id.clone().unwrap();
-    assert_fails(phones.get(&email_id).await, 404, "resource_not_found", None);
-    assert_fails(
-        clerk.email_addresses().get(&desk.id).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_not_found(phones.get(&email_id).await);
+    assert_not_found(clerk.email_addresses().get(&desk.id).await);
+}
 
+/// Deleting a number: the default second factor and the primary move on.
+async fn delete_phone_number(clerk: &Clerk, ada: &User, mobile: &PhoneNumber, desk: &PhoneNumber) {
+    let phones = clerk.phone_numbers();
     // Delete: the default second factor and the primary move on.
     let deleted = phones.delete(&mobile.id).await.unwrap();
     assert_eq!(deleted.object, "phone_number");
@@ -347,18 +345,8 @@ async fn phone_numbers() {
     assert!(user.phone_numbers.is_empty());
     assert_eq!(user.primary_phone_number_id, None);
     assert!(!user.two_factor_enabled);
-    assert_fails(
-        phones.delete(&desk.id).await,
-        404,
-        "resource_not_found",
-        None,
-    );
-    assert_fails(
-        phones.update(&desk.id, &Default::default()).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_not_found(phones.delete(&desk.id).await);
+    assert_not_found(phones.update(&desk.id, &Default::default()).await);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ mod organizations;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, expect_error, meta, raw};
+use common::api::{assert_fails, assert_not_found, expect_error, meta, raw};
 
 use clerk::api::{
     AllowlistIdentifierListParams, CreateAllowlistIdentifierParams,
@@ -22,7 +22,7 @@ use clerk::api::{
     UpdateOrganizationMetadataParams, UpdateOrganizationParams, UpdatePhoneNumberParams, User,
     VerificationStatus,
 };
-use clerk::api::{Organization, OrganizationMembership};
+use clerk::api::{EmailAddress, Organization, OrganizationMembership, PhoneNumber};
 use clerk::testing::MockClerk;
 use clerk::Clerk;
 use futures::TryStreamExt as _;

@@ -6,9 +6,17 @@ use super::*;
 async fn organizations_create_get_update_delete() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let orgs = clerk.organizations();
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
+    let acme = create_acme(&clerk, &ada).await;
+    let twin = slugs_and_create_errors(&clerk, &acme).await;
+    get_by_id_or_slug(&clerk, &acme, &twin).await;
+    update_organization(&mock, &clerk, &acme, &twin).await;
+    delete_organization(&clerk, &acme).await;
+}
 
+/// Creates Acme with every field; its creator is its first admin.
+async fn create_acme(clerk: &Clerk, ada: &User) -> Organization {
+    let orgs = clerk.organizations();
     let acme = orgs
         .create(&CreateOrganizationParams {
             name: "Acme, Inc.".into(),
@@ -45,7 +53,12 @@ async fn organizations_create_get_update_delete() {
         members.data[0].public_user_data.as_ref().unwrap().user_id,
         ada.id
     );
+    acme
+}
 
+/// Generated and explicit slugs, and the errors of `create`; returns Acme's twin.
+async fn slugs_and_create_errors(clerk: &Clerk, acme: &Organization) -> Organization {
+    let orgs = clerk.organizations();
     // A generated slug never collides; an explicit one must be unique and well-formed.
     let twin = orgs.create(&org("Acme Inc")).await.unwrap();
     assert!(
@@ -105,7 +118,12 @@ async fn organizations_create_get_update_delete() {
         "form_param_invalid_time",
         Some("created_at"),
     );
+    twin
+}
 
+/// `get` by id or slug, with the optional counts.
+async fn get_by_id_or_slug(clerk: &Clerk, acme: &Organization, twin: &Organization) {
+    let orgs = clerk.organizations();
     // Get by id or by slug, with the optional counts.
     assert_eq!(orgs.get(&acme.id).await.unwrap().id, acme.id);
     assert_eq!(orgs.get("acme-inc").await.unwrap().id, acme.id);
@@ -135,13 +153,17 @@ async fn organizations_create_get_update_delete() {
         .await
         .unwrap();
     assert_eq!(lonely.missing_member_with_elevated_permissions, Some(true));
-    assert_fails(
-        orgs.get("org_missing").await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_not_found(orgs.get("org_missing").await);
+}
 
+/// `update`: the fields sent, slug uniqueness, and no metadata in the PATCH body.
+async fn update_organization(
+    mock: &MockClerk,
+    clerk: &Clerk,
+    acme: &Organization,
+    twin: &Organization,
+) {
+    let orgs = clerk.organizations();
     // Update.
     let updated = orgs
         .update(
@@ -166,7 +188,7 @@ async fn organizations_create_get_update_delete() {
     );
     assert!(updated.updated_at >= acme.updated_at);
     assert_eq!(orgs.get("acme").await.unwrap().id, acme.id);
-    assert_fails(orgs.get("acme-inc").await, 404, "resource_not_found", None);
+    assert_not_found(orgs.get("acme-inc").await);
     // Keeping its own slug is fine; taking another's is not.
     orgs.update(
         &acme.id,
@@ -190,16 +212,13 @@ async fn organizations_create_get_update_delete() {
         "form_identifier_exists",
         Some("slug"),
     );
-    assert_fails(
+    assert_not_found(
         orgs.update("org_missing", &UpdateOrganizationParams::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
     // Since 2026-05-12 the PATCH body takes no metadata.
     let (status, body) = raw(
-        &mock,
+        mock,
         "PATCH",
         &format!("/organizations/{}", acme.id),
         Some(json!({"public_metadata": {"tier": "silver"}})),
@@ -208,15 +227,19 @@ async fn organizations_create_get_update_delete() {
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["code"], "form_param_unknown");
     assert_eq!(body["errors"][0]["meta"]["param_name"], "public_metadata");
+}
 
+/// `delete`, which takes the memberships with it.
+async fn delete_organization(clerk: &Clerk, acme: &Organization) {
+    let orgs = clerk.organizations();
     // Delete.
     let deleted = orgs.delete(&acme.id).await.unwrap();
     assert_eq!(deleted.object, "organization");
     assert_eq!(deleted.id.as_deref(), Some(acme.id.as_str()));
     assert_eq!(deleted.slug.as_deref(), Some("acme"));
     assert!(deleted.deleted);
-    assert_fails(orgs.get(&acme.id).await, 404, "resource_not_found", None);
-    assert_fails(orgs.delete(&acme.id).await, 404, "resource_not_found", None);
+    assert_not_found(orgs.get(&acme.id).await);
+    assert_not_found(orgs.delete(&acme.id).await);
     let instance = orgs
         .list_instance_memberships(&Default::default())
         .await
@@ -311,12 +334,9 @@ async fn organizations_metadata_merge_and_replace() {
         .take(3)
         .all(|r| r.uri == format!("/v1/organizations/{}/metadata", org.id)));
 
-    assert_fails(
+    assert_not_found(
         orgs.update_metadata("org_missing", &Default::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
     let (status, body) = raw(
         &mock,
@@ -327,6 +347,19 @@ async fn organizations_metadata_merge_and_replace() {
     .await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["meta"]["param_name"], "public_metadata");
+}
+
+/// The names on a page of organizations.
+fn names(page: &clerk::api::PaginatedList<Organization>) -> Vec<String> {
+    page.data.iter().map(|o| o.name.clone()).collect()
+}
+
+/// List parameters ordered by name.
+fn by_name() -> OrganizationListParams {
+    OrganizationListParams {
+        order_by: Some("name".into()),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -363,14 +396,7 @@ async fn organizations_list_filters_and_paging() {
     add(alpha.id.clone(), bob.id.clone()).await;
     add(beta.id.clone(), bob.id.clone()).await;
 
-    let names = |page: &clerk::api::PaginatedList<clerk::api::Organization>| -> Vec<String> {
-        page.data.iter().map(|o| o.name.clone()).collect()
-    };
-    let by_name = OrganizationListParams {
-        order_by: Some("name".into()),
-        ..Default::default()
-    };
-    let all = orgs.list(&by_name).await.unwrap();
+    let all = orgs.list(&by_name()).await.unwrap();
     assert_eq!(all.total_count, Some(3));
     assert_eq!(names(&all), ["Alpha Squad", "Beta", "Gamma"]);
     assert!(all.data.iter().all(|o| o.members_count.is_none()));
@@ -378,7 +404,7 @@ async fn organizations_list_filters_and_paging() {
     // Query: exact id, partial name or slug.
     let q = |query: &str| OrganizationListParams {
         query: Some(query.into()),
-        ..by_name.clone()
+        ..by_name()
     };
     assert_eq!(
         names(&orgs.list(&q("squad")).await.unwrap()),
@@ -386,11 +412,24 @@ async fn organizations_list_filters_and_paging() {
     );
     assert_eq!(names(&orgs.list(&q("team")).await.unwrap()), ["Beta"]);
     assert_eq!(names(&orgs.list(&q(&gamma.id)).await.unwrap()), ["Gamma"]);
+    list_by_user_and_organization_ids(&mock, &clerk, &ada, &bob, &beta, &gamma).await;
+    list_counts_paging_and_shape(&mock, &clerk).await;
+}
 
+/// `user_id` and `organization_id` filters, with `+` and `-` prefixes.
+async fn list_by_user_and_organization_ids(
+    mock: &MockClerk,
+    clerk: &Clerk,
+    ada: &User,
+    bob: &User,
+    beta: &Organization,
+    gamma: &Organization,
+) {
+    let orgs = clerk.organizations();
     // user_id± and organization_id±.
     let with_users = |ids: &[&str]| OrganizationListParams {
         user_id: ids.iter().map(|s| s.to_string()).collect(),
-        ..by_name.clone()
+        ..by_name()
     };
     assert_eq!(
         names(&orgs.list(&with_users(&[&ada.id])).await.unwrap()),
@@ -416,7 +455,7 @@ async fn organizations_list_filters_and_paging() {
     );
     let exclude_beta = OrganizationListParams {
         organization_id: vec![format!("-{}", beta.id)],
-        ..by_name.clone()
+        ..by_name()
     };
     assert_eq!(
         names(&orgs.list(&exclude_beta).await.unwrap()),
@@ -424,7 +463,7 @@ async fn organizations_list_filters_and_paging() {
     );
     let include = OrganizationListParams {
         organization_id: vec![gamma.id.clone(), format!("+{}", beta.id)],
-        ..by_name.clone()
+        ..by_name()
     };
     assert_eq!(
         names(&orgs.list(&include).await.unwrap()),
@@ -437,7 +476,11 @@ async fn organizations_list_filters_and_paging() {
         "{}",
         last.uri
     );
+}
 
+/// Members counts and ordering by them, paging, and the page shape on the wire.
+async fn list_counts_paging_and_shape(mock: &MockClerk, clerk: &Clerk) {
+    let orgs = clerk.organizations();
     // Members count, and ordering by it.
     let counted = orgs
         .list(&OrganizationListParams {
@@ -466,7 +509,7 @@ async fn organizations_list_filters_and_paging() {
         .list(&OrganizationListParams {
             limit: Some(1),
             offset: Some(1),
-            ..by_name.clone()
+            ..by_name()
         })
         .await
         .unwrap();
@@ -475,7 +518,7 @@ async fn organizations_list_filters_and_paging() {
     let streamed: Vec<_> = orgs
         .list_all(&OrganizationListParams {
             limit: Some(2),
-            ..by_name.clone()
+            ..by_name()
         })
         .try_collect()
         .await
@@ -496,8 +539,8 @@ async fn organizations_list_filters_and_paging() {
     );
 
     // Always a page on the wire.
-    let (_, shape) = raw(&mock, "GET", "/organizations", None).await;
+    let (_, shape) = raw(mock, "GET", "/organizations", None).await;
     assert!(is_page(&shape), "{shape}");
-    let (_, shape) = raw(&mock, "GET", "/organizations?paginated=false", None).await;
+    let (_, shape) = raw(mock, "GET", "/organizations?paginated=false", None).await;
     assert!(is_page(&shape), "{shape}");
 }

@@ -110,3 +110,8 @@ pub fn query_of(uri: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Asserts that `result` failed with 404 `resource_not_found`.
+pub fn assert_not_found<T: Debug>(result: Result<T, ApiError>) {
+    assert_fails(result, 404, "resource_not_found", None);
+}
