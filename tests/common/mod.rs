@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod api;
+pub mod http;
 pub mod logs;
 pub mod prop;
 pub mod server;

@@ -63,31 +63,10 @@ async fn az_redirect(session: Session) -> Json<Value> {
     Json(json!({"user": session.user_id()}))
 }
 
-#[tokio::test]
-async fn authorization_matrix() {
-    let mock = MockClerk::start().await;
-    let app = Router::new()
-        .route("/az/role", get(az_role))
-        .route("/az/permission", get(az_permission))
-        .route("/az/feature", get(az_feature))
-        .route("/az/feature_user", get(az_feature_user))
-        .route("/az/feature_org", get(az_feature_org))
-        .route("/az/plan", get(az_plan))
-        .route("/az/plan_org", get(az_plan_org))
-        .route("/az/any", get(az_any))
-        .route("/az/all", get(az_all))
-        .route("/az/and", get(az_and))
-        .route("/az/nested", get(az_nested))
-        .route("/az/reverify", get(az_reverify))
-        .route("/az/sync", get(az_sync))
-        .route("/az/async", get(az_async))
-        .route("/az/redirect", get(az_redirect))
-        .layer(ClerkLayer::new(mock.clerk()));
-    let base = serve(app).await;
-    let http = client();
-
+/// The users of the authorization matrix, each with a token that carries their claims.
+fn authorization_tokens(mock: &MockClerk) -> Vec<(&'static str, String)> {
     let t = |user: &str| mock.token().user(user);
-    let tokens: Vec<(&str, String)> = vec![
+    vec![
         ("plain", t("plain").sign()),
         ("admin", t("admin").org("org_1", "org:admin").sign()),
         (
@@ -146,59 +125,44 @@ async fn authorization_matrix() {
         ),
         ("stale_second", t("stale_second").factor_ages(0, 30).sign()),
         ("fresh_second", t("fresh_second").factor_ages(30, 5).sign()),
-    ];
-    let all_but = |excluded: &[&str]| -> Vec<&str> {
-        tokens
+    ]
+}
+
+/// A row of the authorization matrix: the route, who may pass, the answer to the others
+/// and the answer without a token.
+type AuthorizationRow = (&'static str, Vec<&'static str>, Expect, Expect);
+
+/// A row whose route answers 403 to the others and 401 without a token.
+fn denied(route: &'static str, allowed: Vec<&'static str>) -> AuthorizationRow {
+    (
+        route,
+        allowed,
+        Expect::forbidden(),
+        Expect::unauthenticated(MISSING, None),
+    )
+}
+
+/// Every route of the matrix; `names` are the users of `authorization_tokens`.
+fn authorization_table(names: &[&'static str]) -> Vec<AuthorizationRow> {
+    let all_but = |excluded: &[&str]| -> Vec<&'static str> {
+        names
             .iter()
-            .map(|(n, _)| *n)
+            .copied()
             .filter(|n| !excluded.contains(n))
             .collect()
     };
-    // (route, who may pass, the answer to the others, the answer without a token)
-    let table: Vec<(&str, Vec<&str>, Expect, Expect)> = vec![
-        (
+    vec![
+        denied(
             "/az/role",
             vec!["admin", "sso_admin", "team_admin", "stale_first"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
         ),
-        (
-            "/az/permission",
-            vec!["member_create"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/feature",
-            vec!["premium_user", "org_premium"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/feature_user",
-            vec!["premium_user"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/feature_org",
-            vec!["sso_admin"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/plan",
-            vec!["pro_user"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/plan_org",
-            vec!["team_admin", "team_member"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
+        denied("/az/permission", vec!["member_create"]),
+        denied("/az/feature", vec!["premium_user", "org_premium"]),
+        denied("/az/feature_user", vec!["premium_user"]),
+        denied("/az/feature_org", vec!["sso_admin"]),
+        denied("/az/plan", vec!["pro_user"]),
+        denied("/az/plan_org", vec!["team_admin", "team_member"]),
+        denied(
             "/az/any",
             vec![
                 "admin",
@@ -207,33 +171,11 @@ async fn authorization_matrix() {
                 "stale_first",
                 "member_create",
             ],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
         ),
-        (
-            "/az/all",
-            vec!["member_read"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/and",
-            vec!["team_admin"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/nested",
-            vec!["sso_admin", "pro_user"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
-        (
-            "/az/reverify",
-            all_but(&["stale_first", "stale_second"]),
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
-        ),
+        denied("/az/all", vec!["member_read"]),
+        denied("/az/and", vec!["team_admin"]),
+        denied("/az/nested", vec!["sso_admin", "pro_user"]),
+        denied("/az/reverify", all_but(&["stale_first", "stale_second"])),
         (
             "/az/sync",
             vec!["admin", "sso_admin", "team_admin", "stale_first"],
@@ -247,13 +189,39 @@ async fn authorization_matrix() {
             Expect::custom("async", MISSING),
         ),
         // A signed-in browser that lacks the role gets 403, never a redirect to sign in.
-        (
+        denied(
             "/az/redirect",
             vec!["admin", "sso_admin", "team_admin", "stale_first"],
-            Expect::forbidden(),
-            Expect::unauthenticated(MISSING, None),
         ),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn authorization_matrix() {
+    let mock = MockClerk::start().await;
+    let app = Router::new()
+        .route("/az/role", get(az_role))
+        .route("/az/permission", get(az_permission))
+        .route("/az/feature", get(az_feature))
+        .route("/az/feature_user", get(az_feature_user))
+        .route("/az/feature_org", get(az_feature_org))
+        .route("/az/plan", get(az_plan))
+        .route("/az/plan_org", get(az_plan_org))
+        .route("/az/any", get(az_any))
+        .route("/az/all", get(az_all))
+        .route("/az/and", get(az_and))
+        .route("/az/nested", get(az_nested))
+        .route("/az/reverify", get(az_reverify))
+        .route("/az/sync", get(az_sync))
+        .route("/az/async", get(az_async))
+        .route("/az/redirect", get(az_redirect))
+        .layer(ClerkLayer::new(mock.clerk()));
+    let base = serve(app).await;
+    let http = client();
+
+    let tokens = authorization_tokens(&mock);
+    let names: Vec<&'static str> = tokens.iter().map(|(n, _)| *n).collect();
+    let table = authorization_table(&names);
     let mut n = 0;
     for (route, allowed, denied, anonymous) in &table {
         let url = format!("{base}{route}");

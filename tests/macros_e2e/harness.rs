@@ -539,10 +539,3 @@ pub(crate) struct AppState {
     pub(crate) clerk: Clerk,
     pub(crate) name: &'static str,
 }
-
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}

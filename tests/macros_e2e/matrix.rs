@@ -7,56 +7,119 @@ use super::*;
 
 /// Every credential case against the default configuration of the mock.
 fn credential_cases(mock: &MockClerk, suffix: &str) -> Vec<Case> {
-    use Outcome::{In, Out, Pending};
-    let s_session = format!("__session_{suffix}");
-    let s_uat = format!("__client_uat_{suffix}");
-    let (s_session, s_uat) = (s_session.as_str(), s_uat.as_str());
-    let unpublished = mock.unpublished_key();
+    let creds = Creds::mint(mock, suffix);
+    let mut cases = valid_credential_cases(&creds);
+    cases.extend(failing_credential_cases(&creds));
+    cases
+}
 
-    let (tok, _) = mint(mock.token().user("user_hdr"), None);
-    let (ctok, ciat) = mint(mock.token().user("user_cookie"), None);
-    let earlier = (ciat.parse::<i64>().unwrap() - 3600).to_string();
-    let later = (ciat.parse::<i64>().unwrap() + 10).to_string();
-    let (exp, exp_iat) = mint(mock.token().user("user_exp").expired(), None);
-    // `sign_with` keeps the header's `kid` (the published one): name the unpublished key's own.
-    let (unknown_kid, uk_iat) = mint(
-        mock.token()
-            .user("user_forged")
-            .header("kid", unpublished.kid()),
-        Some(&unpublished),
-    );
-    let (bad_sig, bs_iat) = mint(
-        mock.token()
-            .user("user_forged")
-            .header("kid", mock.current_kid()),
-        Some(&unpublished),
-    );
-    let (pend, pend_iat) = mint(mock.token().user("user_pending").pending(), None);
-    let (template, t_iat) = mint(
-        mock.token()
-            .user("user_tpl")
-            .header("cat", "cl_B7d4PD222AAA"),
-        None,
-    );
+/// The tokens, `iat`s, cookie names and header sets the credential cases send.
+struct Creds {
+    s_session: String,
+    s_uat: String,
+    tok: String,
+    ctok: String,
+    ciat: String,
+    earlier: String,
+    later: String,
+    exp: String,
+    exp_iat: String,
+    unknown_kid: String,
+    uk_iat: String,
+    bad_sig: String,
+    bs_iat: String,
+    pend: String,
+    pend_iat: String,
+    template: String,
+    t_iat: String,
+    two_cookie_headers: Headers,
+    bad_header_good_cookie: Headers,
+}
 
-    let mut two_cookie_headers = cookies(&[("__session", &ctok)]);
-    two_cookie_headers.extend(cookies(&[("__client_uat", &ciat)]));
-    let mut bad_header_good_cookie = bearer(&bad_sig);
-    bad_header_good_cookie.extend(cookies(&[("__session", &ctok), ("__client_uat", &ciat)]));
+impl Creds {
+    /// Mints every token; `suffix` names the suffixed cookies.
+    fn mint(mock: &MockClerk, suffix: &str) -> Self {
+        let s_session = format!("__session_{suffix}");
+        let s_uat = format!("__client_uat_{suffix}");
+        let unpublished = mock.unpublished_key();
 
+        let (tok, _) = mint(mock.token().user("user_hdr"), None);
+        let (ctok, ciat) = mint(mock.token().user("user_cookie"), None);
+        let earlier = (ciat.parse::<i64>().unwrap() - 3600).to_string();
+        let later = (ciat.parse::<i64>().unwrap() + 10).to_string();
+        let (exp, exp_iat) = mint(mock.token().user("user_exp").expired(), None);
+        // `sign_with` keeps the header's `kid` (the published one): name the unpublished key's own.
+        let (unknown_kid, uk_iat) = mint(
+            mock.token()
+                .user("user_forged")
+                .header("kid", unpublished.kid()),
+            Some(&unpublished),
+        );
+        let (bad_sig, bs_iat) = mint(
+            mock.token()
+                .user("user_forged")
+                .header("kid", mock.current_kid()),
+            Some(&unpublished),
+        );
+        let (pend, pend_iat) = mint(mock.token().user("user_pending").pending(), None);
+        let (template, t_iat) = mint(
+            mock.token()
+                .user("user_tpl")
+                .header("cat", "cl_B7d4PD222AAA"),
+            None,
+        );
+
+        let mut two_cookie_headers = cookies(&[("__session", &ctok)]);
+        two_cookie_headers.extend(cookies(&[("__client_uat", &ciat)]));
+        let mut bad_header_good_cookie = bearer(&bad_sig);
+        bad_header_good_cookie.extend(cookies(&[("__session", &ctok), ("__client_uat", &ciat)]));
+        Creds {
+            s_session,
+            s_uat,
+            tok,
+            ctok,
+            ciat,
+            earlier,
+            later,
+            exp,
+            exp_iat,
+            unknown_kid,
+            uk_iat,
+            bad_sig,
+            bs_iat,
+            pend,
+            pend_iat,
+            template,
+            t_iat,
+            two_cookie_headers,
+            bad_header_good_cookie,
+        }
+    }
+}
+
+/// The cases with valid credentials, from the header or cookies.
+fn valid_credential_cases(creds: &Creds) -> Vec<Case> {
+    use Outcome::{In, Out};
+    let Creds {
+        s_session,
+        s_uat,
+        tok,
+        ctok,
+        ciat,
+        earlier,
+        exp,
+        exp_iat,
+        two_cookie_headers,
+        ..
+    } = creds;
     vec![
         case("no credentials", "GET", vec![], Out(MISSING, None)),
         case("no credentials", "POST", vec![], Out(MISSING, None)),
-        case(
-            "valid bearer",
-            "GET",
-            bearer(&tok),
-            In("user_hdr", "active"),
-        ),
+        case("valid bearer", "GET", bearer(tok), In("user_hdr", "active")),
         case(
             "valid bearer",
             "POST",
-            bearer(&tok),
+            bearer(tok),
             In("user_hdr", "active"),
         ),
         case(
@@ -80,151 +143,177 @@ fn credential_cases(mock: &MockClerk, suffix: &str) -> Vec<Case> {
         case(
             "__session + __client_uat=iat",
             "GET",
-            cookies(&[("__session", &ctok), ("__client_uat", &ciat)]),
+            cookies(&[("__session", ctok), ("__client_uat", ciat)]),
             In("user_cookie", "active"),
         ),
         case(
             "__session + earlier __client_uat",
             "GET",
-            cookies(&[("__client_uat", &earlier), ("__session", &ctok)]),
+            cookies(&[("__client_uat", earlier), ("__session", ctok)]),
             In("user_cookie", "active"),
         ),
         case(
             "__session + __client_uat=iat",
             "POST",
-            cookies(&[("__session", &ctok), ("__client_uat", &ciat)]),
+            cookies(&[("__session", ctok), ("__client_uat", ciat)]),
             In("user_cookie", "active"),
         ),
         case(
             "__session and __client_uat in two Cookie headers",
             "GET",
-            two_cookie_headers,
+            two_cookie_headers.clone(),
             In("user_cookie", "active"),
         ),
         case(
             "suffixed cookies",
             "GET",
-            cookies(&[(s_session, &ctok), (s_uat, &ciat)]),
+            cookies(&[(s_session, ctok), (s_uat, ciat)]),
             In("user_cookie", "active"),
         ),
         case(
             "suffixed cookies, earlier uat",
             "POST",
-            cookies(&[(s_session, &ctok), (s_uat, &earlier)]),
+            cookies(&[(s_session, ctok), (s_uat, earlier)]),
             In("user_cookie", "active"),
         ),
         case(
             "suffixed cookies win over stale unsuffixed ones",
             "GET",
             cookies(&[
-                ("__session", &exp),
-                ("__client_uat", &exp_iat),
-                (s_session, &ctok),
-                (s_uat, &ciat),
+                ("__session", exp),
+                ("__client_uat", exp_iat),
+                (s_session, ctok),
+                (s_uat, ciat),
             ]),
             In("user_cookie", "active"),
         ),
+    ]
+}
+
+/// Expired, invalid and pending credentials, and the cookie ladder.
+fn failing_credential_cases(creds: &Creds) -> Vec<Case> {
+    use Outcome::{Out, Pending};
+    let Creds {
+        s_session,
+        s_uat,
+        ctok,
+        ciat,
+        later,
+        exp,
+        exp_iat,
+        unknown_kid,
+        uk_iat,
+        bad_sig,
+        bs_iat,
+        pend,
+        pend_iat,
+        template,
+        t_iat,
+        bad_header_good_cookie,
+        ..
+    } = creds;
+    vec![
         case(
             "expired bearer",
             "GET",
-            bearer(&exp),
+            bearer(exp),
             Out(EXPIRED_GET, HEADER),
         ),
         case(
             "expired bearer",
             "POST",
-            bearer(&exp),
+            bearer(exp),
             Out(EXPIRED_POST, HEADER),
         ),
         case(
             "expired cookie",
             "GET",
-            cookies(&[("__session", &exp), ("__client_uat", &exp_iat)]),
+            cookies(&[("__session", exp), ("__client_uat", exp_iat)]),
             Out(EXPIRED_GET, COOKIE),
         ),
         case(
             "expired cookie",
             "POST",
-            cookies(&[("__session", &exp), ("__client_uat", &exp_iat)]),
+            cookies(&[("__session", exp), ("__client_uat", exp_iat)]),
             Out(EXPIRED_POST, COOKIE),
         ),
         case(
             "expired suffixed cookie",
             "POST",
-            cookies(&[(s_session, &exp), (s_uat, &exp_iat)]),
+            cookies(&[(s_session, exp), (s_uat, exp_iat)]),
             Out(EXPIRED_POST, COOKIE),
         ),
         case(
             "unpublished key (unknown kid), bearer",
             "GET",
-            bearer(&unknown_kid),
+            bearer(unknown_kid),
             Out("jwk-kid-mismatch", HEADER),
         ),
         case(
             "unpublished key (unknown kid), cookie",
             "GET",
-            cookies(&[("__session", &unknown_kid), ("__client_uat", &uk_iat)]),
+            cookies(&[("__session", unknown_kid), ("__client_uat", uk_iat)]),
             Out("jwk-kid-mismatch", COOKIE),
         ),
         case(
             "published kid, wrong key, bearer",
             "GET",
-            bearer(&bad_sig),
+            bearer(bad_sig),
             Out("token-invalid-signature", HEADER),
         ),
         case(
             "published kid, wrong key, suffixed cookie",
             "POST",
-            cookies(&[(s_session, &bad_sig), (s_uat, &bs_iat)]),
+            cookies(&[(s_session, bad_sig), (s_uat, bs_iat)]),
             Out("token-invalid-signature", COOKIE),
         ),
         case(
             "an invalid header token beats a valid cookie",
             "GET",
-            bad_header_good_cookie,
+            bad_header_good_cookie.clone(),
             Out("token-invalid-signature", HEADER),
         ),
-        case("pending session, bearer", "GET", bearer(&pend), Pending),
+        case("pending session, bearer", "GET", bearer(pend), Pending),
         case(
             "pending session, cookie",
             "POST",
-            cookies(&[("__session", &pend), ("__client_uat", &pend_iat)]),
+            cookies(&[("__session", pend), ("__client_uat", pend_iat)]),
             Pending,
         ),
         case(
             "JWT template token, bearer",
             "GET",
-            bearer(&template),
+            bearer(template),
             Out("token-type-mismatch", HEADER),
         ),
         case(
             "JWT template token, cookie",
             "GET",
-            cookies(&[("__session", &template), ("__client_uat", &t_iat)]),
+            cookies(&[("__session", template), ("__client_uat", t_iat)]),
             Out("token-type-mismatch", COOKIE),
         ),
         case(
             "__session without __client_uat",
             "GET",
-            cookies(&[("__session", &ctok)]),
+            cookies(&[("__session", ctok)]),
             Out("session-token-but-no-client-uat", None),
         ),
         case(
             "__client_uat=0 counts as absent",
             "GET",
-            cookies(&[("__session", &ctok), ("__client_uat", "0")]),
+            cookies(&[("__session", ctok), ("__client_uat", "0")]),
             Out("session-token-but-no-client-uat", None),
         ),
         case(
             "__client_uat without __session",
             "GET",
-            cookies(&[("__client_uat", &ciat)]),
+            cookies(&[("__client_uat", ciat)]),
             Out("client-uat-but-no-session-token", None),
         ),
         case(
             "cookie issued before __client_uat",
             "GET",
-            cookies(&[("__session", &ctok), ("__client_uat", &later)]),
+            cookies(&[("__session", ctok), ("__client_uat", later)]),
             Out("session-token-iat-before-client-uat", COOKIE),
         ),
     ]

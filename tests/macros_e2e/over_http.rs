@@ -92,7 +92,7 @@ async fn macros_over_http() {
         .sign();
     let expired = mock.token().user("user_1").expired().sign();
 
-    let r = http.get(format!("{base}/me")).send().await.unwrap();
+    let r = fetch(&http, format!("{base}/me")).await;
     assert_eq!(r.status(), 401);
     assert_eq!(
         r.headers()["x-clerk-auth-reason"],
@@ -103,39 +103,16 @@ async fn macros_over_http() {
         json!({"error": "Unauthenticated"})
     );
 
-    let r = http
-        .get(format!("{base}/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"user_id": "user_1"})
-    );
+    let r = fetch_as(&http, format!("{base}/me"), &token).await;
+    assert_json(r, 200, json!({"user_id": "user_1"})).await;
 
-    let r = http.get(format!("{base}/home")).send().await.unwrap();
+    let r = fetch(&http, format!("{base}/home")).await;
     assert_eq!(r.text().await.unwrap(), "hello stranger");
-    let r = http
-        .get(format!("{base}/home"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/home"), &token).await;
     assert_eq!(r.text().await.unwrap(), "hello user_1");
 
-    let r = http
-        .get(format!("{base}/dashboard"))
-        .bearer_auth(&expired)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"error": "Unauthorized", "reason": "session-token-expired-refresh-non-eligible-no-refresh-cookie"})
-    );
+    let r = fetch_as(&http, format!("{base}/dashboard"), &expired).await;
+    assert_json(r, 401, json!({"error": "Unauthorized", "reason": "session-token-expired-refresh-non-eligible-no-refresh-cookie"})).await;
 
     // No token and an invalid JSON body: 401, not 422.
     let r = http
@@ -153,11 +130,7 @@ async fn macros_over_http() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 403);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"error": "Forbidden"})
-    );
+    assert_json(r, 403, json!({"error": "Forbidden"})).await;
     let r = http
         .post(format!("{base}/admin/7"))
         .bearer_auth(&admin_token)
@@ -165,41 +138,23 @@ async fn macros_over_http() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"id": 7, "user": "user_admin", "body": {"a": 1}})
-    );
+    assert_json(
+        r,
+        200,
+        json!({"id": 7, "user": "user_admin", "body": {"a": 1}}),
+    )
+    .await;
 
-    let r = http
-        .get(format!("{base}/invoices"))
-        .bearer_auth(&member_token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/invoices"), &member_token).await;
     assert_eq!(r.status(), 404);
-    let r = http.get(format!("{base}/invoices")).send().await.unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"error": "Sign in"})
-    );
-    let r = http
-        .get(format!("{base}/invoices"))
-        .bearer_auth(&admin_token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch(&http, format!("{base}/invoices")).await;
+    assert_json(r, 401, json!({"error": "Sign in"})).await;
+    let r = fetch_as(&http, format!("{base}/invoices"), &admin_token).await;
     assert_eq!(r.text().await.unwrap(), "user_admin");
 
-    let r = http
-        .get(format!("{base}/lax"))
-        .bearer_auth(&expired)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/lax"), &expired).await;
     assert_eq!(r.status(), 419);
-    let r = http.get(format!("{base}/lax")).send().await.unwrap();
+    let r = fetch(&http, format!("{base}/lax")).await;
     assert_eq!(r.text().await.unwrap(), "None");
 
     let r = http

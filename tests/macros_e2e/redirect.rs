@@ -44,6 +44,23 @@ fn assert_redirect(reply: &Reply, location: &str, ctx: &str) {
     assert_eq!(reply.text, "", "{ctx}: body");
 }
 
+/// The routes under test: a page and a page with a custom `on_error`.
+fn routes() -> Router {
+    Router::new()
+        .route("/r/page", get(r_page).post(r_page))
+        .route("/r/custom", get(r_custom))
+}
+
+/// A browser's `accept` header, and `extra` headers.
+fn html(extra: &[(&'static str, &str)]) -> Headers {
+    let mut h: Headers = vec![(
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".into(),
+    )];
+    h.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    h
+}
+
 #[tokio::test]
 async fn redirect_to_sign_in() {
     let mock = MockClerk::start().await;
@@ -57,23 +74,10 @@ async fn redirect_to_sign_in() {
         sign_in.starts_with("https://mock-") && sign_in.ends_with(".accounts.dev/sign-in"),
         "{sign_in}"
     );
-    let routes = || {
-        Router::new()
-            .route("/r/page", get(r_page).post(r_page))
-            .route("/r/custom", get(r_custom))
-    };
     let base = serve(routes().layer(ClerkLayer::new(clerk.clone()))).await;
     let host = base.strip_prefix("http://").unwrap().to_owned();
     let http = client();
 
-    let html = |extra: &[(&'static str, &str)]| -> Headers {
-        let mut h: Headers = vec![(
-            "accept",
-            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".into(),
-        )];
-        h.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-        h
-    };
     let token = mock.token().user("user_r").sign();
     let (exp, exp_iat) = mint(mock.token().user("user_r").expired(), None);
     let pending = mock.token().user("user_r").pending().sign();
@@ -172,7 +176,18 @@ async fn redirect_to_sign_in() {
         let reply = send(&http, "GET", &format!("{base}{path}"), headers, None).await;
         assert_redirect(&reply, &sign_in_location(&sign_in, back), what);
     }
+    other_requests_are_not_redirected(&http, &base, &exp, &token).await;
+    configured_and_missing_sign_in_urls(&mock, &http).await;
+}
 
+/// Requests that are not browser navigations answer 401 (or the custom answer); a signed-in
+/// browser reaches the handler.
+async fn other_requests_are_not_redirected(
+    http: &reqwest::Client,
+    base: &str,
+    exp: &str,
+    token: &str,
+) {
     // Not browser navigations: 401 (or the custom answer).
     let not_navigations: Vec<(&str, &str, &str, Headers)> = vec![
         (
@@ -203,16 +218,16 @@ async fn redirect_to_sign_in() {
         ),
     ];
     for (what, method, path, headers) in &not_navigations {
-        let reply = send(&http, method, &format!("{base}{path}"), headers, None).await;
+        let reply = send(http, method, &format!("{base}{path}"), headers, None).await;
         Expect::unauthenticated(MISSING, None).check(&reply, what);
     }
-    let mut api_expired = bearer(&exp);
+    let mut api_expired = bearer(exp);
     api_expired.push(("accept", "application/json".into()));
-    let reply = send(&http, "GET", &format!("{base}/r/page"), &api_expired, None).await;
+    let reply = send(http, "GET", &format!("{base}/r/page"), &api_expired, None).await;
     Expect::unauthenticated(EXPIRED_GET, HEADER).check(&reply, "API call, expired");
 
     let reply = send(
-        &http,
+        http,
         "GET",
         &format!("{base}/r/custom"),
         &[("accept", "application/json".into())],
@@ -225,10 +240,14 @@ async fn redirect_to_sign_in() {
 
     // Signed in: the handler runs.
     let mut signed_in = html(&[]);
-    signed_in.extend(bearer(&token));
-    let reply = send(&http, "GET", &format!("{base}/r/page"), &signed_in, None).await;
+    signed_in.extend(bearer(token));
+    let reply = send(http, "GET", &format!("{base}/r/page"), &signed_in, None).await;
     Expect::ok(json!({"user": "user_r"})).check(&reply, "signed-in browser");
+}
 
+/// A configured sign-in URL with a query string; no sign-in URL at all (no publishable
+/// key): 401.
+async fn configured_and_missing_sign_in_urls(mock: &MockClerk, http: &reqwest::Client) {
     // A configured sign-in URL with a query string; no sign-in URL at all (no publishable key): 401.
     let custom = mock
         .clerk_builder()
@@ -238,7 +257,7 @@ async fn redirect_to_sign_in() {
     let custom_base = serve(routes().layer(ClerkLayer::new(custom))).await;
     let custom_host = custom_base.strip_prefix("http://").unwrap().to_owned();
     let reply = send(
-        &http,
+        http,
         "GET",
         &format!("{custom_base}/r/page?a=1"),
         &html(&[]),
@@ -259,7 +278,7 @@ async fn redirect_to_sign_in() {
     assert_eq!(no_pk.sign_in_url(), None);
     let no_pk_base = serve(routes().layer(ClerkLayer::new(no_pk))).await;
     let reply = send(
-        &http,
+        http,
         "GET",
         &format!("{no_pk_base}/r/page"),
         &html(&[]),
