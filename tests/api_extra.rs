@@ -3,39 +3,24 @@
 //! local Backend API, with the spec's shapes, statuses and `ClerkErrors` bodies.
 
 mod common;
-use common::{expect_error, meta};
+use common::api::{assert_fails, assert_not_found, meta, raw, seed_user};
 
 use base64::Engine as _;
 use clerk::api::{
     ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreateEmailAddressParams,
     CreatePhoneNumberParams, CreateUserParams, RefreshFormat, RefreshSessionParams,
     ReplaceEmailAddressParams, ReplacePhoneNumberParams, ReplacementStatus, SessionRefresh,
-    UpdatePhoneNumberParams, User, VerificationObject, VerificationStatus,
+    UpdatePhoneNumberParams, VerificationObject, VerificationStatus,
 };
 use clerk::testing::{MockClerk, VERIFICATION_CODE};
 use serde_json::{json, Value};
 
-fn user(mock: &MockClerk, email: &str) -> User {
-    mock.create_user(&CreateUserParams {
-        email_address: vec![email.into()],
-        ..Default::default()
-    })
-    .expect("seed user")
-}
-
-/// A request straight to the mock, to look at the wire shape.
-async fn raw(mock: &MockClerk, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("{}/v1{path}", mock.api_url());
-    let mut request = reqwest::Client::new()
-        .request(method.parse().unwrap(), url)
-        .bearer_auth(mock.secret_key())
-        .header("Clerk-API-Version", "2026-05-12");
-    if let Some(body) = body {
-        request = request.json(&body);
+/// The parameters of a verification attempt.
+fn attempt(verification_id: impl Into<String>, code: &str) -> AttemptVerificationParams {
+    AttemptVerificationParams {
+        verification_id: verification_id.into(),
+        code: code.into(),
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
 }
 
 fn claims(jwt: &str) -> Value {
@@ -54,7 +39,7 @@ fn claims(jwt: &str) -> Value {
 async fn actor_tokens_create_and_revoke() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let ada = user(&mock, "ada@example.com");
+    let ada = seed_user(&mock, "ada@example.com");
 
     let token = clerk
         .actor_tokens()
@@ -94,51 +79,46 @@ async fn actor_tokens_create_and_revoke() {
     let again = clerk.actor_tokens().revoke(&token.id).await.unwrap();
     assert_eq!(again, revoked);
 
-    let err = clerk
-        .actor_tokens()
-        .revoke("act_missing")
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(clerk.actor_tokens().revoke("act_missing").await);
 
     // Validation: required fields, `actor.sub`, an unknown user, lifetimes.
-    let err = clerk
-        .actor_tokens()
-        .create(&CreateActorTokenParams {
-            actor: meta(json!({"sub": "user_admin"})),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_missing").as_deref(),
-        Some("user_id")
+    assert_fails(
+        clerk
+            .actor_tokens()
+            .create(&CreateActorTokenParams {
+                actor: meta(json!({"sub": "user_admin"})),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_missing",
+        Some("user_id"),
     );
-    let err = clerk
-        .actor_tokens()
-        .create(&CreateActorTokenParams {
-            user_id: ada.id.clone(),
-            actor: meta(json!({"name": "no sub"})),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_missing").as_deref(),
-        Some("actor")
+    assert_fails(
+        clerk
+            .actor_tokens()
+            .create(&CreateActorTokenParams {
+                user_id: ada.id.clone(),
+                actor: meta(json!({"name": "no sub"})),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_missing",
+        Some("actor"),
     );
-    let err = clerk
-        .actor_tokens()
-        .create(&CreateActorTokenParams {
-            user_id: "user_missing".into(),
-            actor: meta(json!({"sub": "user_admin"})),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_value_invalid").as_deref(),
-        Some("user_id")
+    assert_fails(
+        clerk
+            .actor_tokens()
+            .create(&CreateActorTokenParams {
+                user_id: "user_missing".into(),
+                actor: meta(json!({"sub": "user_admin"})),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_value_invalid",
+        Some("user_id"),
     );
     let (status, body) = raw(
         &mock,
@@ -179,7 +159,7 @@ async fn actor_tokens_create_and_revoke() {
 async fn email_address_verification_reports_attempts_in_status() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let ada = user(&mock, "ada@example.com");
+    let ada = seed_user(&mock, "ada@example.com");
     let email = clerk
         .email_addresses()
         .create(&CreateEmailAddressParams {
@@ -207,13 +187,7 @@ async fn email_address_verification_reports_attempts_in_status() {
     // A wrong code is not an error: it shows up in status and attempts.
     let wrong = clerk
         .email_addresses()
-        .attempt_verification(
-            &email.id,
-            &AttemptVerificationParams {
-                verification_id: verification_id.clone(),
-                code: "000000".into(),
-            },
-        )
+        .attempt_verification(&email.id, &attempt(verification_id.clone(), "000000"))
         .await
         .unwrap();
     assert_eq!(wrong.status, Some(VerificationStatus::Unverified));
@@ -225,10 +199,7 @@ async fn email_address_verification_reports_attempts_in_status() {
         .email_addresses()
         .attempt_verification(
             &email.id,
-            &AttemptVerificationParams {
-                verification_id: verification_id.clone(),
-                code: VERIFICATION_CODE.into(),
-            },
+            &attempt(verification_id.clone(), VERIFICATION_CODE),
         )
         .await
         .unwrap();
@@ -241,18 +212,18 @@ async fn email_address_verification_reports_attempts_in_status() {
     assert_eq!(v.strategy.as_deref(), Some("email_code"));
 
     // Resubmitting an accepted verification is rejected.
-    let err = clerk
-        .email_addresses()
-        .attempt_verification(
-            &email.id,
-            &AttemptVerificationParams {
-                verification_id: verification_id.clone(),
-                code: VERIFICATION_CODE.into(),
-            },
-        )
-        .await
-        .unwrap_err();
-    expect_error(&err, 400, "verification_already_verified");
+    assert_fails(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                &email.id,
+                &attempt(verification_id.clone(), VERIFICATION_CODE),
+            )
+            .await,
+        400,
+        "verification_already_verified",
+        None,
+    );
 
     // Too many wrong codes: failed, and the right code no longer helps.
     let second = clerk
@@ -260,16 +231,13 @@ async fn email_address_verification_reports_attempts_in_status() {
         .prepare_verification(&email.id)
         .await
         .unwrap();
-    let attempt = |code: &'static str| AttemptVerificationParams {
-        verification_id: second.id.clone().unwrap(),
-        code: code.into(),
-    };
+    let second_id = second.id.clone().unwrap();
     let mut last = None;
     for _ in 0..3 {
         last = Some(
             clerk
                 .email_addresses()
-                .attempt_verification(&email.id, &attempt("111111"))
+                .attempt_verification(&email.id, &attempt(&second_id, "111111"))
                 .await
                 .unwrap(),
         );
@@ -279,66 +247,57 @@ async fn email_address_verification_reports_attempts_in_status() {
     assert_eq!(last.attempts, Some(3));
     let after = clerk
         .email_addresses()
-        .attempt_verification(&email.id, &attempt(VERIFICATION_CODE))
+        .attempt_verification(&email.id, &attempt(&second_id, VERIFICATION_CODE))
         .await
         .unwrap();
     assert_eq!(after.status, Some(VerificationStatus::Failed));
 
     // Unknown address or verification: 404; missing fields: 400 naming the field.
-    let err = clerk
-        .email_addresses()
-        .prepare_verification("idn_missing")
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .email_addresses()
-        .attempt_verification(
-            &email.id,
-            &AttemptVerificationParams {
-                verification_id: "ver_missing".into(),
-                code: VERIFICATION_CODE.into(),
-            },
-        )
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .email_addresses()
-        .attempt_verification(
-            &email.id,
-            &AttemptVerificationParams {
-                verification_id: verification_id.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 400, "form_param_missing").as_deref(),
-        Some("code")
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .prepare_verification("idn_missing")
+            .await,
+    );
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .attempt_verification(&email.id, &attempt("ver_missing", VERIFICATION_CODE))
+            .await,
+    );
+    assert_fails(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                &email.id,
+                &AttemptVerificationParams {
+                    verification_id: verification_id.clone(),
+                    ..Default::default()
+                },
+            )
+            .await,
+        400,
+        "form_param_missing",
+        Some("code"),
     );
     // A verification of another identification is not found through this one.
     let primary = &ada.email_addresses[0].id;
-    let err = clerk
-        .email_addresses()
-        .attempt_verification(
-            primary,
-            &AttemptVerificationParams {
-                verification_id: second.id.clone().unwrap(),
-                code: VERIFICATION_CODE.into(),
-            },
-        )
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                primary,
+                &attempt(second.id.clone().unwrap(), VERIFICATION_CODE),
+            )
+            .await,
+    );
 }
 
 #[tokio::test]
 async fn phone_number_verification() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let ada = user(&mock, "ada@example.com");
+    let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()
         .create(&CreatePhoneNumberParams {
@@ -390,10 +349,7 @@ async fn phone_number_verification() {
         .phone_numbers()
         .attempt_verification(
             &phone.id,
-            &AttemptVerificationParams {
-                verification_id: prepared.id.clone().unwrap(),
-                code: VERIFICATION_CODE.into(),
-            },
+            &attempt(prepared.id.clone().unwrap(), VERIFICATION_CODE),
         )
         .await
         .unwrap();
@@ -412,12 +368,12 @@ async fn phone_number_verification() {
         .unwrap();
     assert_eq!(updated.reserved_for_second_factor, Some(true));
 
-    let err = clerk
-        .phone_numbers()
-        .prepare_verification("idn_missing")
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(
+        clerk
+            .phone_numbers()
+            .prepare_verification("idn_missing")
+            .await,
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -434,7 +390,7 @@ async fn replace_email_address_replaces_all() {
             ..Default::default()
         })
         .unwrap();
-    user(&mock, "grace@example.com");
+    seed_user(&mock, "grace@example.com");
 
     let email = clerk
         .users()
@@ -508,42 +464,42 @@ async fn replace_email_address_replaces_all() {
         email_address: "GRACE@example.com".into(),
         ..Default::default()
     };
-    let err = clerk
-        .users()
-        .replace_email_address(&ada.id, &taken)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_identifier_exists").as_deref(),
-        Some("email_address")
+    assert_fails(
+        clerk.users().replace_email_address(&ada.id, &taken).await,
+        422,
+        "form_identifier_exists",
+        Some("email_address"),
     );
-    let err = clerk
-        .users()
-        .replace_email_address(
-            &ada.id,
-            &ReplaceEmailAddressParams {
-                email_address: "not-an-email".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    expect_error(&err, 422, "form_param_format_invalid");
-    let err = clerk
-        .users()
-        .replace_email_address(&ada.id, &ReplaceEmailAddressParams::default())
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_missing").as_deref(),
-        Some("email_address")
+    assert_fails(
+        clerk
+            .users()
+            .replace_email_address(
+                &ada.id,
+                &ReplaceEmailAddressParams {
+                    email_address: "not-an-email".into(),
+                    ..Default::default()
+                },
+            )
+            .await,
+        422,
+        "form_param_format_invalid",
+        None,
     );
-    let err = clerk
-        .users()
-        .replace_email_address("user_missing", &taken)
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_fails(
+        clerk
+            .users()
+            .replace_email_address(&ada.id, &ReplaceEmailAddressParams::default())
+            .await,
+        422,
+        "form_param_missing",
+        Some("email_address"),
+    );
+    assert_not_found(
+        clerk
+            .users()
+            .replace_email_address("user_missing", &taken)
+            .await,
+    );
     // Giving the user's own current address again is fine.
     let same = clerk
         .users()
@@ -563,7 +519,7 @@ async fn replace_email_address_replaces_all() {
 async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let ada = user(&mock, "ada@example.com");
+    let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()
         .create(&CreatePhoneNumberParams {
@@ -623,33 +579,33 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
     assert!(reserved.reserved);
     assert!(reserved.verification.is_none());
 
-    let err = clerk
-        .users()
-        .replace_phone_number(
-            &ada.id,
-            &ReplacePhoneNumberParams {
-                phone_number: "555-0100".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_format_invalid").as_deref(),
-        Some("phone_number")
+    assert_fails(
+        clerk
+            .users()
+            .replace_phone_number(
+                &ada.id,
+                &ReplacePhoneNumberParams {
+                    phone_number: "555-0100".into(),
+                    ..Default::default()
+                },
+            )
+            .await,
+        422,
+        "form_param_format_invalid",
+        Some("phone_number"),
     );
-    let err = clerk
-        .users()
-        .replace_phone_number(
-            "user_missing",
-            &ReplacePhoneNumberParams {
-                phone_number: "+15555550133".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(
+        clerk
+            .users()
+            .replace_phone_number(
+                "user_missing",
+                &ReplacePhoneNumberParams {
+                    phone_number: "+15555550133".into(),
+                    ..Default::default()
+                },
+            )
+            .await,
+    );
     // The phone body has no notify field (the spec's body is phone_number,
     // identification_status only).
     let (status, body) = raw(
@@ -671,7 +627,7 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
 async fn session_refresh_token_and_cookie() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let ada = user(&mock, "ada@example.com");
+    let ada = seed_user(&mock, "ada@example.com");
     let session = mock.create_session(&ada.id).unwrap();
     let expired = clerk
         .sessions()
@@ -735,20 +691,20 @@ async fn session_refresh_token_and_cookie() {
         .any(|c| c.starts_with("__client_uat=")));
 
     // Missing required fields: 422 naming the field.
-    let err = clerk
-        .sessions()
-        .refresh(
-            &session.id,
-            &RefreshSessionParams {
-                refresh_token: String::new(),
-                ..params.clone()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        expect_error(&err, 422, "form_param_missing").as_deref(),
-        Some("refresh_token")
+    assert_fails(
+        clerk
+            .sessions()
+            .refresh(
+                &session.id,
+                &RefreshSessionParams {
+                    refresh_token: String::new(),
+                    ..params.clone()
+                },
+            )
+            .await,
+        422,
+        "form_param_missing",
+        Some("refresh_token"),
     );
     let (status, body) = raw(
         &mock,
@@ -762,25 +718,15 @@ async fn session_refresh_token_and_cookie() {
 
     // A token of another session: 401, the SDKs' cue to fall back to the handshake.
     let other = mock.create_session(&ada.id).unwrap();
-    let err = clerk
-        .sessions()
-        .refresh(&other.id, &params)
-        .await
-        .unwrap_err();
-    expect_error(&err, 401, "authentication_invalid");
+    assert_fails(
+        clerk.sessions().refresh(&other.id, &params).await,
+        401,
+        "authentication_invalid",
+        None,
+    );
 
     // Unknown or inactive session: 404.
-    let err = clerk
-        .sessions()
-        .refresh("sess_missing", &params)
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(clerk.sessions().refresh("sess_missing", &params).await);
     clerk.sessions().revoke(&session.id).await.unwrap();
-    let err = clerk
-        .sessions()
-        .refresh(&session.id, &params)
-        .await
-        .unwrap_err();
-    expect_error(&err, 404, "resource_not_found");
+    assert_not_found(clerk.sessions().refresh(&session.id, &params).await);
 }
