@@ -392,7 +392,17 @@ async fn memberships_list_filters_order_and_instance_list() {
     paged.limit = Some(1);
     paged.offset = Some(2);
     assert_eq!(list(paged).await, (Some(3), vec![cy.id.clone()]));
+    memberships_list_wire_errors_and_stream(&mock, &clerk, &team).await;
+    instance_memberships_and_page_shape(&mock, &clerk, &team).await;
+}
 
+/// The list's URI, its errors, and `list_all_memberships`.
+async fn memberships_list_wire_errors_and_stream(
+    mock: &MockClerk,
+    clerk: &Clerk,
+    team: &Organization,
+) {
+    let orgs = clerk.organizations();
     let sent = mock.api_requests().pop().unwrap();
     assert!(
         sent.uri
@@ -423,7 +433,8 @@ async fn memberships_list_filters_order_and_instance_list() {
             &team.id,
             &OrganizationMembershipListParams {
                 limit: Some(2),
-                ..by_first_name.clone()
+                order_by: Some("first_name".into()),
+                ..Default::default()
             },
         )
         .try_collect()
@@ -431,7 +442,6 @@ async fn memberships_list_filters_order_and_instance_list() {
         .unwrap();
     assert_eq!(streamed.len(), 3);
     assert!(streamed.iter().all(|m| m.organization.id == team.id));
-    instance_memberships_and_page_shape(&mock, &clerk, &team).await;
 }
 
 /// The instance-wide list covers every organization; both lists are pages on the wire.
