@@ -1,6 +1,9 @@
 //! Sessions, clients, JWT templates, sign-in and testing tokens, the Backend API JWKS and
 //! the legacy Node SDK calls, over real HTTP against `MockClerk`.
 
+mod common;
+use common::api::param_name;
+
 use clerk::api::{
     ApiError, CreateJwtTemplateParams, CreateSessionParams, CreateSignInTokenParams,
     CreateUserParams, JwtTemplateListParams, SessionListParams, SessionStatus, SignInTokenStatus,
@@ -27,13 +30,18 @@ fn assert_error(err: &ApiError, status: u16, code: &str) {
     assert!(err.has_code(code), "expected code {code}: {err:?}");
 }
 
-fn param_name(err: &ApiError) -> Option<String> {
-    err.errors()
-        .first()
-        .and_then(|e| e.meta.as_ref())
-        .and_then(|m| m.get("param_name"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+/// Asserts that `result` failed with this status and code, and names `param` when `Some`.
+fn assert_rejected<T: std::fmt::Debug>(
+    result: Result<T, ApiError>,
+    status: u16,
+    code: &str,
+    param: Option<&str>,
+) {
+    let err = result.unwrap_err();
+    assert_error(&err, status, code);
+    if param.is_some() {
+        assert_eq!(param_name(&err).as_deref(), param);
+    }
 }
 
 /// The claims of a JWT, without verifying it.
@@ -218,46 +226,63 @@ async fn sessions_list_wire_shapes() {
 async fn sessions_errors() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
-    let err = clerk.sessions().get("sess_missing").await.unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk.sessions().revoke("sess_missing").await.unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .sessions()
-        .create(&CreateSessionParams {
-            user_id: "user_missing".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .sessions()
-        .create(&CreateSessionParams::default())
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_missing");
-    assert_eq!(param_name(&err).as_deref(), Some("user_id"));
-    let err = clerk
-        .sessions()
-        .list(&SessionListParams {
-            status: Some(SessionStatus::from("sleeping")),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_value_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("status"));
-    let err = clerk
-        .sessions()
-        .list(&SessionListParams {
-            limit: Some(501),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_value_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("limit"));
+    assert_rejected(
+        clerk.sessions().get("sess_missing").await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk.sessions().revoke("sess_missing").await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .create(&CreateSessionParams {
+                user_id: "user_missing".into(),
+                ..Default::default()
+            })
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .create(&CreateSessionParams::default())
+            .await,
+        422,
+        "form_param_missing",
+        Some("user_id"),
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .list(&SessionListParams {
+                status: Some(SessionStatus::from("sleeping")),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_value_invalid",
+        Some("status"),
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .list(&SessionListParams {
+                limit: Some(501),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_value_invalid",
+        Some("limit"),
+    );
 }
 
 #[tokio::test]
@@ -405,32 +430,40 @@ async fn session_token_errors() {
     let clerk = mock.clerk();
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let session = mock.create_session(&ada.id).unwrap();
-    let err = clerk
-        .sessions()
-        .create_token("sess_missing", None, None)
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .sessions()
-        .create_token(&session.id, Some("nope"), None)
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .sessions()
-        .create_token(&session.id, None, Some(10))
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_value_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("expires_in_seconds"));
+    assert_rejected(
+        clerk
+            .sessions()
+            .create_token("sess_missing", None, None)
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .create_token(&session.id, Some("nope"), None)
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .sessions()
+            .create_token(&session.id, None, Some(10))
+            .await,
+        422,
+        "form_param_value_invalid",
+        Some("expires_in_seconds"),
+    );
     clerk.sessions().revoke(&session.id).await.unwrap();
-    let err = clerk
-        .sessions()
-        .create_token(&session.id, None, None)
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
+    assert_rejected(
+        clerk.sessions().create_token(&session.id, None, None).await,
+        404,
+        "resource_not_found",
+        None,
+    );
 }
 
 #[tokio::test]
@@ -465,14 +498,21 @@ async fn clients_get_and_verify() {
         ("POST", "/v1/clients/verify")
     );
 
-    let err = clerk.clients().get("client_missing").await.unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .clients()
-        .verify(&mock.client_token("client_missing"))
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
+    assert_rejected(
+        clerk.clients().get("client_missing").await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .clients()
+            .verify(&mock.client_token("client_missing"))
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
     let err = clerk.clients().verify("not-a-jwt").await.unwrap_err();
     assert_eq!(err.status(), Some(400), "{err:?}");
     let forged = TokenBuilder::sign_raw(
@@ -485,8 +525,12 @@ async fn clients_get_and_verify() {
     );
     let err = clerk.clients().verify(&forged).await.unwrap_err();
     assert_eq!(err.status(), Some(400), "{err:?}");
-    let err = clerk.clients().verify("").await.unwrap_err();
-    assert_error(&err, 400, "form_param_missing");
+    assert_rejected(
+        clerk.clients().verify("").await,
+        400,
+        "form_param_missing",
+        None,
+    );
 }
 
 #[tokio::test]
@@ -605,12 +649,12 @@ async fn jwt_templates_validation() {
     let mock = MockClerk::start().await;
     let clerk = mock.clerk();
     let templates = clerk.jwt_templates();
-    let err = templates
-        .create(&CreateJwtTemplateParams::default())
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_missing");
-    assert_eq!(param_name(&err).as_deref(), Some("name"));
+    assert_rejected(
+        templates.create(&CreateJwtTemplateParams::default()).await,
+        422,
+        "form_param_missing",
+        Some("name"),
+    );
 
     let valid = CreateJwtTemplateParams {
         name: "dup".into(),
@@ -618,9 +662,12 @@ async fn jwt_templates_validation() {
         ..Default::default()
     };
     let first = templates.create(&valid).await.unwrap();
-    let err = templates.create(&valid).await.unwrap_err();
-    assert_error(&err, 422, "duplicate_record");
-    assert_eq!(param_name(&err).as_deref(), Some("name"));
+    assert_rejected(
+        templates.create(&valid).await,
+        422,
+        "duplicate_record",
+        Some("name"),
+    );
     let other = templates
         .create(&CreateJwtTemplateParams {
             name: "other".into(),
@@ -628,19 +675,25 @@ async fn jwt_templates_validation() {
         })
         .await
         .unwrap();
-    let err = templates.update(&other.id, &valid).await.unwrap_err();
-    assert_error(&err, 422, "duplicate_record");
+    assert_rejected(
+        templates.update(&other.id, &valid).await,
+        422,
+        "duplicate_record",
+        None,
+    );
 
-    let err = templates
-        .create(&CreateJwtTemplateParams {
-            name: "short".into(),
-            lifetime: Some(10),
-            ..valid.clone()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_value_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("lifetime"));
+    assert_rejected(
+        templates
+            .create(&CreateJwtTemplateParams {
+                name: "short".into(),
+                lifetime: Some(10),
+                ..valid.clone()
+            })
+            .await,
+        422,
+        "form_param_value_invalid",
+        Some("lifetime"),
+    );
     let err = templates
         .create(&CreateJwtTemplateParams {
             name: "skewed".into(),
@@ -650,28 +703,32 @@ async fn jwt_templates_validation() {
         .await
         .unwrap_err();
     assert_eq!(param_name(&err).as_deref(), Some("allowed_clock_skew"));
-    let err = templates
-        .create(&CreateJwtTemplateParams {
-            name: "custom".into(),
-            custom_signing_key: Some(true),
-            ..valid.clone()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_missing");
-    assert_eq!(param_name(&err).as_deref(), Some("signing_algorithm"));
-    let err = templates
-        .create(&CreateJwtTemplateParams {
-            name: "custom".into(),
-            custom_signing_key: Some(true),
-            signing_algorithm: Some("RS256".into()),
-            signing_key: Some("not a PEM key".into()),
-            ..valid.clone()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_format_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("signing_key"));
+    assert_rejected(
+        templates
+            .create(&CreateJwtTemplateParams {
+                name: "custom".into(),
+                custom_signing_key: Some(true),
+                ..valid.clone()
+            })
+            .await,
+        422,
+        "form_param_missing",
+        Some("signing_algorithm"),
+    );
+    assert_rejected(
+        templates
+            .create(&CreateJwtTemplateParams {
+                name: "custom".into(),
+                custom_signing_key: Some(true),
+                signing_algorithm: Some("RS256".into()),
+                signing_key: Some("not a PEM key".into()),
+                ..valid.clone()
+            })
+            .await,
+        422,
+        "form_param_format_invalid",
+        Some("signing_key"),
+    );
 
     // `claims` is required too: a raw body without it.
     let response = reqwest::Client::new()
@@ -690,11 +747,14 @@ async fn jwt_templates_validation() {
         404,
         "resource_not_found",
     );
-    let err = templates
-        .update(&first.id, &CreateJwtTemplateParams::default())
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_missing");
+    assert_rejected(
+        templates
+            .update(&first.id, &CreateJwtTemplateParams::default())
+            .await,
+        422,
+        "form_param_missing",
+        None,
+    );
 }
 
 #[tokio::test]
@@ -730,32 +790,40 @@ async fn sign_in_tokens_create_and_revoke() {
         "only returned on creation"
     );
 
-    let err = clerk
-        .sign_in_tokens()
-        .create(&CreateSignInTokenParams {
-            user_id: "user_missing".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
-    let err = clerk
-        .sign_in_tokens()
-        .create(&CreateSignInTokenParams::default())
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_missing");
-    assert_eq!(param_name(&err).as_deref(), Some("user_id"));
-    let err = clerk
-        .sign_in_tokens()
-        .create(&CreateSignInTokenParams {
-            user_id: ada.id.clone(),
-            expires_in_seconds: Some(0),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 422, "form_param_value_invalid");
+    assert_rejected(
+        clerk
+            .sign_in_tokens()
+            .create(&CreateSignInTokenParams {
+                user_id: "user_missing".into(),
+                ..Default::default()
+            })
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
+    assert_rejected(
+        clerk
+            .sign_in_tokens()
+            .create(&CreateSignInTokenParams::default())
+            .await,
+        422,
+        "form_param_missing",
+        Some("user_id"),
+    );
+    assert_rejected(
+        clerk
+            .sign_in_tokens()
+            .create(&CreateSignInTokenParams {
+                user_id: ada.id.clone(),
+                expires_in_seconds: Some(0),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_value_invalid",
+        None,
+    );
     assert_error(
         &clerk
             .sign_in_tokens()
@@ -833,36 +901,46 @@ async fn legacy_calls_fail_as_clerk_answers_now() {
     let last = mock.api_requests().pop().unwrap();
     assert_eq!(last.uri, format!("/v1/sessions/{}/verify", session.id));
 
-    let err = clerk.clients().get_client_list().await.unwrap_err();
-    assert_error(&err, 410, "operation_deprecated");
+    assert_rejected(
+        clerk.clients().get_client_list().await,
+        410,
+        "operation_deprecated",
+        None,
+    );
     assert_eq!(mock.api_requests().pop().unwrap().uri, "/v1/clients");
 
-    let err = clerk
-        .emails()
-        .create_email(&CreateEmailParams {
-            from_email_name: "support".into(),
-            email_address_id: "idn_1".into(),
-            subject: "Hi".into(),
-            body: "<p>Hello</p>".into(),
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 404, "resource_not_found");
+    assert_rejected(
+        clerk
+            .emails()
+            .create_email(&CreateEmailParams {
+                from_email_name: "support".into(),
+                email_address_id: "idn_1".into(),
+                subject: "Hi".into(),
+                body: "<p>Hello</p>".into(),
+            })
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
     let last = mock.api_requests().pop().unwrap();
     assert_eq!(
         (last.method.as_str(), last.uri.as_str()),
         ("POST", "/v1/emails")
     );
 
-    let err = clerk
-        .sms_messages()
-        .create_sms_message(&CreateSmsMessageParams {
-            phone_number_id: "idn_2".into(),
-            message: "Hello".into(),
-        })
-        .await
-        .unwrap_err();
-    assert_error(&err, 403, "authorization_invalid");
+    assert_rejected(
+        clerk
+            .sms_messages()
+            .create_sms_message(&CreateSmsMessageParams {
+                phone_number_id: "idn_2".into(),
+                message: "Hello".into(),
+            })
+            .await,
+        403,
+        "authorization_invalid",
+        None,
+    );
     let last = mock.api_requests().pop().unwrap();
     assert_eq!(
         (last.method.as_str(), last.uri.as_str()),

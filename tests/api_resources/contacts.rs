@@ -2,6 +2,24 @@
 
 use super::*;
 
+/// A new email address of `user_id`, with no other field.
+fn email(user_id: &str, address: &str) -> CreateEmailAddressParams {
+    CreateEmailAddressParams {
+        user_id: user_id.into(),
+        email_address: address.into(),
+        ..Default::default()
+    }
+}
+
+/// A new phone number of `user_id`, with no other field.
+fn phone(user_id: &str, number: &str) -> CreatePhoneNumberParams {
+    CreatePhoneNumberParams {
+        user_id: user_id.into(),
+        phone_number: number.into(),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn email_addresses() {
     let mock = MockClerk::start().await;
@@ -92,47 +110,22 @@ async fn email_addresses() {
 async fn email_address_errors(mock: &MockClerk, clerk: &Clerk) -> User {
     let emails = clerk.email_addresses();
     // Errors.
-    assert_not_found(
-        emails
-            .create(&CreateEmailAddressParams {
-                user_id: "user_missing".into(),
-                email_address: "x@example.com".into(),
-                ..Default::default()
-            })
-            .await,
-    );
+    assert_not_found(emails.create(&email("user_missing", "x@example.com")).await);
     let bob = user_of(mock, "bob@example.com");
     assert_fails(
-        emails
-            .create(&CreateEmailAddressParams {
-                user_id: bob.id.clone(),
-                email_address: "ADA@work.io".into(),
-                ..Default::default()
-            })
-            .await,
+        emails.create(&email(&bob.id, "ADA@work.io")).await,
         422,
         "form_identifier_exists",
         Some("email_address"),
     );
     assert_fails(
-        emails
-            .create(&CreateEmailAddressParams {
-                user_id: bob.id.clone(),
-                email_address: "nope".into(),
-                ..Default::default()
-            })
-            .await,
+        emails.create(&email(&bob.id, "nope")).await,
         422,
         "form_param_format_invalid",
         Some("email_address"),
     );
     assert_fails(
-        emails
-            .create(&CreateEmailAddressParams {
-                email_address: "b2@example.com".into(),
-                ..Default::default()
-            })
-            .await,
+        emails.create(&email("", "b2@example.com")).await,
         422,
         "form_param_missing",
         Some("user_id"),
@@ -163,14 +156,7 @@ async fn delete_email_address(
     assert_not_found(emails.get(&work.id).await);
     assert_not_found(emails.delete(&work.id).await);
     // The freed address can be added again.
-    emails
-        .create(&CreateEmailAddressParams {
-            user_id: bob.id.clone(),
-            email_address: "ada@work.io".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    emails.create(&email(&bob.id, "ada@work.io")).await.unwrap();
 }
 
 fn user_of(mock: &MockClerk, email: &str) -> User {
@@ -221,11 +207,7 @@ async fn phone_numbers() {
     assert!(user.two_factor_enabled);
 
     let desk = phones
-        .create(&CreatePhoneNumberParams {
-            user_id: ada.id.clone(),
-            phone_number: "+442079460000".into(),
-            ..Default::default()
-        })
+        .create(&phone(&ada.id, "+442079460000"))
         .await
         .unwrap();
     assert_eq!(desk.reserved_for_second_factor, Some(false));
@@ -292,39 +274,19 @@ async fn phone_number_errors(mock: &MockClerk, clerk: &Clerk, ada: &User, desk: 
     let phones = clerk.phone_numbers();
     // Errors.
     assert_fails(
-        phones
-            .create(&CreatePhoneNumberParams {
-                user_id: ada.id.clone(),
-                phone_number: "555-0100".into(),
-                ..Default::default()
-            })
-            .await,
+        phones.create(&phone(&ada.id, "555-0100")).await,
         422,
         "form_param_format_invalid",
         Some("phone_number"),
     );
     let other = user_of(mock, "other@example.com");
     assert_fails(
-        phones
-            .create(&CreatePhoneNumberParams {
-                user_id: other.id.clone(),
-                phone_number: "+15555550100".into(),
-                ..Default::default()
-            })
-            .await,
+        phones.create(&phone(&other.id, "+15555550100")).await,
         422,
         "form_identifier_exists",
         Some("phone_number"),
     );
-    assert_not_found(
-        phones
-            .create(&CreatePhoneNumberParams {
-                user_id: "user_missing".into(),
-                phone_number: "+15555550177".into(),
-                ..Default::default()
-            })
-            .await,
-    );
+    assert_not_found(phones.create(&phone("user_missing", "+15555550177")).await);
     // An email address id is not a phone number id.
     let email_id = ada.primary_email_address_id.clone().unwrap();
     assert_not_found(phones.get(&email_id).await);

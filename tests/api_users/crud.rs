@@ -35,8 +35,12 @@ async fn get_returns_the_stored_user_and_404s_unknown_ids() {
 #[tokio::test]
 async fn path_segments_are_percent_encoded() {
     let (mock, clerk) = setup().await;
-    let err = clerk.users().get("user_1/ban?x=1 #").await.unwrap_err();
-    assert_api_error(&err, 404, "resource_not_found");
+    assert_api_fails(
+        clerk.users().get("user_1/ban?x=1 #").await,
+        404,
+        "resource_not_found",
+        None,
+    );
     assert_eq!(uris(&mock), vec!["/v1/users/user_1%2Fban%3Fx=1%20%23"]);
 }
 
@@ -292,19 +296,21 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         .await
         .unwrap());
 
-    let err = clerk
-        .users()
-        .update(
-            &user.id,
-            &UpdateUserParams {
-                username: Some("other".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_api_error(&err, 422, "form_identifier_exists");
-    assert_eq!(param_name(&err).as_deref(), Some("username"));
+    assert_api_fails(
+        clerk
+            .users()
+            .update(
+                &user.id,
+                &UpdateUserParams {
+                    username: Some("other".into()),
+                    ..Default::default()
+                },
+            )
+            .await,
+        422,
+        "form_identifier_exists",
+        Some("username"),
+    );
     let err = clerk
         .users()
         .update(
@@ -320,12 +326,15 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         param_name(&err).as_deref(),
         Some("primary_email_address_id")
     );
-    let err = clerk
-        .users()
-        .update("user_missing", &UpdateUserParams::default())
-        .await
-        .unwrap_err();
-    assert_api_error(&err, 404, "resource_not_found");
+    assert_api_fails(
+        clerk
+            .users()
+            .update("user_missing", &UpdateUserParams::default())
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
     // The failed updates changed nothing.
     let after: User = serde_json::from_value(mock.user_object(&user.id).unwrap()).unwrap();
     assert_eq!(after, updated);
@@ -347,8 +356,12 @@ async fn delete_returns_a_deleted_object_and_removes_the_user() {
         }
     );
     assert!(mock.user_object(&user.id).is_none());
-    let err = clerk.users().delete(&user.id).await.unwrap_err();
-    assert_api_error(&err, 404, "resource_not_found");
+    assert_api_fails(
+        clerk.users().delete(&user.id).await,
+        404,
+        "resource_not_found",
+        None,
+    );
     let err = clerk.users().get(&user.id).await.unwrap_err();
     assert!(err.is_not_found());
     // The address is free again.
@@ -407,12 +420,15 @@ async fn update_metadata_deep_merges_and_null_deletes() {
         ("PATCH", format!("/v1/users/{}/metadata", user.id).as_str())
     );
 
-    let err = clerk
-        .users()
-        .update_metadata("user_missing", &UpdateUserMetadataParams::default())
-        .await
-        .unwrap_err();
-    assert_api_error(&err, 404, "resource_not_found");
+    assert_api_fails(
+        clerk
+            .users()
+            .update_metadata("user_missing", &UpdateUserMetadataParams::default())
+            .await,
+        404,
+        "resource_not_found",
+        None,
+    );
 }
 
 #[tokio::test]

@@ -258,15 +258,18 @@ async fn list_validates_its_parameters() {
             .unwrap(),
         12
     );
-    let err = clerk
-        .users()
-        .count(&UserCountParams {
-            provider: Some("oauth_google".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_api_error(&err, 422, "form_param_missing");
+    assert_api_fails(
+        clerk
+            .users()
+            .count(&UserCountParams {
+                provider: Some("oauth_google".into()),
+                ..Default::default()
+            })
+            .await,
+        422,
+        "form_param_missing",
+        None,
+    );
 }
 
 #[tokio::test]

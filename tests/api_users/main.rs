@@ -51,6 +51,20 @@ fn set(items: &[&User]) -> BTreeSet<String> {
     items.iter().map(|u| u.id.clone()).collect()
 }
 
+/// Asserts that `result` failed as `assert_api_error` checks, and names `param` when `Some`.
+fn assert_api_fails<T: std::fmt::Debug>(
+    result: Result<T, ApiError>,
+    status: u16,
+    code: &str,
+    param: Option<&str>,
+) {
+    let err = result.unwrap_err();
+    assert_api_error(&err, status, code);
+    if param.is_some() {
+        assert_eq!(param_name(&err).as_deref(), param);
+    }
+}
+
 /// Like `common::expect_error`, and the trace id is one of the mock's.
 fn assert_api_error(err: &ApiError, status: u16, code: &str) {
     assert_eq!(err.status(), Some(status), "{err:?}");

@@ -109,9 +109,12 @@ async fn ban_many_and_unban_many() {
     );
 
     let empty: [&str; 0] = [];
-    let err = clerk.users().ban_many(&empty).await.unwrap_err();
-    assert_api_error(&err, 400, "form_param_value_invalid");
-    assert_eq!(param_name(&err).as_deref(), Some("user_ids"));
+    assert_api_fails(
+        clerk.users().ban_many(&empty).await,
+        400,
+        "form_param_value_invalid",
+        Some("user_ids"),
+    );
     let too_many: Vec<String> = (0..51).map(|i| format!("user_{i}")).collect();
     let err = clerk.users().unban_many(&too_many).await.unwrap_err();
     assert_eq!(err.status(), Some(400));

@@ -44,8 +44,12 @@ async fn a_wrong_secret_key_is_a_401() {
         .secret_key("sk_test_wrong")
         .build()
         .unwrap();
-    let err = clerk.users().get("user_1").await.unwrap_err();
-    assert_api_error(&err, 401, "authentication_invalid");
+    assert_api_fails(
+        clerk.users().get("user_1").await,
+        401,
+        "authentication_invalid",
+        None,
+    );
     assert_eq!(mock.api_requests().len(), 1);
 }
 
@@ -179,8 +183,12 @@ async fn retries_are_bounded_by_count() {
         .build()
         .unwrap();
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 5));
-    let err = clerk.users().get("user_1").await.unwrap_err();
-    assert_api_error(&err, 503, "internal_clerk_error");
+    assert_api_fails(
+        clerk.users().get("user_1").await,
+        503,
+        "internal_clerk_error",
+        None,
+    );
     assert_eq!(mock.api_requests().len(), 3, "1 attempt + 2 retries");
 
     let clerk = mock
