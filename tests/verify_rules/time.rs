@@ -19,20 +19,42 @@ fn exp_at_t0(mock: &MockClerk) -> String {
         .sign()
 }
 
+/// Accepts `token` at `last_ok_ms` after T0 with `skew`, and refuses it as expired at each
+/// of `expired_ms`.
+async fn assert_expires(
+    mock: &MockClerk,
+    token: &str,
+    skew: Option<Duration>,
+    last_ok_ms: i64,
+    expired_ms: &[i64],
+) {
+    accept(token, &at(mock, at_ms(last_ok_ms), skew)).await;
+    for &ms in expired_ms {
+        let got = reason(token, &at(mock, at_ms(ms), skew)).await;
+        assert_eq!(got, "token-expired", "at {ms} ms, skew {skew:?}");
+    }
+}
+
+/// Accepts `token` at `first_ok_ms` after T0 with `skew`, and refuses it with `code` one
+/// millisecond earlier.
+async fn assert_earliest(
+    mock: &MockClerk,
+    token: &str,
+    skew: Option<Duration>,
+    first_ok_ms: i64,
+    code: &str,
+) {
+    accept(token, &at(mock, at_ms(first_ok_ms), skew)).await;
+    let got = reason(token, &at(mock, at_ms(first_ok_ms - 1), skew)).await;
+    assert_eq!(got, code, "at {} ms, skew {skew:?}", first_ok_ms - 1);
+}
+
 #[tokio::test]
 async fn exp_boundary_with_the_default_skew() {
     let mock = shared_mock();
     let t = exp_at_t0(mock);
     // exp*1000 <= now - 5000 is expired.
-    accept(&t, &at(mock, at_ms(4_999), None)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(5_000), None)).await,
-        "token-expired"
-    );
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(5_001), None)).await,
-        "token-expired"
-    );
+    assert_expires(mock, &t, None, 4_999, &[5_000, 5_001]).await;
     // The default is exactly 5 s.
     accept(&t, &at(mock, at_ms(4_999), Some(Duration::from_secs(5)))).await;
 }
@@ -42,35 +64,17 @@ async fn exp_boundary_with_a_custom_skew() {
     let mock = shared_mock();
     let t = exp_at_t0(mock);
     let skew = Some(Duration::from_millis(1_500));
-    accept(&t, &at(mock, at_ms(1_499), skew)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(1_500), skew)).await,
-        "token-expired"
-    );
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(1_501), skew)).await,
-        "token-expired"
-    );
+    assert_expires(mock, &t, skew, 1_499, &[1_500, 1_501]).await;
     // The arithmetic is exact for a fractional skew too (clockSkewInMs = 1.5).
-    let skew = Some(Duration::from_micros(1_500));
-    accept(&t, &at(mock, at_ms(1), skew)).await;
-    assert_eq!(reason(&t, &at(mock, at_ms(2), skew)).await, "token-expired");
-    let skew = Some(Duration::from_secs(60));
-    accept(&t, &at(mock, at_ms(59_999), skew)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(60_000), skew)).await,
-        "token-expired"
-    );
+    assert_expires(mock, &t, Some(Duration::from_micros(1_500)), 1, &[2]).await;
+    assert_expires(mock, &t, Some(Duration::from_secs(60)), 59_999, &[60_000]).await;
 }
 
 #[tokio::test]
 async fn exp_boundary_with_zero_skew() {
     let mock = shared_mock();
     let t = exp_at_t0(mock);
-    let zero = Some(Duration::ZERO);
-    accept(&t, &at(mock, at_ms(-1), zero)).await;
-    assert_eq!(reason(&t, &at(mock, at_ms(0), zero)).await, "token-expired");
-    assert_eq!(reason(&t, &at(mock, at_ms(1), zero)).await, "token-expired");
+    assert_expires(mock, &t, Some(Duration::ZERO), -1, &[0, 1]).await;
 }
 
 #[tokio::test]
@@ -141,26 +145,14 @@ async fn nbf_boundaries() {
         .claim("exp", T0 + 1_000)
         .sign();
     let base = 100_000; // nbf in ms relative to T0
-                        // Default skew: nbf*1000 > now + 5000 fails; equality is accepted.
-    accept(&t, &at(mock, at_ms(base - 5_000), None)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 5_001), None)).await,
-        "token-not-active-yet"
-    );
+    let code = "token-not-active-yet";
+    // Default skew: nbf*1000 > now + 5000 fails; equality is accepted.
+    assert_earliest(mock, &t, None, base - 5_000, code).await;
     // Custom skew.
     let skew = Some(Duration::from_millis(250));
-    accept(&t, &at(mock, at_ms(base - 250), skew)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 251), skew)).await,
-        "token-not-active-yet"
-    );
+    assert_earliest(mock, &t, skew, base - 250, code).await;
     // Zero skew.
-    let zero = Some(Duration::ZERO);
-    accept(&t, &at(mock, at_ms(base), zero)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 1), zero)).await,
-        "token-not-active-yet"
-    );
+    assert_earliest(mock, &t, Some(Duration::ZERO), base, code).await;
 }
 
 #[tokio::test]
@@ -172,23 +164,11 @@ async fn iat_boundaries() {
         .claim("exp", T0 + 1_000)
         .sign();
     let base = 100_000;
-    accept(&t, &at(mock, at_ms(base - 5_000), None)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 5_001), None)).await,
-        "token-iat-in-the-future"
-    );
+    let code = "token-iat-in-the-future";
+    assert_earliest(mock, &t, None, base - 5_000, code).await;
     let skew = Some(Duration::from_millis(2_000));
-    accept(&t, &at(mock, at_ms(base - 2_000), skew)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 2_001), skew)).await,
-        "token-iat-in-the-future"
-    );
-    let zero = Some(Duration::ZERO);
-    accept(&t, &at(mock, at_ms(base), zero)).await;
-    assert_eq!(
-        reason(&t, &at(mock, at_ms(base - 1), zero)).await,
-        "token-iat-in-the-future"
-    );
+    assert_earliest(mock, &t, skew, base - 2_000, code).await;
+    assert_earliest(mock, &t, Some(Duration::ZERO), base, code).await;
 }
 
 #[tokio::test]
