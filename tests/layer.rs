@@ -4,6 +4,7 @@
 //! the sign-in page.
 
 mod common;
+use common::mock::start_mock;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -52,8 +53,7 @@ async fn lax(auth: Auth) -> String {
 
 #[tokio::test]
 async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let app = Router::new()
         .route("/protected", get(protected))
         .route("/many", get(many))
@@ -95,8 +95,7 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
 #[tokio::test]
 async fn without_authenticate_each_extractor_verifies() {
     // The plain layer only hands out the instance: the baseline the test above improves on.
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let app = Router::new()
         .route("/many", get(many))
         .layer(ClerkLayer::new(clerk.clone()));
@@ -127,8 +126,7 @@ async fn open() -> &'static str {
 
 #[tokio::test]
 async fn require_auth_keeps_signed_out_requests_from_every_handler() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let counter = Counter(Arc::default());
     let api = Router::new()
         .route("/me", get(counted))

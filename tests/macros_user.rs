@@ -2,6 +2,7 @@
 
 mod common;
 use common::http::{assert_json, fetch, fetch_as};
+use common::mock::start_mock;
 use common::serve;
 
 use std::time::Duration;
@@ -161,8 +162,7 @@ async fn user_cache_saves_backend_calls() {
 
 #[tokio::test]
 async fn get_token_with_a_template() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let user = mock.create_user(&CreateUserParams::default()).unwrap();
     let session = mock.create_session(&user.id).unwrap();
     let mut claims = serde_json::Map::new();

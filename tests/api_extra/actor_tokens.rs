@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn actor_tokens_create_and_revoke() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = seed_user(&mock, "ada@example.com");
 
     let token = clerk

@@ -10,6 +10,7 @@ mod verification;
 #[path = "../common/mod.rs"]
 mod common;
 use common::api::{assert_fails, assert_not_found, meta, raw, seed_user};
+use common::mock::start_mock;
 
 use base64::Engine as _;
 use clerk::api::{
@@ -18,7 +19,7 @@ use clerk::api::{
     ReplaceEmailAddressParams, ReplacePhoneNumberParams, ReplacementStatus, SessionRefresh,
     UpdatePhoneNumberParams, VerificationObject, VerificationStatus,
 };
-use clerk::testing::{MockClerk, VERIFICATION_CODE};
+use clerk::testing::VERIFICATION_CODE;
 use serde_json::{json, Value};
 
 /// The parameters of a verification attempt.

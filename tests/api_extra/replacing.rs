@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn replace_email_address_replaces_all() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock
         .create_user(&CreateUserParams {
             email_address: vec!["ada@example.com".into(), "ada2@example.com".into()],
@@ -139,8 +138,7 @@ async fn replace_email_address_replaces_all() {
 
 #[tokio::test]
 async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()

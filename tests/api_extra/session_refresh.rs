@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn session_refresh_token_and_cookie() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = seed_user(&mock, "ada@example.com");
     let session = mock.create_session(&ada.id).unwrap();
     let expired = clerk

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn email_address_verification_reports_attempts_in_status() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = seed_user(&mock, "ada@example.com");
     let email = clerk
         .email_addresses()
@@ -142,8 +141,7 @@ async fn email_address_verification_reports_attempts_in_status() {
 
 #[tokio::test]
 async fn phone_number_verification() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()

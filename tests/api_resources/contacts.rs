@@ -22,8 +22,7 @@ fn phone(user_id: &str, number: &str) -> CreatePhoneNumberParams {
 
 #[tokio::test]
 async fn email_addresses() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let emails = clerk.email_addresses();
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
     let original = ada.primary_email_address_id.clone().unwrap();
@@ -169,8 +168,7 @@ fn user_of(mock: &MockClerk, email: &str) -> User {
 
 #[tokio::test]
 async fn phone_numbers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let phones = clerk.phone_numbers();
     let ada = user_of(&mock, "ada@example.com");
     assert_eq!(ada.primary_phone_number_id, None);
@@ -313,8 +311,7 @@ async fn delete_phone_number(clerk: &Clerk, ada: &User, mobile: &PhoneNumber, de
 
 #[tokio::test]
 async fn resource_calls_are_authenticated_and_versioned() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     clerk.invitations().list(&Default::default()).await.unwrap();
     clerk.blocklist_identifiers().list().await.unwrap();
     clerk

@@ -11,8 +11,7 @@ fn allow(identifier: &str) -> CreateAllowlistIdentifierParams {
 
 #[tokio::test]
 async fn allowlist_identifiers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let allowlist = clerk.allowlist_identifiers();
 
     let email = allowlist.create(&allow("ada@example.com")).await.unwrap();
@@ -129,8 +128,7 @@ async fn allowlist_identifiers() {
 
 #[tokio::test]
 async fn blocklist_identifiers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let blocklist = clerk.blocklist_identifiers();
 
     let empty = blocklist.list().await.unwrap();

@@ -11,8 +11,7 @@ fn invite(email: &str) -> CreateInvitationParams {
 
 #[tokio::test]
 async fn invitations_create_and_validate() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let invitations = clerk.invitations();
 
     let created = invitations
@@ -144,8 +143,7 @@ async fn invitations_create_and_validate() {
 
 #[tokio::test]
 async fn invitations_list_shapes_filters_and_paging() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let invitations = clerk.invitations();
     for email in [
         "dora@example.com",
@@ -274,8 +272,7 @@ async fn invitations_list_shapes_filters_and_paging() {
 
 #[tokio::test]
 async fn invitations_revoke() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (_mock, clerk) = start_mock().await;
     let invitations = clerk.invitations();
     let created = invitations
         .create(&invite("rev@example.com"))
@@ -308,8 +305,7 @@ async fn invitations_revoke() {
 
 #[tokio::test]
 async fn invitations_bulk() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let invitations = clerk.invitations();
 
     let created = invitations

@@ -11,6 +11,7 @@ mod organizations;
 #[path = "../common/mod.rs"]
 mod common;
 use common::api::{assert_fails, assert_not_found, expect_error, meta, raw};
+use common::mock::start_mock;
 
 use clerk::api::{
     AllowlistIdentifierListParams, CreateAllowlistIdentifierParams,

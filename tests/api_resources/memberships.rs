@@ -12,8 +12,7 @@ fn member(user_id: &str, role: &str) -> CreateOrganizationMembershipParams {
 
 #[tokio::test]
 async fn memberships_create_update_delete() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
     let bob = user(&mock, "bob@example.com", "Bob", "Builder", "bob");
     let team = mock.create_organization(&org("Team")).unwrap();
@@ -275,8 +274,7 @@ type FilterCase = (fn(&mut OrganizationMembershipListParams), Vec<String>);
 
 #[tokio::test]
 async fn memberships_list_filters_order_and_instance_list() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let orgs = clerk.organizations();
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
     let bob = user(&mock, "bob@work.io", "Bob", "Builder", "bobby");

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn organizations_create_get_update_delete() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
     let acme = create_acme(&clerk, &ada).await;
     let twin = slugs_and_create_errors(&clerk, &acme).await;
@@ -253,8 +252,7 @@ async fn delete_organization(clerk: &Clerk, acme: &Organization) {
 
 #[tokio::test]
 async fn organizations_metadata_merge_and_replace() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let orgs = clerk.organizations();
     let org = mock
         .create_organization(&CreateOrganizationParams {
@@ -364,8 +362,7 @@ fn by_name() -> OrganizationListParams {
 
 #[tokio::test]
 async fn organizations_list_filters_and_paging() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let orgs = clerk.organizations();
     let ada = user(&mock, "ada@example.com", "Ada", "Lovelace", "ada");
     let bob = user(&mock, "bob@example.com", "Bob", "Builder", "bob");

@@ -9,6 +9,7 @@ mod tokens;
 #[path = "../common/mod.rs"]
 mod common;
 use common::api::param_name;
+use common::mock::start_mock;
 
 use clerk::api::{
     ApiError, CreateJwtTemplateParams, CreateSessionParams, CreateSignInTokenParams,

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn sessions_create_get_list_revoke() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let bob = mock.create_user(&user_params("bob@example.com")).unwrap();
 
@@ -160,8 +159,7 @@ async fn sessions_list_wire_shapes() {
 
 #[tokio::test]
 async fn sessions_errors() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (_mock, clerk) = start_mock().await;
     assert_rejected(
         clerk.sessions().get("sess_missing").await,
         404,

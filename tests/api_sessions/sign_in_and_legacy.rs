@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn sign_in_tokens_create_and_revoke() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let created = clerk
         .sign_in_tokens()
@@ -106,8 +105,7 @@ async fn testing_tokens_expire_in_seconds() {
 
 #[tokio::test]
 async fn jwks_keys_returns_the_published_key_set() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let jwks = clerk.jwks().get().await.unwrap();
     assert_eq!(jwks.keys.len(), 1);
     assert_eq!(
@@ -130,8 +128,7 @@ async fn jwks_keys_returns_the_published_key_set() {
 #[allow(deprecated)]
 async fn legacy_calls_fail_as_clerk_answers_now() {
     use clerk::api::{CreateEmailParams, CreateSmsMessageParams};
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let session = mock.create_session(&ada.id).unwrap();
     let token = mock.token().user(&ada.id).session(&session.id).sign();

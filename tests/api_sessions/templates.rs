@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn jwt_templates_crud() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let templates = clerk.jwt_templates();
     let params = CreateJwtTemplateParams {
         name: "firebase".into(),
@@ -115,8 +114,7 @@ async fn jwt_templates_crud() {
 
 #[tokio::test]
 async fn jwt_templates_validation() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let templates = clerk.jwt_templates();
     assert_rejected(
         templates.create(&CreateJwtTemplateParams::default()).await,

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn session_tokens_verify_and_carry_template_claims() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let session = mock.create_session(&ada.id).unwrap();
 
@@ -143,8 +142,7 @@ async fn session_tokens_verify_and_carry_template_claims() {
 
 #[tokio::test]
 async fn session_token_errors() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let session = mock.create_session(&ada.id).unwrap();
     assert_rejected(
@@ -185,8 +183,7 @@ async fn session_token_errors() {
 
 #[tokio::test]
 async fn clients_get_and_verify() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let ada = mock.create_user(&user_params("ada@example.com")).unwrap();
     let session = mock.create_session(&ada.id).unwrap();
 

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn cookie_ladder_rows() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_c");
     let iat = iat_of(&builder);
     let token = builder.sign();
@@ -114,8 +113,7 @@ async fn cookie_ladder_rows() {
 
 #[tokio::test]
 async fn cookie_parsing_quotes_order_and_spacing() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_q");
     let iat = iat_of(&builder);
     let token = builder.sign();
@@ -162,8 +160,7 @@ async fn cookie_parsing_quotes_order_and_spacing() {
 
 #[tokio::test]
 async fn suffixed_cookies_win_over_unsuffixed() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let pk = PublishableKey::parse(&mock.publishable_key()).unwrap();
     let suffix = pk.cookie_suffix();
 

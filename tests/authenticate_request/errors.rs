@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn machine_looking_jwts_are_a_type_mismatch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let variants = [
         mock.token().user("mch_2abc"),
         mock.token().header("typ", "at+jwt"),
@@ -41,8 +40,7 @@ async fn machine_looking_jwts_are_a_type_mismatch() {
 /// accepts session tokens only. A cookie holding one is still just a malformed session token.
 #[tokio::test]
 async fn opaque_machine_tokens_in_the_header_are_a_type_mismatch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     for token in [
         "mt_0123456789abcdef0123456789abcdef",
         "ak_0123456789abcdef0123456789abcdef",
@@ -68,8 +66,7 @@ async fn opaque_machine_tokens_in_the_header_are_a_type_mismatch() {
 
 #[tokio::test]
 async fn verification_errors_map_to_request_reasons() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
 
     // (builder, reason for GET, reason for POST)
     let cases: Vec<(clerk::testing::TokenBuilder, &str, &str)> = vec![

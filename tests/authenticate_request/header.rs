@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn authorization_table_1_2() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let token = mock.token().user("user_hdr").sign();
 
     // `Bearer <jwt>` → header path.
@@ -55,8 +54,7 @@ async fn authorization_table_1_2() {
 
 #[tokio::test]
 async fn other_schemes_fall_through_to_a_valid_cookie() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_cookie");
     let uat = iat_of(&builder);
     let cookie_token = builder.sign();
@@ -77,8 +75,7 @@ async fn other_schemes_fall_through_to_a_valid_cookie() {
 /// it is (the `Bearer  <jwt>` row of table 1.2, generalised as JavaScript does).
 #[tokio::test]
 async fn an_empty_second_field_makes_the_first_field_the_token() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token();
     let uat = iat_of(&builder);
     let cookie = session_cookie(&builder.sign(), uat);
@@ -92,8 +89,7 @@ async fn an_empty_second_field_makes_the_first_field_the_token() {
 /// Latin-1): another scheme still falls through, `Bearer <jwt> <junk>` still uses `<jwt>`.
 #[tokio::test]
 async fn non_ascii_authorization_bytes_are_parsed_by_fields() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_cookie");
     let uat = iat_of(&builder);
     let cookie = session_cookie(&builder.sign(), uat);
@@ -139,8 +135,7 @@ async fn non_ascii_authorization_bytes_are_parsed_by_fields() {
 
 #[tokio::test]
 async fn header_token_wins_even_when_invalid() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_cookie");
     let uat = iat_of(&builder);
     let cookie = session_cookie(&builder.sign(), uat);

@@ -7,6 +7,10 @@ mod header;
 mod observability;
 mod robustness;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::mock::start_mock;
+
 use base64::Engine as _;
 use clerk::testing::MockClerk;
 use clerk::{Clerk, PublishableKey, RequestState, TokenCarrier, MAX_TOKEN_LEN};

@@ -12,8 +12,7 @@ fn header_map(state: &RequestState) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn observability_headers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
 
     let good = mock.token().sign();
     let state = get(&clerk, Some(&format!("Bearer {good}")), None).await;

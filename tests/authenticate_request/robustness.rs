@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn pseudo_random_inputs_never_sign_in_or_panic() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let builder = mock.token().user("user_fallback");
     let uat = iat_of(&builder);
     let valid_cookie = session_cookie(&builder.sign(), uat);
@@ -95,8 +94,7 @@ async fn pseudo_random_inputs_never_sign_in_or_panic() {
 
 #[tokio::test]
 async fn oversized_tokens_are_token_invalid() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
 
     let huge = "a".repeat(MAX_TOKEN_LEN + 1);
     let state = get(&clerk, Some(&format!("Bearer {huge}")), None).await;
@@ -130,8 +128,7 @@ async fn oversized_tokens_are_token_invalid() {
 
 #[tokio::test]
 async fn authenticate_headers_matches_authenticate_request() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let token = mock.token().user("user_h").expired().sign();
     let mut headers = http::HeaderMap::new();
     headers.insert(

@@ -20,8 +20,7 @@ struct Meta {
 
 #[tokio::test]
 async fn session_accessors() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let token = mock
         .token()
         .user("user_42")

@@ -6,6 +6,10 @@ mod has;
 mod keys;
 mod org_claims;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::mock::start_mock;
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod http;
 pub mod logs;
+pub mod mock;
 pub mod prop;
 pub mod server;
 

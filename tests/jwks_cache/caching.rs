@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn cold_start_fetches_once_then_serves_from_cache_with_the_right_headers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     assert_eq!(mock.jwks_requests(), 0, "building a Clerk fetches nothing");
 
     let token = mock.token().user("user_1").sign();
@@ -94,8 +93,7 @@ async fn two_instances_do_not_share_a_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_concurrent_cold_verifications_cause_one_fetch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..10)
             .map(|i| mock.token().user(&format!("user_{i}")).sign())

@@ -32,8 +32,7 @@ async fn endpoint_down_at_start_fails_in_bounded_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_verifications_share_one_failing_fetch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.fail_jwks_next(FETCH_ATTEMPTS, Fault::Status(503));
     let token = mock.token().sign();
 
@@ -114,8 +113,7 @@ async fn assert_transient_fault_exhausts_retries(fault: Fault) {
 
 /// One `fault`, then a normal answer: verifies after exactly two requests.
 async fn assert_transient_fault_is_retried(fault: Fault) {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.fail_jwks_next(1, fault.clone());
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 2, "{fault:?}");
@@ -153,8 +151,7 @@ async fn connection_closed_mid_body_fails_after_retries() {
 
 #[tokio::test]
 async fn mixed_transient_faults_are_retried_until_success() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.inject_jwks_faults([
         Fault::Garbage,
         Fault::Oversized,
@@ -168,8 +165,7 @@ async fn mixed_transient_faults_are_retried_until_success() {
 
 #[tokio::test]
 async fn invalid_secret_key_fault_is_not_retried() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.fail_jwks_next(1, Fault::InvalidSecretKey);
     let token = mock.token().sign();
     assert_fails(&clerk, &token, SECRET_KEY_INVALID).await;
@@ -197,8 +193,7 @@ async fn wrong_secret_key_is_not_retried() {
 
 #[tokio::test]
 async fn empty_key_set_is_not_retried() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.fail_jwks_next(1, Fault::EmptyKeys);
     assert_fails(&clerk, &mock.token().sign(), REMOTE_FAILED).await;
     assert_eq!(mock.jwks_requests(), 1);
@@ -206,8 +201,7 @@ async fn empty_key_set_is_not_retried() {
 
 #[tokio::test]
 async fn not_found_is_not_retried() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     mock.fail_jwks_next(1, Fault::Status(404));
     let token = mock.token().sign();
     assert_fails(&clerk, &token, REMOTE_FAILED).await;

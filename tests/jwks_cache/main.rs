@@ -10,6 +10,10 @@ mod caching;
 mod failures;
 mod rotation;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::mock::start_mock;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let old_key = mock.current_key();
     let old_token = mock.token().sign();
 
@@ -214,8 +213,7 @@ async fn forged_flood(clerk: &Clerk, mock: &MockClerk, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_of_forged_kids_on_a_warm_cache_costs_at_most_one_fetch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let good = mock.token().sign();
     assert_verifies(&clerk, &good).await;
     assert_eq!(mock.jwks_requests(), 1);
@@ -230,8 +228,7 @@ async fn flood_of_forged_kids_on_a_warm_cache_costs_at_most_one_fetch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_of_forged_kids_on_a_cold_cache_costs_at_most_one_fetch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
 
     forged_flood(&clerk, &mock, 200).await;
     assert_eq!(

@@ -7,6 +7,7 @@ mod verification;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::mock::start_mock;
 use common::serve;
 
 use std::time::Duration;

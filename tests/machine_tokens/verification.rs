@@ -51,8 +51,7 @@ async fn machine_tokens_come_from_the_authorization_header_only() {
 
 #[tokio::test]
 async fn verify_calls_use_unversioned_paths_and_the_right_key() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let (_, key) = mock.create_api_key(USER, &[], None);
     let (_, mt) = mock.create_m2m_token(MACHINE, &[], None);
     let (_, oat) = mock.create_oauth_token(USER, CLIENT, &[]);
@@ -185,8 +184,7 @@ async fn jwt_forms_are_verified_locally() {
 
 #[tokio::test]
 async fn the_runtime_api() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let (key_id, key) = mock.create_api_key(ORG, &["admin"], None);
     let machine = clerk.verify_machine_token(&key).await.unwrap();
     assert_eq!(machine.token_type(), TokenType::ApiKey);

@@ -10,6 +10,7 @@ mod redirect;
 #[path = "../common/mod.rs"]
 mod common;
 use common::http::{assert_json, client, fetch, fetch_as};
+use common::mock::start_mock;
 use common::serve;
 
 use axum::extract::{FromRef, Path, Query, State};

@@ -342,8 +342,7 @@ async fn run_matrix(http: &reqwest::Client, base: &str, label: &str, cases: &[Ca
 
 #[tokio::test]
 async fn credential_matrix_over_layer_and_state() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let suffix = clerk
         .publishable_key()
         .expect("the mock sets a publishable key")

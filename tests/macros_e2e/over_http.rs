@@ -65,8 +65,7 @@ async fn with_state(State(name): State<&'static str>, session: Session) -> Strin
 
 #[tokio::test]
 async fn macros_over_http() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let app = Router::new()
         .route("/me", get(me))
         .route("/home", get(home))

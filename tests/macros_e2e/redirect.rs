@@ -63,8 +63,7 @@ fn html(extra: &[(&'static str, &str)]) -> Headers {
 
 #[tokio::test]
 async fn redirect_to_sign_in() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let sign_in = format!(
         "{}/sign-in",
         mock.issuer()

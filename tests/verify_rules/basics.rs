@@ -56,8 +56,7 @@ async fn valid_token_returns_its_claims() {
 
 #[tokio::test]
 async fn valid_token_verifies_against_the_jwks() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let t = mock.token().user("user_jwks").sign();
     let claims = clerk.verify_token(&t).await.unwrap();
     assert_eq!(claims.subject(), "user_jwks");

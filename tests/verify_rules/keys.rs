@@ -159,8 +159,7 @@ async fn kid_is_irrelevant_in_pem_mode() {
 
 #[tokio::test]
 async fn unknown_kid_is_jwk_kid_mismatch_and_refetches_at_most_once() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let other = other_key();
     // J09: a missing kid behaves like an unknown one.
     let t = mock.token().without_header("kid").sign();

@@ -13,6 +13,10 @@ mod order;
 mod robustness;
 mod time;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::mock::start_mock;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -260,8 +260,7 @@ async fn key_location_headers_are_ignored() {
 
 #[tokio::test]
 async fn alg_none_with_a_forged_kid_costs_no_jwks_fetch() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     // An unsigned token, as an attacker would send it.
     let h = b64url(br#"{"alg":"none","kid":"ins_forged","typ":"JWT"}"#);
     let p = b64url(&serde_json::to_vec(mock.token().claims()).unwrap());
