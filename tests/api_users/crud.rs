@@ -163,18 +163,12 @@ async fn create_rejects_taken_and_invalid_identifiers() {
             "email_address",
         ),
         (
-            CreateUserParams {
-                username: Some("taken".into()),
-                ..Default::default()
-            },
+            create_with(|q| q.username = Some("taken".into())),
             "form_identifier_exists",
             "username",
         ),
         (
-            CreateUserParams {
-                external_id: Some("ext-taken".into()),
-                ..Default::default()
-            },
+            create_with(|q| q.external_id = Some("ext-taken".into())),
             "form_identifier_exists",
             "external_id",
         ),
@@ -184,34 +178,24 @@ async fn create_rejects_taken_and_invalid_identifiers() {
             "email_address",
         ),
         (
-            CreateUserParams {
-                phone_number: vec!["555-0100".into()],
-                ..Default::default()
-            },
+            create_with(|q| q.phone_number = vec!["555-0100".into()]),
             "form_param_format_invalid",
             "phone_number",
         ),
         (
-            CreateUserParams {
-                password: Some("short".into()),
-                ..Default::default()
-            },
+            create_with(|q| q.password = Some("short".into())),
             "form_password_length_too_short",
             "password",
         ),
         (
-            CreateUserParams {
-                email_address_identification_status: vec![IdentificationStatus::Reserved],
-                ..Default::default()
-            },
+            create_with(|q| {
+                q.email_address_identification_status = vec![IdentificationStatus::Reserved]
+            }),
             "form_param_value_invalid",
             "email_address_identification_status",
         ),
         (
-            CreateUserParams {
-                created_at: Some("yesterday".into()),
-                ..Default::default()
-            },
+            create_with(|q| q.created_at = Some("yesterday".into())),
             "form_param_format_invalid",
             "created_at",
         ),
@@ -238,22 +222,15 @@ async fn create_rejects_taken_and_invalid_identifiers() {
 #[tokio::test]
 async fn update_changes_the_fields_sent_and_nothing_else() {
     let (mock, clerk) = setup().await;
-    seed(
-        &mock,
-        CreateUserParams {
-            username: Some("other".into()),
-            ..Default::default()
-        },
-    );
+    seed(&mock, create_with(|q| q.username = Some("other".into())));
     let user = seed(
         &mock,
-        CreateUserParams {
-            first_name: Some("Old".into()),
-            last_name: Some("Name".into()),
-            public_metadata: Some(meta(json!({"keep": true}))),
-            email_address: vec!["one@example.com".into(), "two@example.com".into()],
-            ..Default::default()
-        },
+        create_with(|q| {
+            q.first_name = Some("Old".into());
+            q.last_name = Some("Name".into());
+            q.public_metadata = Some(meta(json!({"keep": true})));
+            q.email_address = vec!["one@example.com".into(), "two@example.com".into()];
+        }),
     );
     let second_email = user.email_addresses[1].id.clone();
     let updated = clerk
@@ -373,14 +350,13 @@ async fn update_metadata_deep_merges_and_null_deletes() {
     let (mock, clerk) = setup().await;
     let user = seed(
         &mock,
-        CreateUserParams {
-            public_metadata: Some(meta(
+        create_with(|q| {
+            q.public_metadata = Some(meta(
                 json!({"a": 1, "nested": {"x": 1, "y": 2}, "drop": true}),
-            )),
-            private_metadata: Some(meta(json!({"secret": "s"}))),
-            unsafe_metadata: Some(meta(json!({"u": 1}))),
-            ..Default::default()
-        },
+            ));
+            q.private_metadata = Some(meta(json!({"secret": "s"})));
+            q.unsafe_metadata = Some(meta(json!({"u": 1})));
+        }),
     );
     let updated = clerk
         .users()
@@ -436,11 +412,10 @@ async fn replace_metadata_replaces_each_object_sent() {
     let (mock, clerk) = setup().await;
     let user = seed(
         &mock,
-        CreateUserParams {
-            public_metadata: Some(meta(json!({"a": 1, "nested": {"x": 1}}))),
-            private_metadata: Some(meta(json!({"secret": "s"}))),
-            ..Default::default()
-        },
+        create_with(|q| {
+            q.public_metadata = Some(meta(json!({"a": 1, "nested": {"x": 1}})));
+            q.private_metadata = Some(meta(json!({"secret": "s"})));
+        }),
     );
     let replaced = clerk
         .users()

@@ -6,13 +6,6 @@ use clerk::api::Organization;
 /// A row of the filter table: name, parameters, the ids expected.
 type FilterCase = (&'static str, UserListParams, BTreeSet<String>);
 
-/// `UserListParams` with the fields `set_fields` sets.
-fn with(set_fields: impl FnOnce(&mut UserListParams)) -> UserListParams {
-    let mut params = UserListParams::default();
-    set_fields(&mut params);
-    params
-}
-
 fn strs(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
 }
@@ -29,49 +22,49 @@ fn identifier_cases(p: &Population, org: &Organization, org2: &Organization) -> 
         ("no filter", UserListParams::default(), all_but(p, &[])),
         (
             "email_address (case-insensitive, several)",
-            with(|q| {
+            list_with(|q| {
                 q.email_address = strs(&["ADA@lovelace.dev", "cy@example.com", "nobody@x.io"])
             }),
             set(&[&p.ada, &p.cy]),
         ),
         (
             "phone_number",
-            with(|q| q.phone_number = strs(&["+447700900123"])),
+            list_with(|q| q.phone_number = strs(&["+447700900123"])),
             set(&[&p.bob]),
         ),
         (
             "external_id",
-            with(|q| q.external_id = strs(&["ext-ada", "+ext-bob"])),
+            list_with(|q| q.external_id = strs(&["ext-ada", "+ext-bob"])),
             set(&[&p.ada, &p.bob]),
         ),
         (
             "external_id excluded",
-            with(|q| q.external_id = strs(&["-ext-ada"])),
+            list_with(|q| q.external_id = strs(&["-ext-ada"])),
             all_but(p, &[&p.ada]),
         ),
         (
             "username",
-            with(|q| q.username = strs(&["cyborg", "ada_l"])),
+            list_with(|q| q.username = strs(&["cyborg", "ada_l"])),
             set(&[&p.ada, &p.cy]),
         ),
         (
             "web3_wallet",
-            with(|q| q.web3_wallet = strs(&["0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])),
+            list_with(|q| q.web3_wallet = strs(&["0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"])),
             set(&[&p.ada]),
         ),
         (
             "user_id included",
-            with(|q| q.user_id = vec![format!("+{}", p.bob.id), p.dee.id.clone()]),
+            list_with(|q| q.user_id = vec![format!("+{}", p.bob.id), p.dee.id.clone()]),
             set(&[&p.bob, &p.dee]),
         ),
         (
             "user_id excluded",
-            with(|q| q.user_id = vec![format!("-{}", p.bob.id), format!("-{}", p.dee.id)]),
+            list_with(|q| q.user_id = vec![format!("-{}", p.bob.id), format!("-{}", p.dee.id)]),
             set(&[&p.ada, &p.cy]),
         ),
         (
             "user_id included and excluded",
-            with(|q| {
+            list_with(|q| {
                 q.user_id = vec![
                     format!("+{}", p.bob.id),
                     format!("+{}", p.ada.id),
@@ -82,22 +75,24 @@ fn identifier_cases(p: &Population, org: &Organization, org2: &Organization) -> 
         ),
         (
             "organization_id",
-            with(|q| q.organization_id = vec![org.id.clone()]),
+            list_with(|q| q.organization_id = vec![org.id.clone()]),
             set(&[&p.ada]),
         ),
         (
             "organization_id both",
-            with(|q| q.organization_id = vec![format!("+{}", org.id), format!("+{}", org2.id)]),
+            list_with(|q| {
+                q.organization_id = vec![format!("+{}", org.id), format!("+{}", org2.id)]
+            }),
             set(&[&p.ada, &p.bob]),
         ),
         (
             "organization_id excluded",
-            with(|q| q.organization_id = vec![format!("-{}", org.id)]),
+            list_with(|q| q.organization_id = vec![format!("-{}", org.id)]),
             all_but(p, &[&p.ada]),
         ),
         (
             "provider + provider_user_id",
-            with(|q| {
+            list_with(|q| {
                 q.provider = Some("oauth_google".into());
                 q.provider_user_id = strs(&["google-bob"]);
             }),
@@ -105,7 +100,7 @@ fn identifier_cases(p: &Population, org: &Organization, org2: &Organization) -> 
         ),
         (
             "provider + unknown provider_user_id",
-            with(|q| {
+            list_with(|q| {
                 q.provider = Some("oauth_google".into());
                 q.provider_user_id = strs(&["google-ada"]);
             }),
@@ -121,68 +116,72 @@ fn query_and_time_cases(p: &Population) -> Vec<FilterCase> {
     vec![
         (
             "query over names",
-            with(|q| q.query = Some("LOVE".into())),
+            list_with(|q| q.query = Some("LOVE".into())),
             set(&[&p.ada]),
         ),
         (
             "query over emails",
-            with(|q| q.query = Some("example.com".into())),
+            list_with(|q| q.query = Some("example.com".into())),
             set(&[&p.cy, &p.dee]),
         ),
         (
             "query over phones",
-            with(|q| q.query = Some("7700900".into())),
+            list_with(|q| q.query = Some("7700900".into())),
             set(&[&p.bob]),
         ),
         (
             "query over ids",
-            with(|q| q.query = Some(p.dee.id.clone())),
+            list_with(|q| q.query = Some(p.dee.id.clone())),
             set(&[&p.dee]),
         ),
         (
             "email_address_query",
-            with(|q| q.email_address_query = Some("BUILDER".into())),
+            list_with(|q| q.email_address_query = Some("BUILDER".into())),
             set(&[&p.bob]),
         ),
         (
             "phone_number_query",
-            with(|q| q.phone_number_query = Some("555".into())),
+            list_with(|q| q.phone_number_query = Some("555".into())),
             set(&[&p.ada]),
         ),
         (
             "username_query",
-            with(|q| q.username_query = Some("BOR".into())),
+            list_with(|q| q.username_query = Some("BOR".into())),
             set(&[&p.cy]),
         ),
         (
             "name_query",
-            with(|q| q.name_query = Some("bor".into())),
+            list_with(|q| q.name_query = Some("bor".into())),
             set(&[&p.cy]),
         ),
         (
             "name_query over the full name",
-            with(|q| q.name_query = Some("bob build".into())),
+            list_with(|q| q.name_query = Some("bob build".into())),
             set(&[&p.bob]),
         ),
-        ("banned", with(|q| q.banned = Some(true)), set(&[&p.cy])),
+        (
+            "banned",
+            list_with(|q| q.banned = Some(true)),
+            set(&[&p.cy]),
+        ),
         (
             "not banned",
-            with(|q| q.banned = Some(false)),
+            list_with(|q| q.banned = Some(false)),
             all_but(p, &[&p.cy]),
         ),
         (
             "created_at_before",
-            with(|q| q.created_at_before = Some(p.bob.created_at)),
+            list_with(|q| q.created_at_before = Some(p.bob.created_at)),
             set(&[&p.ada]),
         ),
         (
             "created_at_after",
-            with(|q| q.created_at_after = Some(p.bob.created_at)),
+            list_with(|q| q.created_at_after = Some(p.bob.created_at)),
             set(&[&p.cy, &p.dee]),
         ),
         (
             "created_at window",
-            with(|q| {
+            list_with(|q| {
                 q.created_at_after = Some(p.ada.created_at);
                 q.created_at_before = Some(p.dee.created_at);
             }),
@@ -190,32 +189,32 @@ fn query_and_time_cases(p: &Population) -> Vec<FilterCase> {
         ),
         (
             "last_active_at_before",
-            with(|q| q.last_active_at_before = Some(t2024 + 5 * day)),
+            list_with(|q| q.last_active_at_before = Some(t2024 + 5 * day)),
             set(&[&p.ada]),
         ),
         (
             "last_active_at_after",
-            with(|q| q.last_active_at_after = Some(t2024 + 5 * day)),
+            list_with(|q| q.last_active_at_after = Some(t2024 + 5 * day)),
             set(&[&p.bob]),
         ),
         (
             "last_active_at_since",
-            with(|q| q.last_active_at_since = Some(t2024 + day)),
+            list_with(|q| q.last_active_at_since = Some(t2024 + day)),
             set(&[&p.ada, &p.bob]),
         ),
         (
             "last_sign_in_at_before",
-            with(|q| q.last_sign_in_at_before = Some(t2024 + 2 * day)),
+            list_with(|q| q.last_sign_in_at_before = Some(t2024 + 2 * day)),
             set(&[&p.ada]),
         ),
         (
             "last_sign_in_at_after",
-            with(|q| q.last_sign_in_at_after = Some(t2024 + 2 * day)),
+            list_with(|q| q.last_sign_in_at_after = Some(t2024 + 2 * day)),
             set(&[&p.bob]),
         ),
         (
             "filters combine",
-            with(|q| {
+            list_with(|q| {
                 q.query = Some("example.com".into());
                 q.banned = Some(false);
             }),

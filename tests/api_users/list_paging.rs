@@ -134,76 +134,53 @@ async fn list_validates_its_parameters() {
     let p = population(&mock).await;
     let cases: Vec<(UserListParams, &str, &str)> = vec![
         (
-            UserListParams {
-                limit: Some(0),
-                ..Default::default()
-            },
+            list_with(|q| q.limit = Some(0)),
             "form_param_value_invalid",
             "limit",
         ),
         (
-            UserListParams {
-                limit: Some(501),
-                ..Default::default()
-            },
+            list_with(|q| q.limit = Some(501)),
             "form_param_value_invalid",
             "limit",
         ),
         (
-            UserListParams {
-                order_by: Some("-password".into()),
-                ..Default::default()
-            },
+            list_with(|q| q.order_by = Some("-password".into())),
             "form_param_value_invalid",
             "order_by",
         ),
         (
-            UserListParams {
-                starting_after: Some(p.ada.id.clone()),
-                order_by: Some("first_name".into()),
-                ..Default::default()
-            },
+            list_with(|q| {
+                q.starting_after = Some(p.ada.id.clone());
+                q.order_by = Some("first_name".into());
+            }),
             "form_param_value_invalid",
             "starting_after",
         ),
         (
-            UserListParams {
-                starting_after: Some(p.ada.id.clone()),
-                offset: Some(1),
-                ..Default::default()
-            },
+            list_with(|q| {
+                q.starting_after = Some(p.ada.id.clone());
+                q.offset = Some(1);
+            }),
             "form_param_value_invalid",
             "starting_after",
         ),
         (
-            UserListParams {
-                starting_after: Some("user_missing".into()),
-                ..Default::default()
-            },
+            list_with(|q| q.starting_after = Some("user_missing".into())),
             "form_param_value_invalid",
             "starting_after",
         ),
         (
-            UserListParams {
-                provider: Some("oauth_google".into()),
-                ..Default::default()
-            },
+            list_with(|q| q.provider = Some("oauth_google".into())),
             "form_param_missing",
             "provider_user_id",
         ),
         (
-            UserListParams {
-                provider_user_id: vec!["x".into()],
-                ..Default::default()
-            },
+            list_with(|q| q.provider_user_id = vec!["x".into()]),
             "form_param_missing",
             "provider",
         ),
         (
-            UserListParams {
-                user_id: (0..101).map(|i| format!("user_{i}")).collect(),
-                ..Default::default()
-            },
+            list_with(|q| q.user_id = (0..101).map(|i| format!("user_{i}")).collect()),
             "form_param_value_invalid",
             "user_id",
         ),

@@ -177,3 +177,17 @@ async fn raw_get<T: DeserializeOwned>(mock: &MockClerk, url: &str) -> T {
         .await
         .unwrap()
 }
+
+/// `UserListParams` with the fields `set_fields` sets.
+fn list_with(set_fields: impl FnOnce(&mut UserListParams)) -> UserListParams {
+    let mut params = UserListParams::default();
+    set_fields(&mut params);
+    params
+}
+
+/// `CreateUserParams` with the fields `set_fields` sets.
+fn create_with(set_fields: impl FnOnce(&mut CreateUserParams)) -> CreateUserParams {
+    let mut params = CreateUserParams::default();
+    set_fields(&mut params);
+    params
+}

@@ -145,10 +145,7 @@ async fn verify_password_answers() {
     let (mock, clerk) = setup().await;
     let with_password = seed(
         &mock,
-        CreateUserParams {
-            password: Some("s3cret-passw0rd".into()),
-            ..Default::default()
-        },
+        create_with(|q| q.password = Some("s3cret-passw0rd".into())),
     );
     let without = seed(&mock, with_email("nopass@example.com"));
     let users = clerk.users();
@@ -197,11 +194,10 @@ async fn verify_totp_accepts_totp_and_consumes_backup_codes() {
     let secret = "JBSWY3DPEHPK3PXP";
     let user = seed(
         &mock,
-        CreateUserParams {
-            totp_secret: Some(secret.into()),
-            backup_codes: vec!["code-one".into(), "code-two".into()],
-            ..Default::default()
-        },
+        create_with(|q| {
+            q.totp_secret = Some(secret.into());
+            q.backup_codes = vec!["code-one".into(), "code-two".into()];
+        }),
     );
     let users = clerk.users();
     let code = mock.totp_code(secret).unwrap();
