@@ -4,6 +4,7 @@
 //! the sign-in page.
 
 mod common;
+use common::mock::start_mock;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,8 +15,8 @@ use axum::Extension;
 use axum::Router;
 use clerk::testing::MockClerk;
 use clerk::{Auth, Clerk, ClerkLayer, Session};
+use common::http::{client, fetch, fetch_as};
 use common::serve;
-use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 
 /// Verifications performed so far: every verification is a token-cache hit or miss.
@@ -50,17 +51,9 @@ async fn lax(auth: Auth) -> String {
     auth.user_id().unwrap_or("anonymous").to_owned()
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let app = Router::new()
         .route("/protected", get(protected))
         .route("/many", get(many))
@@ -73,12 +66,7 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
 
     for path in ["/protected", "/many", "/lax", "/mixed"] {
         let before = verifications(&clerk);
-        let res = http
-            .get(format!("{url}{path}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = fetch_as(&http, format!("{url}{path}"), &token).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(res.text().await.unwrap(), "user_once", "{path}");
         assert_eq!(
@@ -90,18 +78,13 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
 
     // A route that also accepts API keys still takes them under the layer.
     let (_, api_key) = mock.create_api_key("user_machine_owner_000000000000", &["read"], None);
-    let res = http
-        .get(format!("{url}/mixed"))
-        .bearer_auth(&api_key)
-        .send()
-        .await
-        .unwrap();
+    let res = fetch_as(&http, format!("{url}/mixed"), &api_key).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // Signed out: the layer lets the request through; the macro and extractors decide.
-    let res = http.get(format!("{url}/lax")).send().await.unwrap();
+    let res = fetch(&http, format!("{url}/lax")).await;
     assert_eq!(res.text().await.unwrap(), "anonymous");
-    let res = http.get(format!("{url}/protected")).send().await.unwrap();
+    let res = fetch(&http, format!("{url}/protected")).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         res.headers()["x-clerk-auth-reason"],
@@ -112,8 +95,7 @@ async fn authenticate_verifies_once_per_request_for_macros_and_extractors() {
 #[tokio::test]
 async fn without_authenticate_each_extractor_verifies() {
     // The plain layer only hands out the instance: the baseline the test above improves on.
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let app = Router::new()
         .route("/many", get(many))
         .layer(ClerkLayer::new(clerk.clone()));
@@ -144,8 +126,7 @@ async fn open() -> &'static str {
 
 #[tokio::test]
 async fn require_auth_keeps_signed_out_requests_from_every_handler() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let counter = Counter(Arc::default());
     let api = Router::new()
         .route("/me", get(counted))
@@ -156,12 +137,7 @@ async fn require_auth_keeps_signed_out_requests_from_every_handler() {
     let http = client();
 
     let valid = mock.token().user("user_in").sign();
-    let res = http
-        .get(format!("{url}/api/me"))
-        .bearer_auth(&valid)
-        .send()
-        .await
-        .unwrap();
+    let res = fetch_as(&http, format!("{url}/api/me"), &valid).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "user_in");
     assert_eq!(counter.0.load(Ordering::SeqCst), 1);
@@ -200,7 +176,7 @@ async fn require_auth_keeps_signed_out_requests_from_every_handler() {
     );
 
     // Routes outside the layer are not affected.
-    let res = http.get(format!("{url}/open")).send().await.unwrap();
+    let res = fetch(&http, format!("{url}/open")).await;
     assert_eq!(res.text().await.unwrap(), "open");
 }
 
@@ -327,12 +303,7 @@ async fn require_auth_with_machine_types_lets_verified_machine_tokens_through() 
     let get = |token: String| {
         let (http, url) = (http.clone(), url.clone());
         async move {
-            let res = http
-                .get(format!("{url}/ingest"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
+            let res = fetch_as(&http, format!("{url}/ingest"), &token).await;
             let reason = res
                 .headers()
                 .get("x-clerk-auth-reason")

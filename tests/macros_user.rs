@@ -1,6 +1,8 @@
 //! `User` injection and `get_token` over real HTTP against the local Clerk stand-in.
 
 mod common;
+use common::http::{assert_json, fetch, fetch_as};
+use common::mock::start_mock;
 use common::serve;
 
 use std::time::Duration;
@@ -74,45 +76,31 @@ async fn user_injection() {
     let http = reqwest::Client::new();
     let token = mock.token().user(&user.id).session("sess_ada").sign();
 
-    let r = http
-        .get(format!("{base}/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"sid": "sess_ada", "id": user.id, "first_name": "Ada"})
-    );
+    let r = fetch_as(&http, format!("{base}/profile"), &token).await;
+    assert_json(
+        r,
+        200,
+        json!({"sid": "sess_ada", "id": user.id, "first_name": "Ada"}),
+    )
+    .await;
     assert_eq!(user_fetches(&mock, &user.id), 1);
 
     // Signed out: 401 before any Backend API call.
-    let r = http.get(format!("{base}/profile")).send().await.unwrap();
+    let r = fetch(&http, format!("{base}/profile")).await;
     assert_eq!(r.status(), 401);
     assert_eq!(user_fetches(&mock, &user.id), 1);
 
     // Strict Option<User> is always Some.
-    let r = http
-        .get(format!("{base}/explained"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/explained"), &token).await;
     assert_eq!(r.json::<Value>().await.unwrap(), json!({"id": user.id}));
 
     // Lax: None when signed out, Some when signed in.
-    let r = http.get(format!("{base}/maybe")).send().await.unwrap();
+    let r = fetch(&http, format!("{base}/maybe")).await;
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"user": null, "signed_in": false})
     );
-    let r = http
-        .get(format!("{base}/maybe"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/maybe"), &token).await;
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"user": user.id, "signed_in": true})
@@ -121,34 +109,11 @@ async fn user_injection() {
     // The Backend API failing: 503 by default, on_error sees `user-unavailable`; the lax
     // handler runs without the user.
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(500), 12));
-    let r = http
-        .get(format!("{base}/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 503);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"error": "Service Unavailable"})
-    );
-    let r = http
-        .get(format!("{base}/explained"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 503);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"reason": "user-unavailable"})
-    );
-    let r = http
-        .get(format!("{base}/maybe"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = fetch_as(&http, format!("{base}/profile"), &token).await;
+    assert_json(r, 503, json!({"error": "Service Unavailable"})).await;
+    let r = fetch_as(&http, format!("{base}/explained"), &token).await;
+    assert_json(r, 503, json!({"reason": "user-unavailable"})).await;
+    let r = fetch_as(&http, format!("{base}/maybe"), &token).await;
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"user": null, "signed_in": true})
@@ -156,17 +121,8 @@ async fn user_injection() {
 
     // A deleted user with a still-valid session token: 401 `user-not-found`.
     let ghost = mock.token().user("user_deleted").sign();
-    let r = http
-        .get(format!("{base}/explained"))
-        .bearer_auth(&ghost)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"reason": "user-not-found"})
-    );
+    let r = fetch_as(&http, format!("{base}/explained"), &ghost).await;
+    assert_json(r, 401, json!({"reason": "user-not-found"})).await;
 }
 
 #[tokio::test]
@@ -192,35 +148,21 @@ async fn user_cache_saves_backend_calls() {
     let http = reqwest::Client::new();
     let token = mock.token().user(&user.id).sign();
     for _ in 0..5 {
-        let r = http
-            .get(format!("{base}/profile"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = fetch_as(&http, format!("{base}/profile"), &token).await;
         assert_eq!(r.status(), 200);
     }
     assert_eq!(user_fetches(&mock, &user.id), 1);
     tokio::time::sleep(Duration::from_millis(450)).await;
-    http.get(format!("{base}/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    fetch_as(&http, format!("{base}/profile"), &token).await;
     assert_eq!(user_fetches(&mock, &user.id), 2);
     clerk.forget_user(&user.id);
-    http.get(format!("{base}/profile"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    fetch_as(&http, format!("{base}/profile"), &token).await;
     assert_eq!(user_fetches(&mock, &user.id), 3);
 }
 
 #[tokio::test]
 async fn get_token_with_a_template() {
-    let mock = MockClerk::start().await;
-    let clerk = mock.clerk();
+    let (mock, clerk) = start_mock().await;
     let user = mock.create_user(&CreateUserParams::default()).unwrap();
     let session = mock.create_session(&user.id).unwrap();
     let mut claims = serde_json::Map::new();
@@ -285,12 +227,7 @@ async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call(
     let answers = futures::future::join_all((0..50).map(|_| {
         let (http, url, token) = (http.clone(), url.clone(), token.clone());
         async move {
-            let res = http
-                .get(format!("{url}/profile"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let res = fetch_as(&http, format!("{url}/profile"), &token).await;
             (res.status().as_u16(), res.json::<Value>().await.unwrap())
         }
     }))

@@ -1,0 +1,222 @@
+//! Email address and phone number verification.
+
+use super::*;
+
+#[tokio::test]
+async fn email_address_verification_reports_attempts_in_status() {
+    let (mock, clerk) = start_mock().await;
+    let ada = seed_user(&mock, "ada@example.com");
+    let email = clerk
+        .email_addresses()
+        .create(&CreateEmailAddressParams {
+            user_id: ada.id.clone(),
+            email_address: "ada.work@example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(email.verification.is_none());
+
+    let prepared = clerk
+        .email_addresses()
+        .prepare_verification(&email.id)
+        .await
+        .unwrap();
+    assert_eq!(prepared.object, Some(VerificationObject::Otp));
+    assert_eq!(prepared.status, Some(VerificationStatus::Unverified));
+    assert_eq!(prepared.strategy.as_deref(), Some("email_code"));
+    assert_eq!(prepared.attempts, Some(0));
+    assert!(prepared.expire_at.is_some_and(|t| t > email.created_at));
+    assert_eq!(prepared.channel, None);
+    let verification_id = prepared.id.clone().expect("verification id");
+
+    // A wrong code is not an error: it shows up in status and attempts.
+    let wrong = clerk
+        .email_addresses()
+        .attempt_verification(&email.id, &attempt(verification_id.clone(), "000000"))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status, Some(VerificationStatus::Unverified));
+    assert_eq!(wrong.attempts, Some(1));
+    let still = clerk.email_addresses().get(&email.id).await.unwrap();
+    assert!(still.verification.is_none());
+
+    let right = clerk
+        .email_addresses()
+        .attempt_verification(
+            &email.id,
+            &attempt(verification_id.clone(), VERIFICATION_CODE),
+        )
+        .await
+        .unwrap();
+    assert_eq!(right.status, Some(VerificationStatus::Verified));
+    assert_eq!(right.attempts, Some(2));
+    assert_eq!(right.id.as_deref(), Some(verification_id.as_str()));
+    let verified = clerk.email_addresses().get(&email.id).await.unwrap();
+    let v = verified.verification.expect("verified now");
+    assert_eq!(v.status, Some(VerificationStatus::Verified));
+    assert_eq!(v.strategy.as_deref(), Some("email_code"));
+
+    // Resubmitting an accepted verification is rejected.
+    assert_fails(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                &email.id,
+                &attempt(verification_id.clone(), VERIFICATION_CODE),
+            )
+            .await,
+        400,
+        "verification_already_verified",
+        None,
+    );
+
+    // Too many wrong codes: failed, and the right code no longer helps.
+    let second = clerk
+        .email_addresses()
+        .prepare_verification(&email.id)
+        .await
+        .unwrap();
+    let second_id = second.id.clone().unwrap();
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(
+            clerk
+                .email_addresses()
+                .attempt_verification(&email.id, &attempt(&second_id, "111111"))
+                .await
+                .unwrap(),
+        );
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status, Some(VerificationStatus::Failed));
+    assert_eq!(last.attempts, Some(3));
+    let after = clerk
+        .email_addresses()
+        .attempt_verification(&email.id, &attempt(&second_id, VERIFICATION_CODE))
+        .await
+        .unwrap();
+    assert_eq!(after.status, Some(VerificationStatus::Failed));
+
+    // Unknown address or verification: 404; missing fields: 400 naming the field.
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .prepare_verification("idn_missing")
+            .await,
+    );
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .attempt_verification(&email.id, &attempt("ver_missing", VERIFICATION_CODE))
+            .await,
+    );
+    assert_fails(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                &email.id,
+                &AttemptVerificationParams {
+                    verification_id: verification_id.clone(),
+                    ..Default::default()
+                },
+            )
+            .await,
+        400,
+        "form_param_missing",
+        Some("code"),
+    );
+    // A verification of another identification is not found through this one.
+    let primary = &ada.email_addresses[0].id;
+    assert_not_found(
+        clerk
+            .email_addresses()
+            .attempt_verification(
+                primary,
+                &attempt(second.id.clone().unwrap(), VERIFICATION_CODE),
+            )
+            .await,
+    );
+}
+
+#[tokio::test]
+async fn phone_number_verification() {
+    let (mock, clerk) = start_mock().await;
+    let ada = seed_user(&mock, "ada@example.com");
+    let phone = clerk
+        .phone_numbers()
+        .create(&CreatePhoneNumberParams {
+            user_id: ada.id.clone(),
+            phone_number: "+15555550100".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let prepared = clerk
+        .phone_numbers()
+        .prepare_verification(&phone.id)
+        .await
+        .unwrap();
+    assert_eq!(prepared.strategy.as_deref(), Some("phone_code"));
+    assert_eq!(prepared.channel.as_deref(), Some("sms"));
+    assert_eq!(prepared.status, Some(VerificationStatus::Unverified));
+
+    // The wire shape is exactly the spec's verification object.
+    let (status, body) = raw(
+        &mock,
+        "POST",
+        &format!("/phone_numbers/{}/prepare_verification", phone.id),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "attempts",
+            "channel",
+            "expire_at",
+            "id",
+            "object",
+            "status",
+            "strategy"
+        ]
+    );
+
+    let done = clerk
+        .phone_numbers()
+        .attempt_verification(
+            &phone.id,
+            &attempt(prepared.id.clone().unwrap(), VERIFICATION_CODE),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, Some(VerificationStatus::Verified));
+    // Verified now, so it can become a second factor.
+    let updated = clerk
+        .phone_numbers()
+        .update(
+            &phone.id,
+            &UpdatePhoneNumberParams {
+                reserved_for_second_factor: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.reserved_for_second_factor, Some(true));
+
+    assert_not_found(
+        clerk
+            .phone_numbers()
+            .prepare_verification("idn_missing")
+            .await,
+    );
+}

@@ -1,0 +1,309 @@
+//! Spec §4.4: `has()` for roles, permissions, features, plans and reverification.
+
+use super::*;
+
+#[tokio::test]
+async fn has_roles_and_permissions() {
+    let mock = MockClerk::start().await;
+    for builder in [
+        mock.token(),
+        mock.token().v1(), // the v1 encoding of the same organization
+    ] {
+        let s = session(
+            &mock,
+            builder
+                .org("org_1", "admin")
+                .permissions(&["org:invoices:create", "org:invoices:read"]),
+        )
+        .await;
+        // Role, with and without the `org:` prefix.
+        assert!(s.has(&Has::role("admin")));
+        assert!(s.has(&Has::role("org:admin")));
+        assert!(!s.has(&Has::role("member")));
+        assert!(!s.has(&Has::role("org:member")));
+        assert!(!s.has(&Has::role("")));
+        // Permission.
+        assert!(s.has(&Has::permission("org:invoices:create")));
+        assert!(s.has(&Has::permission("invoices:read")));
+        assert!(!s.has(&Has::permission("org:invoices:delete")));
+        // Role and permission are AND-ed (V01).
+        assert!(s.has(&Has::role("admin").and_permission("org:invoices:create")));
+        assert!(!s.has(&Has::role("admin").and_permission("org:invoices:delete")));
+        assert!(!s.has(&Has::role("member").and_permission("org:invoices:create")));
+        // Nothing asked → false.
+        assert!(!s.has(&Has::default()));
+    }
+
+    // No organization → role and permission checks are false.
+    let s = session(&mock, mock.token()).await;
+    assert!(!s.has(&Has::role("admin")));
+    assert!(!s.has(&Has::permission("org:invoices:create")));
+    assert!(!s.has(&Has::default()));
+    let s = session(&mock, mock.token().v1()).await;
+    assert!(!s.has(&Has::role("admin")));
+    assert!(!s.has(&Has::default()));
+
+    // A role without an organization id does not count (v1).
+    let s = session(&mock, mock.token().v1().claim("org_role", "org:admin")).await;
+    assert!(!s.has(&Has::role("admin")));
+}
+
+#[tokio::test]
+async fn has_features_and_plans() {
+    let mock = MockClerk::start().await;
+    let s = session(
+        &mock,
+        mock.token()
+            .features("u:premium,o:sso,ou:reports,uo:audit")
+            .plans("u:pro,o:team"),
+    )
+    .await;
+
+    let feature = |name: &str| s.has(&Has::feature(name));
+    let plan = |name: &str| s.has(&Has::plan(name));
+
+    // user-scoped feature
+    for (asked, expected) in [
+        ("premium", true),
+        ("user:premium", true),
+        ("u:premium", true),
+        ("org:premium", false),
+        ("o:premium", false),
+        ("organization:premium", false),
+    ] {
+        assert_eq!(feature(asked), expected, "feature {asked}");
+    }
+    // org-scoped feature
+    for (asked, expected) in [
+        ("sso", true),
+        ("org:sso", true),
+        ("o:sso", true),
+        ("organization:sso", true),
+        ("user:sso", false),
+        ("u:sso", false),
+    ] {
+        assert_eq!(feature(asked), expected, "feature {asked}");
+    }
+    // both scopes
+    for asked in [
+        "reports",
+        "org:reports",
+        "o:reports",
+        "organization:reports",
+        "user:reports",
+        "u:reports",
+        "audit",
+        "u:audit",
+        "o:audit",
+    ] {
+        assert!(feature(asked), "feature {asked}");
+    }
+    // unknown scope or unknown name → false
+    for asked in [
+        "team:sso",
+        "x:premium",
+        "users:premium",
+        "orgs:sso",
+        "ou:reports",
+        "missing",
+        "org:missing",
+        "",
+    ] {
+        assert!(!feature(asked), "feature {asked}");
+    }
+
+    for (asked, expected) in [
+        ("pro", true),
+        ("user:pro", true),
+        ("u:pro", true),
+        ("org:pro", false),
+        ("o:pro", false),
+        ("team", true),
+        ("org:team", true),
+        ("o:team", true),
+        ("organization:team", true),
+        ("user:team", false),
+        ("u:team", false),
+        ("foo:team", false),
+        ("enterprise", false),
+    ] {
+        assert_eq!(plan(asked), expected, "plan {asked}");
+    }
+
+    // Feature and plan are AND-ed; so is a role.
+    assert!(s.has(&Has::feature("premium").and_plan("pro")));
+    assert!(!s.has(&Has::feature("premium").and_plan("enterprise")));
+    assert!(!s.has(&Has::feature("missing").and_plan("pro")));
+    assert!(!s.has(&Has::feature("premium").and_role("admin")), "no org");
+
+    // No `fea` / `pla` claims → false.
+    let s = session(&mock, mock.token()).await;
+    assert!(!s.has(&Has::feature("premium")));
+    assert!(!s.has(&Has::plan("pro")));
+    let s = session(&mock, mock.token().claim("fea", "").claim("pla", "")).await;
+    assert!(!s.has(&Has::feature("premium")));
+    assert!(!s.has(&Has::plan("pro")));
+
+    // With an organization: role + feature.
+    let s = session(&mock, mock.token().org("org_1", "admin").features("o:sso")).await;
+    assert!(s.has(&Has::role("admin").and_feature("sso")));
+    assert!(!s.has(&Has::role("admin").and_feature("premium")));
+}
+
+#[tokio::test]
+async fn has_reverification() {
+    use Reverification::*;
+    use ReverificationLevel::*;
+    let mock = MockClerk::start().await;
+
+    let custom = |level, after_minutes| Custom {
+        level,
+        after_minutes,
+    };
+    // (config, fva, expected)
+    let cases: Vec<(Reverification, [i64; 2], bool)> = vec![
+        // strict_mfa: 10 minutes, multi_factor
+        (StrictMfa, [5, 5], true),
+        (StrictMfa, [9, 9], true),
+        (StrictMfa, [5, 10], false),
+        (StrictMfa, [10, 5], false),
+        (StrictMfa, [5, -1], true), // 2nd not enrolled → 1st alone
+        (StrictMfa, [10, -1], false),
+        (StrictMfa, [-1, 5], false), // 1st not enrolled → fail
+        (StrictMfa, [-1, -1], false),
+        // strict: 10 minutes, second_factor
+        (Strict, [100, 5], true),
+        (Strict, [0, 10], false),
+        (Strict, [5, -1], true), // 2nd not enrolled → 1st
+        (Strict, [10, -1], false),
+        (Strict, [-1, 5], true), // 1st not enrolled → 2nd
+        (Strict, [-1, 10], false),
+        (Strict, [-1, -1], false),
+        // moderate: 60 minutes, second_factor
+        (Moderate, [1000, 59], true),
+        (Moderate, [0, 60], false),
+        (Moderate, [59, -1], true),
+        (Moderate, [60, -1], false),
+        (Moderate, [-1, 59], true),
+        (Moderate, [-1, -1], false),
+        // lax: 1440 minutes, second_factor
+        (Lax, [0, 1439], true),
+        (Lax, [0, 1440], false),
+        (Lax, [1439, -1], true),
+        (Lax, [1440, -1], false),
+        (Lax, [-1, 0], true),
+        (Lax, [-1, -1], false),
+        // custom levels
+        (custom(FirstFactor, 30), [29, -1], true),
+        (custom(FirstFactor, 30), [29, 1000], true),
+        (custom(FirstFactor, 30), [30, 0], false),
+        (custom(FirstFactor, 30), [-1, 0], false),
+        (custom(FirstFactor, 30), [-1, -1], false),
+        (custom(SecondFactor, 30), [1000, 29], true),
+        (custom(SecondFactor, 30), [0, 30], false),
+        (custom(SecondFactor, 30), [29, -1], true),
+        (custom(SecondFactor, 30), [-1, 29], true),
+        (custom(SecondFactor, 30), [-1, -1], false),
+        (custom(MultiFactor, 30), [29, 29], true),
+        (custom(MultiFactor, 30), [29, 30], false),
+        (custom(MultiFactor, 30), [30, 29], false),
+        (custom(MultiFactor, 30), [29, -1], true),
+        (custom(MultiFactor, 30), [-1, 29], false),
+        (custom(MultiFactor, 30), [-1, -1], false),
+        (custom(FirstFactor, 1), [0, -1], true),
+        (custom(FirstFactor, 1), [1, -1], false),
+        // afterMinutes must be > 0
+        (custom(FirstFactor, 0), [0, 0], false),
+        (custom(SecondFactor, 0), [0, 0], false),
+    ];
+    for (config, [first, second], expected) in cases {
+        let s = session(&mock, mock.token().factor_ages(first, second)).await;
+        assert_eq!(s.factor_verification_age(), Some([first, second]));
+        assert_eq!(
+            s.has(&Has::reverification(config.clone())),
+            expected,
+            "{config:?} with fva [{first}, {second}]"
+        );
+    }
+
+    // Invalid or missing fva → false.
+    for fva in [
+        json!(null),
+        json!([1]),
+        json!([1, 2, 3]),
+        json!([-2, 0]),
+        json!([0, -5]),
+        json!(["1", 0]),
+        json!("0,0"),
+        json!({}),
+    ] {
+        let s = session(&mock, mock.token().claim("fva", fva.clone())).await;
+        assert!(!s.has(&Has::reverification(Lax)), "fva={fva}");
+    }
+    let s = session(&mock, mock.token().without_claim("fva")).await;
+    assert_eq!(s.factor_verification_age(), None);
+    assert!(!s.has(&Has::reverification(Lax)));
+
+    // Combined with other dimensions: AND.
+    let s = session(&mock, mock.token().org("org_1", "admin").factor_ages(5, 5)).await;
+    assert!(s.has(&Has::role("admin").and_reverification(Strict)));
+    assert!(!s.has(&Has::role("member").and_reverification(Strict)));
+    let s = session(
+        &mock,
+        mock.token().org("org_1", "admin").factor_ages(50, 50),
+    )
+    .await;
+    assert!(!s.has(&Has::role("admin").and_reverification(Strict)));
+    assert!(s.has(&Has::role("admin").and_reverification(Moderate)));
+}
+
+#[tokio::test]
+async fn signed_out_has_is_always_false() {
+    let mock = MockClerk::start().await;
+    let all = [
+        Has::role("admin"),
+        Has::permission("org:invoices:create"),
+        Has::feature("premium"),
+        Has::plan("pro"),
+        Has::reverification(Reverification::Lax),
+        Has::default(),
+    ];
+    let signed_out = Auth::signed_out();
+    assert!(!signed_out.is_signed_in());
+    assert_eq!(signed_out.user_id(), None);
+    assert_eq!(signed_out.session_status(), None);
+    assert!(signed_out.org_permissions().is_empty());
+    assert!(signed_out.claims().is_none());
+
+    // A pending session seen through `to_auth()` is signed out as well.
+    let pending = mock
+        .token()
+        .pending()
+        .org("org_1", "admin")
+        .permissions(&["org:invoices:create"])
+        .features("u:premium")
+        .plans("u:pro");
+    let (parts, ()) = http::Request::builder()
+        .header("authorization", format!("Bearer {}", pending.sign()))
+        .body(())
+        .unwrap()
+        .into_parts();
+    let pending_auth = mock.clerk().authenticate_request(&parts).await.to_auth();
+    assert_eq!(pending_auth.session_status(), Some("pending"));
+    assert_eq!(pending_auth.org_id(), None);
+    assert_eq!(pending_auth.actor(), None);
+
+    // A refused token.
+    let (parts, ()) = http::Request::builder()
+        .header("authorization", "Bearer nope")
+        .body(())
+        .unwrap()
+        .into_parts();
+    let refused = mock.clerk().authenticate_request(&parts).await.to_auth();
+
+    for auth in [&signed_out, &pending_auth, &refused] {
+        for check in &all {
+            assert!(!auth.has(check), "{check:?} on {auth:?}");
+        }
+    }
+}

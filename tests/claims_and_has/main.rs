@@ -1,0 +1,76 @@
+//! Claims v1/v2, the auth object, `has()` (spec §4) and configuration (spec §5).
+
+mod accessors;
+mod config;
+mod has;
+mod keys;
+mod org_claims;
+
+#[path = "../common/mod.rs"]
+mod common;
+use common::mock::start_mock;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine as _;
+use clerk::testing::{MockClerk, TokenBuilder};
+use clerk::{
+    Auth, Clerk, ConfigError, Has, InstanceType, PublishableKey, Reverification,
+    ReverificationLevel, Session,
+};
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------
+// helpers
+
+/// Verifies the token through `authenticate_request` (Bearer header) and returns the session.
+async fn session_of(clerk: &Clerk, token: &str) -> Session {
+    let (parts, ()) = http::Request::builder()
+        .uri("/")
+        .header("authorization", format!("Bearer {token}"))
+        .body(())
+        .unwrap()
+        .into_parts();
+    let state = clerk.authenticate_request(&parts).await;
+    assert!(state.is_signed_in(), "token refused: {state:?}");
+    state
+        .to_auth()
+        .into_session()
+        .expect("an active session is signed in")
+}
+
+async fn session(mock: &MockClerk, builder: TokenBuilder) -> Session {
+    session_of(&mock.clerk(), &builder.sign()).await
+}
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+fn pk(prefix: &str, decoded: &str) -> String {
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::STANDARD.encode(decoded)
+    )
+}
+
+fn perms(session: &Session) -> Vec<&str> {
+    session
+        .org_permissions()
+        .iter()
+        .map(String::as_str)
+        .collect()
+}
+
+async fn verifies(clerk: &Clerk, token: &str) -> Result<(), String> {
+    clerk
+        .verify_token(token)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.reason().to_owned())
+}

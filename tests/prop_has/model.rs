@@ -1,0 +1,214 @@
+//! The reference model (spec §4.1, §4.2, §4.4), independent of the SDK's code.
+
+use super::*;
+
+/// The auth object fields `has()` reads (spec §4.2).
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    pub(crate) user_id: String,
+    pub(crate) org_id: Option<String>,
+    pub(crate) org_role: Option<String>,
+    pub(crate) org_permissions: Option<Vec<String>>,
+    pub(crate) features: Option<String>,
+    pub(crate) plans: Option<String>,
+    pub(crate) fva: Option<Value>,
+    pub(crate) pending: bool,
+}
+
+/// `scope:name` entries of a `fea`/`pla` claim; entries without a colon are skipped (§4.2,
+/// V12: the Rust port skips them and derives nothing from them).
+pub(crate) fn entries(claim: &str) -> Vec<(&str, &str)> {
+    claim
+        .split(',')
+        .filter_map(|entry| entry.split_once(':'))
+        .collect()
+}
+
+/// §4.1: scope `u` user, `o` org, `ou`/`uo` both.
+pub(crate) fn org_scoped(scope: &str) -> bool {
+    matches!(scope, "o" | "ou" | "uo")
+}
+pub(crate) fn user_scoped(scope: &str) -> bool {
+    matches!(scope, "u" | "ou" | "uo")
+}
+
+/// `n` in binary, least significant bit first, from its decimal text (any size), by long
+/// division.
+pub(crate) fn bits_of_decimal(decimal: &str) -> Vec<bool> {
+    let mut digits: Vec<u32> = decimal.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let mut bits = Vec::new();
+    while digits.iter().any(|&d| d > 0) {
+        let mut carry = 0;
+        for d in &mut digits {
+            let cur = carry * 10 + *d;
+            *d = cur / 2;
+            carry = cur % 2;
+        }
+        bits.push(carry == 1);
+    }
+    bits
+}
+
+/// §4.2 v2 permission expansion.
+pub(crate) fn expand_permissions(
+    fea: Option<&str>,
+    per: Option<&str>,
+    fpm: Option<&str>,
+) -> Vec<String> {
+    let (Some(per), Some(fpm)) = (per, fpm) else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = per.split(',').collect();
+    let features: Vec<&str> = fea
+        .map(entries)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(scope, _)| org_scoped(scope))
+        .map(|(_, name)| name)
+        .collect();
+    let mut out = Vec::new();
+    for (feature, mask) in features.iter().zip(fpm.split(',')) {
+        for (j, bit) in bits_of_decimal(mask).into_iter().enumerate() {
+            if bit && j < names.len() {
+                out.push(format!("org:{feature}:{}", names[j]));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn fields(c: &Claims) -> Fields {
+    let parsed = |text: Option<&str>| text.map(|t| serde_json::from_str::<Value>(t).unwrap());
+    // §4.1: dispatch on `v`: exactly the number 2 → v2.
+    let v2 = parsed(c.v).and_then(|v| v.as_f64()) == Some(2.0);
+    let mut f = Fields {
+        user_id: "user_has".into(),
+        fva: parsed(c.fva.as_deref()).filter(|v| !v.is_null()),
+        pending: c.sts == Some("pending"),
+        ..Fields::default()
+    };
+    if v2 {
+        f.features = c.fea.clone();
+        f.plans = c.pla.clone();
+        if let OrgClaim::Object { id, rol, per, fpm } = &c.o {
+            f.org_id = id.clone();
+            f.org_role = rol.as_ref().map(|r| format!("org:{r}"));
+            f.org_permissions = Some(expand_permissions(
+                c.fea.as_deref(),
+                per.as_deref(),
+                fpm.as_deref(),
+            ));
+        }
+    } else {
+        f.org_id = c.org_id.clone();
+        f.org_role = c.org_role.clone();
+        f.org_permissions = match &c.org_permissions {
+            PermissionsClaim::Array(items) => Some(items.clone()),
+            _ => None,
+        };
+    }
+    f
+}
+
+/// "Normalising to a single `org:` prefix" (§4.4).
+pub(crate) fn with_org_prefix(mut value: &str) -> String {
+    while let Some(rest) = value.strip_prefix("org:") {
+        value = rest;
+    }
+    format!("org:{value}")
+}
+
+pub(crate) fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+/// §4.4 feature/plan membership.
+pub(crate) fn billing_check(claim: Option<&str>, asked: &str) -> bool {
+    let Some(claim) = claim.filter(|c| !c.is_empty()) else {
+        return false;
+    };
+    let entries = entries(claim);
+    let in_set = |scoped: fn(&str) -> bool, name: &str| {
+        entries.iter().any(|(scope, n)| scoped(scope) && *n == name)
+    };
+    match asked.split_once(':') {
+        None => in_set(org_scoped, asked) || in_set(user_scoped, asked),
+        Some(("org" | "o" | "organization", name)) => in_set(org_scoped, name),
+        Some(("user" | "u", name)) => in_set(user_scoped, name),
+        Some(_) => false,
+    }
+}
+
+/// §4.4 reverification.
+pub(crate) fn reverification_check(fva: Option<&Value>, config: &Reverification) -> bool {
+    let (level, after) = match config {
+        Reverification::StrictMfa => (ReverificationLevel::MultiFactor, 10.0),
+        Reverification::Strict => (ReverificationLevel::SecondFactor, 10.0),
+        Reverification::Moderate => (ReverificationLevel::SecondFactor, 60.0),
+        Reverification::Lax => (ReverificationLevel::SecondFactor, 1440.0),
+        Reverification::Custom {
+            level,
+            after_minutes,
+        } => (*level, f64::from(*after_minutes)),
+    };
+    // A valid `fva`: two numbers, each ≥ 0 or −1.
+    let Some(Value::Array(ages)) = fva else {
+        return false;
+    };
+    let valid = |v: &Value| v.as_f64().filter(|&a| a >= 0.0 || a == -1.0);
+    let [first, second] = ages.as_slice() else {
+        return false;
+    };
+    let (Some(first), Some(second)) = (valid(first), valid(second)) else {
+        return false;
+    };
+    let enrolled = |age: f64| age != -1.0;
+    let fresh = |age: f64| enrolled(age) && after > age;
+    if !enrolled(first) && !enrolled(second) {
+        return false;
+    }
+    match level {
+        ReverificationLevel::FirstFactor => fresh(first),
+        ReverificationLevel::SecondFactor if !enrolled(second) => fresh(first),
+        ReverificationLevel::SecondFactor if !enrolled(first) => fresh(second),
+        ReverificationLevel::SecondFactor => fresh(second),
+        ReverificationLevel::MultiFactor if !enrolled(second) => fresh(first),
+        ReverificationLevel::MultiFactor if !enrolled(first) => false,
+        ReverificationLevel::MultiFactor => fresh(first) && fresh(second),
+    }
+}
+
+/// §4.4: every parameter given is a dimension that passes or fails (a dimension whose data
+/// is missing fails); the others are skipped. True iff at least one passes and none fails.
+pub(crate) fn model_has(f: &Fields, q: &Has) -> bool {
+    if f.user_id.is_empty() {
+        return false;
+    }
+    let mut verdicts = Vec::new();
+    if let Some(role) = &q.role {
+        verdicts.push(
+            non_empty(&f.org_id).is_some()
+                && non_empty(&f.org_role)
+                    .is_some_and(|have| with_org_prefix(have) == with_org_prefix(role)),
+        );
+    }
+    if let Some(permission) = &q.permission {
+        let wanted = with_org_prefix(permission);
+        verdicts.push(
+            non_empty(&f.org_id).is_some()
+                && f.org_permissions
+                    .as_ref()
+                    .is_some_and(|have| have.contains(&wanted)),
+        );
+    }
+    if let Some(feature) = &q.feature {
+        verdicts.push(billing_check(f.features.as_deref(), feature));
+    }
+    if let Some(plan) = &q.plan {
+        verdicts.push(billing_check(f.plans.as_deref(), plan));
+    }
+    if let Some(config) = &q.reverification {
+        verdicts.push(reverification_check(f.fva.as_ref(), config));
+    }
+    !verdicts.is_empty() && verdicts.iter().all(|&pass| pass)
+}
