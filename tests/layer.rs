@@ -21,8 +21,8 @@ use reqwest::StatusCode;
 
 /// Verifications performed so far: every verification is a token-cache hit or miss.
 fn verifications(clerk: &Clerk) -> u64 {
-    let (hits, misses) = clerk.token_cache_stats().expect("token cache on");
-    hits + misses
+    let stats = clerk.token_cache_counters().expect("token cache on");
+    stats.hits + stats.misses
 }
 
 #[clerk::protect]

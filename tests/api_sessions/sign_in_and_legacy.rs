@@ -106,7 +106,7 @@ async fn testing_tokens_expire_in_seconds() {
 #[tokio::test]
 async fn jwks_keys_returns_the_published_key_set() {
     let (mock, clerk) = start_mock().await;
-    let jwks = clerk.jwks().get().await.unwrap();
+    let jwks = clerk.jwks_api().get().await.unwrap();
     assert_eq!(jwks.keys.len(), 1);
     assert_eq!(
         jwks.keys[0].kid.as_deref(),
@@ -114,7 +114,7 @@ async fn jwks_keys_returns_the_published_key_set() {
     );
     assert_eq!(jwks.keys[0].kty.as_deref(), Some("RSA"));
     let rotated = mock.rotate_key();
-    let jwks = clerk.jwks().get().await.unwrap();
+    let jwks = clerk.jwks_api().get().await.unwrap();
     assert_eq!(jwks.keys.len(), 2);
     assert!(jwks
         .keys

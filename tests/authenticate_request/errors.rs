@@ -189,7 +189,7 @@ async fn pending_sessions() {
     let header = format!("Bearer {token}");
 
     let clerk = mock.clerk();
-    assert!(clerk.treats_pending_as_signed_out());
+    assert!(clerk.treat_pending_as_signed_out());
     let state = get(&clerk, Some(&header), None).await;
     assert!(
         state.is_signed_in(),
@@ -209,7 +209,7 @@ async fn pending_sessions() {
         .treat_pending_as_signed_out(false)
         .build()
         .unwrap();
-    assert!(!clerk.treats_pending_as_signed_out());
+    assert!(!clerk.treat_pending_as_signed_out());
     let state = get(&clerk, Some(&header), None).await;
     assert!(state.is_signed_in());
     let auth = state.to_auth();

@@ -441,7 +441,7 @@ async fn key_rotation(mock: MockClerk) {
     app.assert_signed_in(&token_signed_by(&mock, &old_key, "user_o2"), "user_o2")
         .await;
     assert_eq!(mock.jwks_requests(), 2);
-    let mut kids = app.clerk.jwks_cache().unwrap().kids();
+    let mut kids = app.clerk.verification_keys().unwrap().kids();
     kids.sort();
     let mut expected = vec![old_key.kid().to_owned(), new_kid];
     expected.sort();
@@ -473,7 +473,7 @@ async fn key_rotation(mock: MockClerk) {
     app.assert_signed_in(&new_token, "user_new").await;
     assert_eq!(mock.jwks_requests(), 4, "within the cooldown: no fetch");
     assert_eq!(
-        app.clerk.jwks_cache().unwrap().kids(),
+        app.clerk.verification_keys().unwrap().kids(),
         vec![mock.current_kid()]
     );
 }

@@ -47,7 +47,7 @@ async fn assert_fails(clerk: &Clerk, token: &str, reason: &str) {
 
 fn fetch_count(clerk: &Clerk) -> u64 {
     clerk
-        .jwks_cache()
+        .verification_keys()
         .expect("keys come from the JWKS")
         .fetch_count()
 }

@@ -21,7 +21,7 @@ async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
     assert_verifies(&clerk, &token_signed_by(&mock, &old_key)).await;
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 2);
-    let mut kids = clerk.jwks_cache().unwrap().kids();
+    let mut kids = clerk.verification_keys().unwrap().kids();
     kids.sort();
     let mut expected = vec![old_key.kid().to_owned(), new_kid];
     expected.sort();
@@ -70,7 +70,7 @@ async fn removed_key_stays_valid_for_one_ttl_after_it_was_last_seen() {
     assert_verifies(&clerk, &new_token).await;
     assert_eq!(mock.jwks_requests(), 3, "within the cooldown: no fetch");
     assert!(!clerk
-        .jwks_cache()
+        .verification_keys()
         .unwrap()
         .kids()
         .contains(&old_key.kid().to_owned()));

@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clerk::testing::{Fault, MockClerk};
 use clerk::{
-    AcceptedRequestState, AcceptsToken, Auth, AuthError, Clerk, ClerkLayer, HttpError, MachineAuth,
+    AnyTokenRequestState, AcceptsToken, Auth, AuthError, Clerk, ClerkLayer, HttpError, MachineAuth,
     MachineTokenCacheConfig, MachineTokenVerificationErrorCode as Code, Session, TokenType,
 };
 use serde_json::{json, Value};

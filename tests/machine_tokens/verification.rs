@@ -237,7 +237,7 @@ async fn the_runtime_api() {
         let accepting = clerk
             .authenticate_request_accepting(&parts, AcceptsToken::SESSION)
             .await;
-        assert!(matches!(&accepting, AcceptedRequestState::Session(_)));
+        assert!(matches!(&accepting, AnyTokenRequestState::Session(_)));
         assert_eq!(plain.reason(), accepting.reason());
         assert_eq!(plain.is_signed_in(), accepting.is_signed_in());
     }

@@ -24,7 +24,7 @@ async fn error_reason_matches_kind_and_display() {
     let err = verify_token("not-a-jwt", &VerifyTokenOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), Reason::TokenInvalid);
+    assert_eq!(err.code(), Reason::TokenInvalid);
     assert_eq!(err.reason(), "token-invalid");
     assert!(err.to_string().contains("reason=token-invalid"));
     assert!(!err.message().contains("not-a-jwt"));

@@ -103,7 +103,7 @@ async fn reason(token: &str, options: &VerifyTokenOptions) -> &'static str {
     match verify_token(token, options).await {
         Ok(claims) => panic!("expected a failure, got claims {claims:?}"),
         Err(err) => {
-            assert_eq!(err.reason(), err.kind().as_str());
+            assert_eq!(err.reason(), err.code().as_str());
             err.reason()
         }
     }
