@@ -55,9 +55,6 @@ mod request;
 pub mod token;
 pub mod webhooks;
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 /// The bodies of the fuzz targets (`fuzz/`) and their regression tests. Not a public API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -23,7 +23,7 @@ use super::invitations::only_fields;
 use super::{
     deep_merge, error, json_body, list_response, new_id, now_ms, paging, query_pairs, sort, Store,
 };
-use crate::testing::{random_id, State};
+use crate::{random_id, State};
 
 const ADMIN_PERMISSIONS: [&str; 6] = [
     "org:sys_profile:manage",

@@ -28,7 +28,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use super::{deep_merge, error, json_body, new_id, not_found, now_ms, paging, query_pairs, Store};
-use crate::testing::State;
+use crate::State;
 
 /// The second factors of a user, kept out of the served object.
 #[derive(Debug, Clone, Default)]
