@@ -27,6 +27,11 @@
 pub use clerk_macros::{protect, require_session, with_session};
 pub use clerk_runtime::*;
 
+/// A local Clerk stand-in for tests: `MockClerk`, `TokenBuilder`, `MockWebhook` (feature
+/// `testing`; the `clerk-testing` crate).
+#[cfg(feature = "testing")]
+pub use clerk_testing as testing;
+
 /// What generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {

@@ -64,9 +64,6 @@ mod wire;
 /// The instance's signing keys: the JWKS cache of token verification.
 pub use token::jwks;
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 /// The bodies of the fuzz targets (`fuzz/`) and their regression tests. Not a public API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::invitations::{build_invitation, is_email, only_fields, pending_for};
 use super::{error, json_body, list_response, new_id, now_ms, paging, query_pairs, sort};
-use crate::testing::State;
+use crate::State;
 
 pub(super) fn routes() -> Router<Arc<State>> {
     Router::new()

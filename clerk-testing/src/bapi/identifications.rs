@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use super::invitations::is_email;
 use super::{error, json_body, new_id, not_found, now_ms, Store};
-use crate::testing::State;
+use crate::State;
 
 pub(super) fn routes() -> Router<Arc<State>> {
     Router::new()

@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use super::{error, json_body, list_response, new_id, now_ms, paging, query_pairs, sort, Store};
-use crate::testing::{random_id, State};
+use crate::{random_id, State};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const STATUSES: [&str; 4] = ["pending", "accepted", "revoked", "expired"];

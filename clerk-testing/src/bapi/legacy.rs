@@ -16,7 +16,7 @@ use axum::Router;
 use serde_json::json;
 
 use super::error;
-use crate::testing::State;
+use crate::State;
 
 pub(super) fn routes() -> Router<Arc<State>> {
     Router::new()
@@ -63,7 +63,7 @@ fn deprecated(long_message: &str) -> Response {
             "meta": {},
         }],
         "meta": {},
-        "clerk_trace_id": format!("trace_{}", crate::testing::random_id(16)),
+        "clerk_trace_id": format!("trace_{}", crate::random_id(16)),
     });
     (StatusCode::GONE, axum::Json(body)).into_response()
 }

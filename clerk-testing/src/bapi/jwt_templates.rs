@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use super::{
     error, json_body, list_response, new_id, not_found, now_ms, paging, query_pairs, sort, Store,
 };
-use crate::testing::State;
+use crate::State;
 
 /// Algorithms a custom signing key may use.
 const ALGORITHMS: [&str; 9] = [

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{error, json_body, new_id, not_found, now_ms};
-use crate::testing::State;
+use crate::State;
 
 /// Default lifetime of a sign-in token: 30 days.
 const SIGN_IN_TOKEN_LIFETIME: i64 = 2_592_000;
@@ -83,7 +83,7 @@ async fn create_sign_in_token(AxumState(state): AxumState<Arc<State>>, body: Byt
         "st": "sign_in_token",
     });
     let header = json!({ "alg": "RS256", "kid": key.kid(), "typ": "JWT" });
-    let token = crate::testing::token::TokenBuilder::sign_raw(
+    let token = crate::token::TokenBuilder::sign_raw(
         &key,
         header.to_string().as_bytes(),
         claims.to_string().as_bytes(),
@@ -126,7 +126,7 @@ async fn create_testing_token() -> Response {
     let now = now_ms() / 1000;
     Json(json!({
         "object": "testing_token",
-        "token": format!("{now}-c_{}", crate::testing::random_id(27)),
+        "token": format!("{now}-c_{}", crate::random_id(27)),
         "expires_at": now + TESTING_TOKEN_LIFETIME,
     }))
     .into_response()

@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::{random_id, MockClerk};
-use crate::webhooks::{WebhookConfig, WebhookSecret};
+use clerk_runtime::webhooks::{WebhookConfig, WebhookSecret};
 
 /// The `User-Agent` of the mock's webhook requests.
 const USER_AGENT: &str = "Svix-Webhooks/1.0 (clerk-rs MockClerk)";
@@ -46,7 +46,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use clerk_runtime::testing::MockClerk;
+    /// use clerk_testing::MockClerk;
     /// use clerk_runtime::webhooks::{verify_at, WebhookError};
     /// let mock = MockClerk::start().await;
     /// let headers = mock.sign_webhook("msg_1", 1_700_000_000, b"{}");
@@ -85,7 +85,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use clerk_runtime::testing::MockClerk;
+    /// use clerk_testing::MockClerk;
     /// use clerk_runtime::webhooks::WebhookSecret;
     /// let mock = MockClerk::start().await;
     /// let forged = mock
@@ -118,7 +118,7 @@ impl MockClerk {
     /// When the request cannot be sent (connection refused, …): this is a test helper.
     ///
     /// ```no_run
-    /// # async fn run(mock: clerk_runtime::testing::MockClerk) {
+    /// # async fn run(mock: clerk_testing::MockClerk) {
     /// let user = mock.user_object("user_1").unwrap();
     /// let response = mock.send_webhook("http://127.0.0.1:3000/webhooks/clerk", "user.created", user).await;
     /// assert_eq!(response.status(), 200);

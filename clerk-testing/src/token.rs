@@ -16,7 +16,7 @@ use super::MockKey;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use std::time::Duration;
-/// let mock = clerk_runtime::testing::MockClerk::start().await;
+/// let mock = clerk_testing::MockClerk::start().await;
 /// let expired = mock.token().expires_in_secs(-30).sign();
 /// let admin = mock.token().user("user_2").org("org_9", "org:admin").sign();
 /// let forged = mock.token().sign_with(&mock.unpublished_key());

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{error, json_body, new_id, not_found, now_ms};
-use crate::testing::State;
+use crate::State;
 
 /// Default lifetime of an actor token: one hour.
 const ACTOR_TOKEN_LIFETIME: i64 = 3600;
@@ -166,7 +166,7 @@ async fn create(AxumState(state): AxumState<Arc<State>>, body: Bytes) -> Respons
         "sub": user_id,
     });
     let header = json!({ "alg": "RS256", "kid": key.kid(), "typ": "JWT" });
-    let token = crate::testing::token::TokenBuilder::sign_raw(
+    let token = crate::token::TokenBuilder::sign_raw(
         &key,
         header.to_string().as_bytes(),
         claims.to_string().as_bytes(),

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::{error, json_body, now_ms};
-use crate::testing::{random_id, MockClerk, State, TokenBuilder};
+use crate::{random_id, MockClerk, State, TokenBuilder};
 
 /// Machine tokens by their secret, as the verify endpoints serve them.
 #[derive(Debug, Default)]
@@ -137,7 +137,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let (id, secret) = mock.create_api_key("user_1", &["read"], None);
     /// let machine = mock.clerk().verify_machine_token(&secret).await.unwrap();
     /// assert_eq!((machine.id(), machine.user_id()), (id.as_str(), Some("user_1")));
@@ -181,7 +181,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let (_, token) = mock.create_m2m_token("mch_1", &["mch_2"], None);
     /// let machine = mock.clerk().verify_machine_token(&token).await.unwrap();
     /// assert_eq!(machine.machine_id(), Some("mch_1"));
@@ -221,7 +221,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let (_, token) = mock.create_oauth_token("user_1", "client_1", &["email"]);
     /// let machine = mock.clerk().verify_machine_token(&token).await.unwrap();
     /// assert_eq!((machine.user_id(), machine.client_id()), (Some("user_1"), Some("client_1")));
@@ -260,7 +260,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let (id, secret) = mock.create_api_key("user_1", &[], None);
     /// assert!(mock.revoke_machine_token(&id));
     /// let err = mock.clerk().verify_machine_token(&secret).await.unwrap_err();
@@ -307,12 +307,12 @@ impl MockClerk {
     }
 
     /// The instance's machine secret key (`ak_…`), accepted by `POST /m2m_tokens/verify`
-    /// in place of the secret key (for [`ClerkBuilder::machine_secret_key`](crate::ClerkBuilder::machine_secret_key)).
+    /// in place of the secret key (for [`ClerkBuilder::machine_secret_key`](clerk_runtime::ClerkBuilder::machine_secret_key)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let clerk = mock.clerk_builder().machine_secret_key(mock.machine_secret_key()).build().unwrap();
     /// let (_, token) = mock.create_m2m_token("mch_1", &[], None);
     /// assert!(clerk.verify_machine_token(&token).await.is_ok());
@@ -334,7 +334,7 @@ impl MockClerk {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let mock = clerk_runtime::testing::MockClerk::start().await;
+    /// let mock = clerk_testing::MockClerk::start().await;
     /// let jwt = mock.m2m_jwt("mch_1", &["mch_2"]).sign();
     /// let machine = mock.clerk().verify_machine_token(&jwt).await.unwrap();
     /// assert!(machine.is_jwt() && machine.scopes() == ["mch_2"]);

@@ -16,8 +16,8 @@ use serde_json::{json, Map, Value};
 use super::{
     error, json_body, list_response, new_id, not_found, now_ms, paging, query_pairs, sort, Store,
 };
-use crate::testing::token::TokenBuilder;
-use crate::testing::State;
+use crate::token::TokenBuilder;
+use crate::State;
 
 /// Lifetime of a session (7 days) and inactivity timeout (30 days), as Clerk's defaults.
 const SESSION_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{error, json_body, not_found, Store};
-use crate::testing::token::TokenBuilder;
-use crate::testing::{MockKey, State};
+use crate::token::TokenBuilder;
+use crate::{MockKey, State};
 
 pub(super) fn routes() -> Router<Arc<State>> {
     Router::new()
@@ -48,7 +48,7 @@ async fn fetch(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>) 
 /// the instance key, with the client `id` and a `rotating_token`.
 pub(crate) fn client_token(key: &MockKey, client_id: &str) -> String {
     let header = json!({ "alg": "RS256", "kid": key.kid(), "typ": "JWT" });
-    let claims = json!({ "id": client_id, "rotating_token": crate::testing::random_id(40) });
+    let claims = json!({ "id": client_id, "rotating_token": crate::random_id(40) });
     TokenBuilder::sign_raw(
         key,
         header.to_string().as_bytes(),

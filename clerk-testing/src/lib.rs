@@ -1,14 +1,19 @@
-//! A local Clerk stand-in for tests and for the quickstart (feature `testing`).
+//! A local Clerk stand-in for tests and for the quickstart, re-exported by the `clerk`
+//! facade as `clerk::testing` (its feature `testing`).
 //!
 //! [`MockClerk::start`] generates an RSA key pair and serves the instance JWKS at a real
 //! `127.0.0.1` address, checking the secret key like the Backend API does. It mints
 //! session tokens with a builder over every claim and header, including wrongly signed and
-//! malformed ones, and injects faults into the JWKS endpoint.
+//! malformed ones, and injects faults into the JWKS endpoint. The same server answers a
+//! local Backend API (users, organizations, sessions, invitations, machine tokens, …) and
+//! sends signed webhooks ([`MockWebhook`]).
+//!
+//! Test support only: never a dependency of production code.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! use clerk_runtime::testing::MockClerk;
+//! use clerk_testing::MockClerk;
 //! let mock = MockClerk::start().await;
 //! let clerk = mock.clerk();
 //! let token = mock.token().user("user_1").org("org_1", "org:admin").sign();
@@ -16,6 +21,10 @@
 //! assert_eq!(claims.subject(), "user_1");
 //! # }
 //! ```
+
+#![warn(missing_docs)]
+// The user object of the local Backend API is one large `json!`.
+#![recursion_limit = "256"]
 
 mod bapi;
 mod server;
@@ -31,7 +40,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
 
-use crate::clerk::Clerk;
+use clerk_runtime::Clerk;
 
 pub use bapi::RecordedRequest;
 pub use token::TokenBuilder;
@@ -304,8 +313,8 @@ impl MockClerk {
     /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it.
     pub fn create_user(
         &self,
-        params: &crate::api::CreateUserParams,
-    ) -> Result<crate::api::User, String> {
+        params: &clerk_runtime::api::CreateUserParams,
+    ) -> Result<clerk_runtime::api::User, String> {
         let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
         let body = body.as_object().cloned().unwrap_or_default();
         let mut store = self.state.store.lock().unwrap();
@@ -351,8 +360,8 @@ impl MockClerk {
     /// returns it.
     pub fn create_organization(
         &self,
-        params: &crate::api::CreateOrganizationParams,
-    ) -> Result<crate::api::Organization, String> {
+        params: &clerk_runtime::api::CreateOrganizationParams,
+    ) -> Result<clerk_runtime::api::Organization, String> {
         let body = serde_json::to_value(params).map_err(|e| e.to_string())?;
         let body = body.as_object().cloned().unwrap_or_default();
         let mut store = self.state.store.lock().unwrap();
@@ -364,7 +373,7 @@ impl MockClerk {
     /// Seeds an active session (`sess_…`) of an existing user, on a new client
     /// (`client_…`), as `POST /v1/sessions` would create it, and returns it. Fails when
     /// the user does not exist.
-    pub fn create_session(&self, user_id: &str) -> Result<crate::api::Session, String> {
+    pub fn create_session(&self, user_id: &str) -> Result<clerk_runtime::api::Session, String> {
         let mut body = serde_json::Map::new();
         body.insert("user_id".into(), user_id.into());
         let mut store = self.state.store.lock().unwrap();
@@ -404,7 +413,7 @@ impl MockClerk {
     }
 
     /// A builder preset for this instance, to add options before building.
-    pub fn clerk_builder(&self) -> crate::ClerkBuilder {
+    pub fn clerk_builder(&self) -> clerk_runtime::ClerkBuilder {
         Clerk::builder()
             .without_env()
             .secret_key(self.secret_key())
