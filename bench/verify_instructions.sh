@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Instructions per verification, counted by callgrind (repeatable on a noisy machine):
+# each verify_instructions mode runs twice, with N calls and with none, and the
+# difference divided by N is the cost of one call (the stand-in's set-up, the minting and
+# the warm-up cancel out). User-space instructions only.
+#
+#   bash bench/verify_instructions.sh                     # N=1000, every mode
+#   N=200 MODES="sig-aws-lc jwt-crypto" bash bench/verify_instructions.sh
+#   KEEP=1 bash bench/verify_instructions.sh              # keep the dumps for callgrind_annotate
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000}
+MODES=${MODES:-"jsonwebtoken clerk-full clerk-cached sig-aws-lc sig-aws-lc-b64 jwt-crypto"}
+
+command -v valgrind >/dev/null || { echo "verify_instructions: valgrind is required" >&2; exit 2; }
+
+cargo build --release -p clerk-bench --bin verify_instructions >&2
+# The binaries are where cargo puts them: CARGO_TARGET_DIR, or the workspace's target/.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+BIN=$TARGET_DIR/release/verify_instructions
+WORK=$(mktemp -d)
+cleanup() { if [ -n "${KEEP:-}" ]; then echo "dumps kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+
+total() { # mode n -> the instructions of the whole run
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/$1.$2.out" "$BIN" "$1" "$2" >/dev/null 2>"$WORK/$1.$2.log" ||
+    { cat "$WORK/$1.$2.log" >&2; exit 1; }
+  grep -m1 '^summary:' "$WORK/$1.$2.out" | awk '{print $2}'
+}
+
+printf '| mode | instructions/call |\n|---|---:|\n'
+for mode in $MODES; do
+  with=$(total "$mode" "$N")
+  without=$(total "$mode" 0)
+  printf '| %s | %d |\n' "$mode" "$(((with - without) / N))"
+done
