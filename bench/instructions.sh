@@ -16,8 +16,11 @@ KINDS=${KINDS:-"valid expired garbage"}
 
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 
-cargo build --release --example bench_server >&2
-BIN=${CARGO_TARGET_DIR:-target}/release/examples/bench_server
+cargo build --release -p clerk-bench --bin bench_server >&2
+# The binaries are where cargo puts them: CARGO_TARGET_DIR, or the workspace's target/.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+BIN=$TARGET_DIR/release/bench_server
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; if [ -n "${KEEP:-}" ]; then echo "dumps kept in $WORK" >&2; else rm -rf "$WORK"; fi; }

@@ -9,7 +9,7 @@
 #
 #   bash bench/soak.sh
 #   DURATION=120 CONNECTIONS=5000 bash bench/soak.sh
-#   SERVER=bench bash bench/soak.sh      # examples/bench_server.rs in `protect` mode
+#   SERVER=bench bash bench/soak.sh      # bench/src/bin/bench_server.rs in `protect` mode
 #
 # Knobs (environment):
 #   DURATION        measured seconds after all connections are open (default 60; "60s" works)
@@ -18,8 +18,8 @@
 #   MIX             valid,expired,garbage percentages (default 80,10,10)
 #   USERS           distinct valid tokens/users served by the soak server (default 1000)
 #   MAX_GROWTH_MIB, MAX_GROWTH_PCT   allowed RSS growth after the warm-up (default 8, 5)
-#   SERVER          soak (examples/soak.rs serve: token pools; default) or bench
-#                   (examples/bench_server.rs protect: one token of each kind)
+#   SERVER          soak (bench/src/bin/soak/, `soak serve`: token pools; default) or bench
+#                   (bench/src/bin/bench_server.rs, `protect`: one token of each kind)
 #   SERVER_CPU, CLIENT_CPU   cores for the server (one worker thread) and the driver (0, 1)
 #   PORT            loopback port (default 18990)
 set -euo pipefail
@@ -51,13 +51,16 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
   ulimit -n "$need"
 fi
 
-cargo build --release --example soak >&2
-DRIVER=target/release/examples/soak
+cargo build --release -p clerk-bench --bin soak >&2
+# The binaries are where cargo puts them: CARGO_TARGET_DIR, or the workspace's target/.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+DRIVER=$TARGET_DIR/release/soak
 case "$SERVER" in
   soak) SERVER_CMD=("$DRIVER" serve "$PORT");;
   bench)
-    cargo build --release --example bench_server >&2
-    SERVER_CMD=(target/release/examples/bench_server protect "$PORT");;
+    cargo build --release -p clerk-bench --bin bench_server >&2
+    SERVER_CMD=("$TARGET_DIR/release/bench_server" protect "$PORT");;
   *) echo "soak: SERVER is soak or bench" >&2; exit 2;;
 esac
 

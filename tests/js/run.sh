@@ -6,8 +6,11 @@ cd "$(dirname "$0")"
 command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
 npm ci --no-audit --no-fund --silent
 (cd ../.. && cargo build -q --example mock_server)
+# Where cargo put it: CARGO_TARGET_DIR, or the workspace's target/.
+target_dir=$(cd ../.. && cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 export CLERK_TELEMETRY_DISABLED=1
-../../target/debug/examples/mock_server > mock.json &
+"$target_dir/debug/examples/mock_server" > mock.json &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f mock.json' EXIT
 for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done

@@ -1,7 +1,7 @@
 //! Criterion benches of the request path: warm verification, cache hit, header and cookie
 //! extraction, `has()` checks, and the extractor as a whole.
 //!
-//! Run: `cargo bench --bench auth`
+//! Run: `cargo bench -p clerk-bench --bench auth`
 
 use std::hint::black_box;
 

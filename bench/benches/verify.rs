@@ -3,7 +3,7 @@
 //! off (a full verification each time); with the cache (the default) a repeated token
 //! skips the RSA work.
 //!
-//! Run: `cargo bench --bench verify`
+//! Run: `cargo bench -p clerk-bench --bench verify`
 
 use std::hint::black_box;
 
