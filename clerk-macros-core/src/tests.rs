@@ -315,7 +315,7 @@ fn split_binds_injected_parameters_and_keeps_extractors() {
     assert!(messages(errors).is_empty());
     assert!(params.load_user);
     assert_eq!(params.kept.len(), 1);
-    let bindings: Vec<String> = params.bindings.iter().map(|b| flat(b)).collect();
+    let bindings: Vec<String> = params.bindings.iter().map(flat).collect();
     // The user moves the guard: bound last.
     assert_eq!(
         bindings,
