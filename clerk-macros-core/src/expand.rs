@@ -67,10 +67,18 @@ pub(crate) fn expand(
     new_inputs.extend(kept);
     func.sig.inputs = new_inputs;
 
-    let body = func.block.clone();
-    *func.block = syn::parse_quote!({
-        #(#bindings)*
-        #body
+    // The bindings go first among the body's own statements, inside its own braces: a
+    // nested `{ let …; { body } }` is flagged by rustc's `unused_braces` in the user's crate
+    // (and its suggested fix breaks the code).
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
+        .attrs
+        .iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    let sig = &func.sig;
+    let stmts = &func.block.stmts;
+    let mut handler = quote!(#(#outer_attrs)* #vis #sig);
+    func.block.brace_token.surround(&mut handler, |body| {
+        body.extend(quote!(#(#inner_attrs)* #(#bindings)* #(#stmts)*));
     });
 
     let policy_impl = policy_impl(mode, args, &private, &krate, &policy, load_user);
@@ -81,7 +89,7 @@ pub(crate) fn expand(
     );
 
     Some(quote! {
-        #func
+        #handler
 
         #[doc = #doc]
         #[doc(hidden)]

@@ -440,3 +440,29 @@ fn expansion_of_a_method_reports_self() {
         ["`#[clerk::require_session]` handlers must be free functions, without `self`: move `h` out of the `impl` block and pass shared data with `State`"]
     );
 }
+
+#[test]
+fn expansion_binds_in_the_body_without_extra_braces() {
+    // A nested `{ let …; { body } }` is `unused_braces` in the user's crate.
+    let out = crate::protect(
+        quote!(),
+        quote!(
+            async fn me(auth: Auth) -> String {
+                auth.user_id().unwrap_or_default().to_owned()
+            }
+        ),
+    );
+    assert!(flat(&out).contains(
+        "->String{letauth:Auth=__clerk_guard.auth();auth.user_id().unwrap_or_default().to_owned()}"
+    ));
+    let out = crate::with_session(
+        quote!(),
+        quote!(
+            async fn none() {
+                #![allow(unused)]
+                let x = 1;
+            }
+        ),
+    );
+    assert!(flat(&out).contains("){#![allow(unused)]letx=1;}"));
+}
