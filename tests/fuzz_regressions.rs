@@ -1,8 +1,9 @@
 //! The fuzz corpus as regression tests, on stable: every file of `fuzz/seeds/<target>/`
 //! (the hand-written seeds), `fuzz/corpus/<target>/` (the minimized corpus of past runs)
 //! and `fuzz/regressions/<target>/` (crash reproducers, kept after the fix) is run through
-//! the same function as the `cargo fuzz` target, `clerk_runtime::__fuzz::<target>`, which
-//! panics when an invariant does not hold. Fuzzing itself: `bash fuzz/run.sh`.
+//! the same function as the `cargo fuzz` target, `clerk_runtime::__fuzz::<target>` (for
+//! `macro_attr`, `clerk_macros_core::__fuzz::macro_attr`), which panics when an invariant
+//! does not hold. Fuzzing itself: `bash fuzz/run.sh`.
 
 use std::path::{Path, PathBuf};
 
@@ -48,11 +49,11 @@ fn replay(target: &str, body: fn(&[u8])) {
 }
 
 macro_rules! targets {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident => $body:path),* $(,)?) => {
         $(
             #[test]
             fn $name() {
-                replay(stringify!($name), clerk_runtime::__fuzz::$name);
+                replay(stringify!($name), $body);
             }
         )*
 
@@ -75,13 +76,13 @@ macro_rules! targets {
 }
 
 targets!(
-    token_decode,
-    verify,
-    authorization_header,
-    cookie,
-    jwks,
-    api_error_body,
-    macro_attr,
+    token_decode => clerk_runtime::__fuzz::token_decode,
+    verify => clerk_runtime::__fuzz::verify,
+    authorization_header => clerk_runtime::__fuzz::authorization_header,
+    cookie => clerk_runtime::__fuzz::cookie,
+    jwks => clerk_runtime::__fuzz::jwks,
+    api_error_body => clerk_runtime::__fuzz::api_error_body,
+    macro_attr => clerk_macros_core::__fuzz::macro_attr,
 );
 
 /// The fixed material of the targets still works, so that the seeds reach acceptance (and

@@ -1,54 +1,7 @@
 //! Attribute macros of the [`clerk`](https://docs.rs/clerk) crate. Use them through
 //! `clerk`: `#[clerk::protect]`, `#[clerk::with_session]`, `#[clerk::require_session]`.
 
-mod attr;
-mod expand;
-mod inject;
-
 use proc_macro::TokenStream;
-
-use attr::Mode;
-
-/// Expands one attribute. Never panics: every misuse becomes a spanned `compile_error!`,
-/// next to a working expansion of the handler whenever one can be produced (else next to
-/// the item as written), so that the user sees the macro's error and no follow-up errors.
-fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
-    let attr::Parsed {
-        args,
-        mut errors,
-        poisoned,
-    } = attr::parse(mode, args.into());
-    let generated = match syn::parse::<syn::ItemFn>(item.clone()) {
-        Ok(func) => expand::expand(mode, &args, func, &mut errors),
-        Err(e) => {
-            errors.push(syn::Error::new(
-                e.span(),
-                format!(
-                    "`#[clerk::{}]` applies to an `async fn` handler, e.g. `#[clerk::{0}] async fn me(session: clerk::Session) -> String`",
-                    mode.name()
-                ),
-            ));
-            None
-        }
-    };
-    match (errors.finish(), generated) {
-        (Ok(()), Some(tokens)) => tokens.into(),
-        (Err(err), Some(tokens)) if !poisoned => {
-            let mut out = tokens;
-            out.extend(err.to_compile_error());
-            out.into()
-        }
-        (result, _) => {
-            // Keep the item as written so that one mistake does not cascade into
-            // "cannot find function" errors at every use.
-            let mut out: proc_macro2::TokenStream = item.into();
-            if let Err(err) = result {
-                out.extend(err.to_compile_error());
-            }
-            out.into()
-        }
-    }
-}
 
 /// Requires a signed-in session, and optionally authorization (Clerk's `auth.protect()`).
 ///
@@ -124,7 +77,7 @@ fn run(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
 /// [`AuthError::is_authorization`]: ../clerk/enum.AuthError.html#method.is_authorization
 #[proc_macro_attribute]
 pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
-    run(Mode::Protect, args, item)
+    clerk_macros_core::protect(args.into(), item.into()).into()
 }
 
 /// Runs the handler with or without a session (Clerk's legacy `withSession`). Session
@@ -154,7 +107,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `Option<User>` may also be injected (`None` when signed out).
 #[proc_macro_attribute]
 pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
-    run(Mode::Lax, args, item)
+    clerk_macros_core::with_session(args.into(), item.into()).into()
 }
 
 /// Requires a signed-in session (Clerk's legacy `requireSession`). Session tokens only:
@@ -182,5 +135,5 @@ pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Expansion, in prose: as [`protect`] without authorization checks.
 #[proc_macro_attribute]
 pub fn require_session(args: TokenStream, item: TokenStream) -> TokenStream {
-    run(Mode::Strict, args, item)
+    clerk_macros_core::require_session(args.into(), item.into()).into()
 }

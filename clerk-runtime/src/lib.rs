@@ -67,7 +67,7 @@ pub use token::jwks;
 /// The bodies of the fuzz targets (`fuzz/`) and their regression tests. Not a public API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
-#[path = "fuzzing.rs"]
+#[path = "fuzzing/mod.rs"]
 pub mod __fuzz;
 
 pub use crate::axum::{AuthError, ClerkLayer, HttpError};

@@ -1,13 +1,13 @@
-//! Code generation: the rewritten handler and its hidden policy type.
+//! Stage 3, code generation: the rewritten handler and its hidden policy type. The rules
+//! are [`crate::validate`]'s; this module calls them as it walks the handler.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::{FnArg, ItemFn, Path};
 
-use crate::attr::{Accepts, Args, Check, Errors, Mode};
-use crate::inject::{classify, Injected};
-
-const ATTRIBUTE_NAMES: [&str; 3] = ["protect", "with_session", "require_session"];
+use crate::attr::{Args, Check, Mode};
+use crate::inject;
+use crate::validate::{self, Errors};
 
 /// Expands the handler, pushing every misuse to `errors`.
 ///
@@ -21,25 +21,18 @@ pub(crate) fn expand(
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let name = func.sig.ident.clone();
-    if func.sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            func.sig.fn_token.span,
-            format!(
-                "`#[clerk::{}]` handlers must be `async fn`: write `async fn {name}`",
-                mode.name()
-            ),
-        ));
+    if let Err(e) = validate::check_async(mode, &func.sig) {
+        errors.push(e);
+        // Expanded as if it were async, so that the only error is this one.
         func.sig.asyncness = Some(Default::default());
     }
 
     // Another clerk attribute would expand the generated handler again: report it and drop it.
     let mut attrs = Vec::with_capacity(func.attrs.len());
     for attr in std::mem::take(&mut func.attrs) {
-        match clerk_attribute(&attr, args.krate.as_ref()) {
-            Some(other) => {
-                errors.push(syn::Error::new_spanned(&attr, two_attributes(mode, &other)))
-            }
-            None => attrs.push(attr),
+        match validate::check_single_attribute(mode, &attr, args.krate.as_ref()) {
+            Err(e) => errors.push(e),
+            Ok(()) => attrs.push(attr),
         }
     }
     func.attrs = attrs;
@@ -51,78 +44,13 @@ pub(crate) fn expand(
     let private = quote!(#krate::__private);
 
     // Split parameters into injected ones (bound in the body) and ordinary extractors.
-    let mut is_method = false;
-    let mut bindings = Vec::new();
-    let mut user_binding = None;
-    let mut kept = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
-    let mut seen: Vec<(Injected, &syn::Type)> = Vec::new();
     let inputs = std::mem::take(&mut func.sig.inputs);
-    for arg in &inputs {
-        match arg {
-            FnArg::Receiver(recv) => {
-                is_method = true;
-                errors.push(syn::Error::new_spanned(
-                    recv,
-                    format!(
-                        "`#[clerk::{}]` handlers must be free functions, without `self`: move `{name}` out of the `impl` block and pass shared data with `State`",
-                        mode.name()
-                    ),
-                ));
-            }
-            FnArg::Typed(pt) => {
-                let pat = &pt.pat;
-                let ty = &pt.ty;
-                match classify(ty, mode, args.krate.as_ref()) {
-                    Ok(Some(kind)) => {
-                        if let Err(e) = allowed_by_accepts(kind, ty, &args.accepts) {
-                            // After an `accepts` that did not parse, its error is enough.
-                            if !args.accepts_invalid {
-                                errors.push(e);
-                            }
-                            bindings
-                                .push(quote! { let #pat: #ty = #private::rejected_parameter(); });
-                            continue;
-                        }
-                        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
-                            let mut err = syn::Error::new_spanned(
-                                ty,
-                                format!(
-                                    "`{}` is injected twice: take it once, and clone it if you need two",
-                                    kind.describe()
-                                ),
-                            );
-                            err.combine(syn::Error::new_spanned(first, "first taken here"));
-                            errors.push(err);
-                            bindings
-                                .push(quote! { let #pat: #ty = #private::rejected_parameter(); });
-                            continue;
-                        }
-                        seen.push((kind, ty));
-                        let accessor = format_ident!("{}", kind.accessor());
-                        let binding = quote! { let #pat: #ty = __clerk_guard.#accessor(); };
-                        if kind.is_user() {
-                            // Moves the guard: bound after every other injected value.
-                            user_binding = Some(binding);
-                        } else {
-                            bindings.push(binding);
-                        }
-                    }
-                    Ok(None) => kept.push(arg.clone()),
-                    Err(e) => {
-                        errors.push(e);
-                        // Keep the body type-checking: the binding exists, with the user's type.
-                        bindings.push(quote! { let #pat: #ty = #private::rejected_parameter(); });
-                    }
-                }
-            }
-        }
-    }
-    if is_method {
-        return None;
-    }
+    let inject::Params {
+        bindings,
+        load_user,
+        kept,
+    } = inject::split(mode, args, &name, &inputs, &private, errors)?;
 
-    let load_user = user_binding.is_some();
-    bindings.extend(user_binding);
     let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
     let accepts = &args.accepts;
@@ -139,10 +67,18 @@ pub(crate) fn expand(
     new_inputs.extend(kept);
     func.sig.inputs = new_inputs;
 
-    let body = func.block.clone();
-    *func.block = syn::parse_quote!({
-        #(#bindings)*
-        #body
+    // The bindings go first among the body's own statements, inside its own braces: a
+    // nested `{ let …; { body } }` is flagged by rustc's `unused_braces` in the user's crate
+    // (and its suggested fix breaks the code).
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
+        .attrs
+        .iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    let sig = &func.sig;
+    let stmts = &func.block.stmts;
+    let mut handler = quote!(#(#outer_attrs)* #vis #sig);
+    func.block.brace_token.surround(&mut handler, |body| {
+        body.extend(quote!(#(#inner_attrs)* #(#bindings)* #(#stmts)*));
     });
 
     let policy_impl = policy_impl(mode, args, &private, &krate, &policy, load_user);
@@ -153,7 +89,7 @@ pub(crate) fn expand(
     );
 
     Some(quote! {
-        #func
+        #handler
 
         #[doc = #doc]
         #[doc(hidden)]
@@ -162,56 +98,6 @@ pub(crate) fn expand(
 
         #policy_impl
     })
-}
-
-/// The name of a clerk attribute (`#[clerk::protect]`, `#[protect]`, `#[::clerk::protect]`,
-/// `#[<crate>::protect]`), if `attr` is one.
-fn clerk_attribute(attr: &syn::Attribute, krate: Option<&Path>) -> Option<String> {
-    let path = attr.path();
-    let last = path.segments.last()?.ident.to_string();
-    if !ATTRIBUTE_NAMES.contains(&last.as_str()) {
-        return None;
-    }
-    let prefix: Vec<String> = path
-        .segments
-        .iter()
-        .rev()
-        .skip(1)
-        .map(|s| s.ident.to_string())
-        .collect();
-    let ok = match prefix.as_slice() {
-        [] => true,
-        [one] if one == "clerk" => true,
-        _ => krate.is_some_and(|k| {
-            let k: Vec<String> = k
-                .segments
-                .iter()
-                .rev()
-                .map(|s| s.ident.to_string())
-                .collect();
-            k == prefix
-        }),
-    };
-    ok.then_some(last)
-}
-
-/// The message for a second clerk attribute on one handler.
-fn two_attributes(mode: Mode, other: &str) -> String {
-    let this = mode.name();
-    if other == this {
-        return match mode {
-            Mode::Protect => "`#[clerk::protect]` is applied twice: put all the checks in one `#[clerk::protect(…)]` (checks are combined with AND; use `any(…)` for OR)".to_owned(),
-            _ => format!("`#[clerk::{this}]` is applied twice: remove this one"),
-        };
-    }
-    match (mode, other) {
-        (Mode::Lax, _) | (_, "with_session") => format!(
-            "a handler takes one clerk attribute: remove `#[clerk::{other}]` or `#[clerk::{this}]` (`with_session` runs the handler signed out; `require_session` and `protect` require a session)"
-        ),
-        _ => format!(
-            "a handler takes one clerk attribute: remove `#[clerk::{other}]`; `#[clerk::protect]` requires a session as `#[clerk::require_session]` does, and adds the checks"
-        ),
-    }
 }
 
 /// `tokens` spanning from `first` to `last`: the last token at `last`, the others at `first`.
@@ -380,43 +266,4 @@ fn check_expr(check: &Check, krate: &Path, private: &TokenStream) -> TokenStream
             quote!((false #(|| #parts)*))
         }
     }
-}
-
-/// Whether the route's `accepts` can provide `kind`: a `Session` needs session tokens only
-/// (else `Option<Session>`), a `MachineAuth` machine tokens only (else
-/// `Option<MachineAuth>`), a `User` a session-only route.
-fn allowed_by_accepts(kind: Injected, ty: &syn::Type, accepts: &Accepts) -> syn::Result<()> {
-    let machine = accepts.has_machine();
-    let session = accepts.session;
-    let list = accepts
-        .listed()
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let message = match kind {
-        Injected::Auth => return Ok(()),
-        Injected::MachineAuth | Injected::OptionMachineAuth if !machine => format!(
-            "`{}` needs a route that accepts machine tokens: add them to `#[clerk::protect]`, e.g. `#[clerk::protect(accepts = [api_key, m2m, oauth])]` (the types you expect; add `session` to keep sessions)",
-            kind.describe()
-        ),
-        Injected::MachineAuth if session => format!(
-            "this route accepts session tokens and machine tokens ({list}), so a request may carry no `MachineAuth`: take `Option<MachineAuth>` (or `Auth`)"
-        ),
-        Injected::Session if !session => format!(
-            "this route accepts machine tokens only ({list}), so it has no `Session`: take `clerk::MachineAuth` (or `Auth`), or add `session` to `accepts` and take `Option<Session>`"
-        ),
-        Injected::OptionSession if !session => format!(
-            "this route accepts machine tokens only ({list}), so this `Option<Session>` would always be `None`: remove it and take `clerk::MachineAuth` (or `Auth`), or add `session` to `accepts`"
-        ),
-        Injected::Session if machine => format!(
-            "this route accepts session tokens and machine tokens ({list}), so a request may carry no `Session`: take `Option<Session>` (or `Auth`)"
-        ),
-        Injected::User | Injected::OptionUser if machine => format!(
-            "`{}` is the Backend API user of a session, loaded for routes that accept session tokens only, and this one accepts {list}: remove it, or load the user yourself (`clerk.load_user(id)`) from `auth.user_id()`",
-            kind.describe()
-        ),
-        _ => return Ok(()),
-    };
-    Err(syn::Error::new_spanned(ty, message))
 }

@@ -1,0 +1,139 @@
+//! `cookie`: see the function's documentation for the input format and the invariants.
+
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue};
+
+use super::authorization_header::authenticate;
+use super::fixture;
+use crate::request::{AuthErrorReason, RequestState};
+use crate::token::extract::{self, TokenCarrier};
+
+/// `decodeURIComponent`, or `None` where it throws: every `%` followed by two hex digits,
+/// and the bytes UTF-8.
+fn decode_uri_component(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let hex = |b: u8| (b as char).to_digit(16);
+        let hi = hex(*bytes.get(i + 1)?)?;
+        let lo = hex(*bytes.get(i + 2)?)?;
+        out.push((hi * 16 + lo) as u8);
+        i += 3;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The `cookie` package's lookup as the SDK documents it (`;`-separated pairs, trimmed,
+/// quotes removed, `decodeURIComponent` when there is a `%` and it does not throw, first
+/// occurrence wins, every `Cookie` header in order).
+fn cookie_model(values: &[String], name: &str) -> Option<String> {
+    for value in values {
+        for pair in value.split(';') {
+            let Some(eq) = pair.find('=') else {
+                continue;
+            };
+            if pair[..eq].trim() != name {
+                continue;
+            }
+            let mut val = pair[eq + 1..].trim();
+            if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
+                val = &val[1..val.len() - 1];
+            }
+            if !val.contains('%') {
+                return Some(val.to_owned());
+            }
+            return Some(decode_uri_component(val).unwrap_or_else(|| val.to_owned()));
+        }
+    }
+    None
+}
+
+/// `cookie`: `Cookie` header values separated by `\0` (up to four headers), no
+/// `Authorization`.
+///
+/// Invariants: every cookie lookup equals the model of the `cookie` package (with a
+/// `decodeURIComponent` written independently); any text percent-encoded into a cookie
+/// decodes back to itself; a request is signed in only by its `__session` token (suffixed
+/// name first), and the signed-out reasons of the `__client_uat` ladder match which cookies
+/// are present; decisions are deterministic (cache hit); messages never quote the token.
+pub fn cookie(data: &[u8]) {
+    let fx = fixture();
+    let mut headers = HeaderMap::new();
+    let mut texts = Vec::new();
+    for part in data.split(|b| *b == 0).take(4) {
+        if let Ok(value) = HeaderValue::from_bytes(part) {
+            texts.push(String::from_utf8_lossy(part).into_owned());
+            headers.append(COOKIE, value);
+        }
+    }
+    let names = [
+        "__session",
+        "__client_uat",
+        fx.suffixed_session.as_str(),
+        fx.suffixed_uat.as_str(),
+        "a",
+        "",
+    ];
+    for name in names {
+        assert_eq!(
+            extract::cookie(&headers, name),
+            cookie_model(&texts, name),
+            "cookie {name:?} in {texts:?}"
+        );
+    }
+
+    // Percent-encoding round trip.
+    let text = String::from_utf8_lossy(data);
+    let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+    let mut single = HeaderMap::new();
+    single.insert(
+        COOKIE,
+        HeaderValue::from_str(&format!("x=1; __session={encoded}")).expect("ASCII"),
+    );
+    assert_eq!(
+        extract::cookie(&single, "__session").as_deref(),
+        Some(&*text),
+        "percent-encoded text did not decode back"
+    );
+
+    // The request.
+    let read = |suffixed: &str, plain: &str| {
+        extract::cookie(&headers, suffixed).or_else(|| extract::cookie(&headers, plain))
+    };
+    let session_cookie = read(&fx.suffixed_session, "__session").filter(|s| !s.is_empty());
+    let uat = read(&fx.suffixed_uat, "__client_uat");
+    let state = authenticate(&headers, &[session_cookie.as_deref().unwrap_or_default()]);
+    match &state {
+        RequestState::SignedIn {
+            session,
+            token_carrier,
+            ..
+        } => {
+            assert_eq!(*token_carrier, TokenCarrier::Cookie);
+            assert_eq!(Some(session.token()), session_cookie.as_deref());
+            assert!(uat.is_some(), "signed in without __client_uat");
+        }
+        RequestState::SignedOut(s) => {
+            assert_ne!(s.token_carrier, Some(TokenCarrier::Header));
+            match s.reason {
+                AuthErrorReason::SessionTokenAndUatMissing
+                | AuthErrorReason::ClientUatButNoSessionToken => {
+                    assert!(session_cookie.is_none(), "{s:?}")
+                }
+                AuthErrorReason::SessionTokenButNoClientUat => {
+                    assert!(session_cookie.is_some(), "{s:?}")
+                }
+                _ => {
+                    assert!(session_cookie.is_some() && uat.is_some(), "{s:?}");
+                    assert_eq!(s.token_carrier, Some(TokenCarrier::Cookie));
+                }
+            }
+        }
+    }
+}
