@@ -4,7 +4,7 @@
 //!
 //! * [`verify_token`] and [`Clerk::verify_token`] decide exactly as `@clerk/backend`'s
 //!   `verifyToken`: same checks, same order, same reason codes (see the differences table
-//!   in [`clerk_runtime`]).
+//!   in the `clerk-runtime` crate's front page and in README).
 //! * [`Clerk::authenticate_request`] reads the session token from `Authorization: Bearer`
 //!   or the `__session` cookie and returns a [`RequestState`].
 //! * [`Session`] and [`Auth`] expose the user, the organization, and [`Has`] checks.

@@ -84,7 +84,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// tokens only: for machine tokens use `#[clerk::protect(accepts = […])]`.
 ///
 /// The handler may take `Auth` (signed in or out) and `Option<Session>`; a bare `Session`
-/// is a compile error (use [`require_session`]). When the request is not signed in, a
+/// is a compile error (use [`require_session`](attr.require_session.html)). When the request is not signed in, a
 /// `tracing` debug event is emitted and the handler runs signed out.
 ///
 /// `on_error = f` with `f(&clerk::AuthError) -> Option<impl IntoResponse>` (or an
@@ -102,7 +102,7 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # let _ = axum::routing::get::<_, _, ()>(home);
 /// ```
 ///
-/// Expansion, in prose: as [`protect`], with a first parameter of type
+/// Expansion, in prose: as [`protect`](attr.protect.html), with a first parameter of type
 /// `clerk::__private::Lax<__clerk_policy_NAME>` that never rejects unless `on_error` says so.
 /// `Option<User>` may also be injected (`None` when signed out).
 #[proc_macro_attribute]
@@ -132,7 +132,7 @@ pub fn with_session(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # let _ = axum::routing::get::<_, _, ()>(dashboard);
 /// ```
 ///
-/// Expansion, in prose: as [`protect`] without authorization checks.
+/// Expansion, in prose: as [`protect`](attr.protect.html) without authorization checks.
 #[proc_macro_attribute]
 pub fn require_session(args: TokenStream, item: TokenStream) -> TokenStream {
     clerk_macros_core::require_session(args.into(), item.into()).into()

@@ -4,7 +4,7 @@
 //! built for the request path:
 //!
 //! * **lock-free reads**: keys are parsed once into an immutable snapshot behind an
-//!   [`ArcSwap`]; a verification on a warm cache takes no lock and allocates nothing;
+//!   `ArcSwap`; a verification on a warm cache takes no lock and allocates nothing;
 //! * **single flight**: one fetch runs at a time; requests that arrive meanwhile wait for
 //!   its result instead of fetching again (1,000 concurrent cold requests → one fetch);
 //! * **TTL**: the key set is refreshed after [`DEFAULT_JWKS_TTL`] (5 min, as Clerk's SDKs);
