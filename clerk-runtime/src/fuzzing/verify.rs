@@ -13,7 +13,8 @@ use crate::auth::Auth;
 use crate::session::{Has, Reverification, Session, SessionShared};
 use crate::token::cache::{TokenCache, TokenCacheConfig};
 use crate::token::jwks::KeySource;
-use crate::token::verify::{check_claims, check_header};
+use crate::token::rules::check_claims;
+use crate::token::verify::check_header;
 use crate::token::{jwt, Rules, DEFAULT_CLOCK_SKEW, MAX_TOKEN_LEN};
 use crate::token::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 

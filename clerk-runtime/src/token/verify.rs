@@ -12,8 +12,6 @@ use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::jwks::{JwksCache, JwksSettings, KeySource};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
-// `check_claims` is also reached through here by the fuzz targets.
-pub(crate) use super::rules::check_claims;
 use super::rules::{ClaimFacts, Rules};
 use crate::api::{RetryPolicy, Transport};
 use crate::claims::SessionClaims;

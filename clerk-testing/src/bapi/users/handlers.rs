@@ -12,9 +12,10 @@ use super::fields::{
     check_fields, field_taken, identifier_exists, strings, text, timestamp, unprocessable,
     METADATA_FIELDS, UPDATE_FIELDS,
 };
-use super::objects::{insert_user, update_two_factor};
+use super::objects::insert_user;
 use super::passwords::{check_password, stored_password};
 use super::totp::check_totp_secret;
+use super::totp::update_two_factor;
 use crate::bapi::{deep_merge, json_body, not_found, now_ms, Store};
 use crate::State;
 

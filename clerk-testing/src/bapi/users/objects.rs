@@ -9,7 +9,7 @@ use super::fields::{
     timestamp, unprocessable, valid_email, valid_phone, valid_wallet, CREATE_FIELDS,
 };
 use super::passwords::{check_password, stored_password};
-use super::totp::check_totp_secret;
+use super::totp::{check_totp_secret, update_two_factor};
 use super::Mfa;
 use crate::bapi::{new_id, now_ms, Store};
 
@@ -77,25 +77,6 @@ fn reserved_flags(
         ));
     }
     Ok(statuses.iter().map(|s| s == "reserved").collect())
-}
-
-pub(super) fn update_two_factor(user: &mut Value, mfa: &Mfa, now: i64) {
-    let was = user["two_factor_enabled"].as_bool().unwrap_or(false);
-    let totp = mfa.totp_secret.is_some();
-    let backup = !mfa.backup_codes.is_empty();
-    let second_factor_phone = user["phone_numbers"].as_array().is_some_and(|a| {
-        a.iter()
-            .any(|p| p["reserved_for_second_factor"] == json!(true))
-    });
-    let now_enabled = totp || second_factor_phone;
-    user["totp_enabled"] = json!(totp);
-    user["backup_code_enabled"] = json!(backup);
-    user["two_factor_enabled"] = json!(now_enabled);
-    if now_enabled && !was {
-        user["mfa_enabled_at"] = json!(now);
-    } else if was && !now_enabled {
-        user["mfa_disabled_at"] = json!(now);
-    }
 }
 
 /// Validates a `POST /users` body and stores the new user (password and second factors

@@ -12,7 +12,8 @@ use super::fields::{
     check_fields, identifier_exists, taken, text, unprocessable, valid_email, valid_phone,
     REPLACE_EMAIL_FIELDS, REPLACE_PHONE_FIELDS,
 };
-use super::objects::{email_object, phone_object, update_two_factor};
+use super::objects::{email_object, phone_object};
+use super::totp::update_two_factor;
 use crate::bapi::{error, json_body, not_found, now_ms};
 use crate::State;
 

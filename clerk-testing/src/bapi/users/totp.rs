@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::fields::{text, unprocessable};
-use super::objects::update_two_factor;
+use super::Mfa;
 use crate::bapi::{error, json_body, now_ms};
 use crate::State;
 
@@ -22,6 +22,27 @@ pub(super) fn check_totp_secret(body: &Map<String, Value>) -> Result<Option<Stri
             "totp_secret",
         )),
         other => Ok(other),
+    }
+}
+
+/// Sets the user object's second-factor flags from its stored factors, stamping
+/// `mfa_enabled_at`/`mfa_disabled_at` when two-factor turns on or off.
+pub(super) fn update_two_factor(user: &mut Value, mfa: &Mfa, now: i64) {
+    let was = user["two_factor_enabled"].as_bool().unwrap_or(false);
+    let totp = mfa.totp_secret.is_some();
+    let backup = !mfa.backup_codes.is_empty();
+    let second_factor_phone = user["phone_numbers"].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|p| p["reserved_for_second_factor"] == json!(true))
+    });
+    let now_enabled = totp || second_factor_phone;
+    user["totp_enabled"] = json!(totp);
+    user["backup_code_enabled"] = json!(backup);
+    user["two_factor_enabled"] = json!(now_enabled);
+    if now_enabled && !was {
+        user["mfa_enabled_at"] = json!(now);
+    } else if was && !now_enabled {
+        user["mfa_disabled_at"] = json!(now);
     }
 }
 
