@@ -14,7 +14,8 @@
 //!   ([`ClerkLayer::authenticate`], [`ClerkLayer::require_auth`]).
 //! * [`webhooks`] verifies Clerk's Svix-signed webhooks; [`cache`] holds the user caches,
 //!   a Redis one shared by a fleet with feature `redis`.
-//! * `testing::MockClerk` (feature `testing`) is a local Clerk stand-in for tests.
+//! * `testing::MockClerk` (feature `testing`) is a local Clerk stand-in for tests; the
+//!   `testing` module's front page shows the whole test workflow.
 //!
 //! ```no_run
 //! #[tokio::main]
@@ -33,8 +34,8 @@
 pub use clerk_macros::{protect, require_session, with_session};
 pub use clerk_runtime::*;
 
-/// A local Clerk stand-in for tests: `MockClerk`, `TokenBuilder`, `MockWebhook` (feature
-/// `testing`; the `clerk-testing` crate).
+// A local Clerk stand-in for tests (the `clerk-testing` crate), inlined so that its front
+// page (the whole test workflow) and items render under `clerk::testing`.
 #[cfg(feature = "testing")]
 #[doc(inline)]
 pub use clerk_testing as testing;
