@@ -399,7 +399,37 @@ pub(crate) struct State {
     pub store: Mutex<bapi::Store>,
 }
 
-/// A local Clerk instance: JWKS over HTTP, keys, and a token minter.
+/// A local Clerk instance on `127.0.0.1`: its JWKS and a local Backend API over real
+/// HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
+///
+/// Start one per test with [`start`](Self::start); it stops when dropped. The crate's
+/// front page walks through the whole test workflow. The methods, by task:
+///
+/// * a [`Clerk`] for it: [`clerk`](Self::clerk), [`clerk_builder`](Self::clerk_builder);
+/// * tokens: [`token`](Self::token) (a [`TokenBuilder`]), [`m2m_jwt`](Self::m2m_jwt),
+///   [`oauth_jwt`](Self::oauth_jwt);
+/// * the Backend API's store: [`create_user`](Self::create_user),
+///   [`user_object`](Self::user_object), [`merge_into_user`](Self::merge_into_user),
+///   [`create_organization`](Self::create_organization),
+///   [`create_session`](Self::create_session), [`create_api_key`](Self::create_api_key),
+///   [`create_m2m_token`](Self::create_m2m_token),
+///   [`create_oauth_token`](Self::create_oauth_token);
+/// * webhooks: [`webhook_config`](Self::webhook_config) (for the receiver),
+///   [`send_webhook`](Self::send_webhook), [`webhook`](Self::webhook);
+/// * faults and observation: [`inject_jwks_faults`](Self::inject_jwks_faults),
+///   [`inject_api_faults`](Self::inject_api_faults), [`api_requests`](Self::api_requests),
+///   [`jwks_requests`](Self::jwks_requests);
+/// * keys: [`rotate_key`](Self::rotate_key), [`remove_key`](Self::remove_key),
+///   [`unpublished_key`](Self::unpublished_key).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = clerk_testing::MockClerk::start().await;
+/// let token = mock.token().user("user_1").sign();
+/// assert_eq!(mock.clerk().verify_token(&token).await.unwrap().subject(), "user_1");
+/// # }
+/// ```
 pub struct MockClerk {
     state: Arc<State>,
     addr: std::net::SocketAddr,
@@ -545,7 +575,21 @@ impl MockClerk {
         self.state.api_requests.lock().unwrap().clone()
     }
 
-    /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it.
+    /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it;
+    /// `Err` names the status the API would answer (e.g. an email address already taken).
+    /// [`user_object`](Self::user_object) gives its JSON (a `user.*` webhook's `data`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use clerk_runtime::api::CreateUserParams;
+    /// let mock = clerk_testing::MockClerk::start().await;
+    /// let params = CreateUserParams { email_address: vec!["a@example.com".into()], ..Default::default() };
+    /// let user = mock.create_user(&params).unwrap();
+    /// assert!(user.id.starts_with("user_"));
+    /// assert!(mock.create_user(&params).is_err()); // the address is taken
+    /// # }
+    /// ```
     pub fn create_user(
         &self,
         params: &clerk_runtime::api::CreateUserParams,
@@ -558,7 +602,9 @@ impl MockClerk {
         serde_json::from_value(user).map_err(|e| e.to_string())
     }
 
-    /// The stored user object, exactly as the local Backend API serves it.
+    /// The stored user object, exactly as the local Backend API serves it
+    /// (`GET /v1/users/{id}`), and as a `user.created` / `user.updated` webhook carries it
+    /// in `data`; `None` for an unknown user.
     pub fn user_object(&self, user_id: &str) -> Option<serde_json::Value> {
         self.state.store.lock().unwrap().users.get(user_id).cloned()
     }
