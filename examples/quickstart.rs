@@ -98,6 +98,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("quickstart listening on {base}");
     match &mock {
         Some(mock) => {
+            // `__client_uat` is the last sign-in time (Unix seconds) the browser SDK keeps
+            // next to `__session`: a cookie token is accepted only with one that is not 0
+            // and not later than the token's `iat`, so read the clock before minting.
+            let client_uat = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs();
             let user = mock
                 .token()
                 .user("user_quickstart")
@@ -120,6 +126,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/home");
             println!("  curl -i {base}/me");
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/me");
+            println!(
+                "  curl -i -H 'Cookie: __session={user}; __client_uat={client_uat}' {base}/me"
+            );
+            println!("  curl -i -H 'Cookie: __session={user}' {base}/me   # 401 session-token-but-no-client-uat");
             println!("  curl -i -H 'Authorization: Bearer {expired}' {base}/dashboard");
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/admin");
             println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/admin");

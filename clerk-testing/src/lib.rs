@@ -1,28 +1,263 @@
 //! A local Clerk stand-in for tests and for the quickstart, re-exported by the `clerk`
 //! facade as `clerk::testing` (its feature `testing`).
 //!
-//! [`MockClerk::start`] generates an RSA key pair and serves the instance JWKS at a real
-//! `127.0.0.1` address, checking the secret key like the Backend API does. It mints
-//! session tokens with a builder over every claim and header, including wrongly signed and
-//! malformed ones, and injects faults into the JWKS endpoint. The same server answers a
-//! local Backend API (users, organizations, sessions, invitations, machine tokens, …) and
-//! sends signed webhooks ([`MockWebhook`]).
+//! ```toml
+//! [dev-dependencies]
+//! clerk = { version = "0.1", features = ["testing"] }
+//! ```
 //!
-//! Test support only: never a dependency of production code.
+//! [`MockClerk::start`] generates an RSA key pair and serves, at a real `127.0.0.1`
+//! address, the instance's JWKS and a local Backend API (users, organizations, sessions,
+//! invitations, machine tokens, …) from an in-memory store, checking the secret key as
+//! Clerk does. It mints session tokens with a builder over every claim and header
+//! ([`TokenBuilder`]), including wrongly signed and malformed ones; sends signed webhooks
+//! ([`MockWebhook`]); and injects faults ([`Fault`]).
+//!
+//! Test support only: never a dependency of production code. The examples below are the
+//! whole test workflow, in order; each one runs as a doctest (in a test, the body goes in
+//! a `#[tokio::test] async fn`).
+//!
+//! | step | items |
+//! |---|---|
+//! | start it, get a [`Clerk`] | [`MockClerk::start`], [`MockClerk::clerk`], [`MockClerk::clerk_builder`]; [`api_url`](MockClerk::api_url), [`secret_key`](MockClerk::secret_key), [`publishable_key`](MockClerk::publishable_key), [`issuer`](MockClerk::issuer), [`jwt_key_pem`](MockClerk::jwt_key_pem) |
+//! | mint session tokens | [`MockClerk::token`] → [`TokenBuilder`]: [`user`](TokenBuilder::user), [`org`](TokenBuilder::org), [`permissions`](TokenBuilder::permissions), [`expired`](TokenBuilder::expired), [`expires_in_secs`](TokenBuilder::expires_in_secs), [`pending`](TokenBuilder::pending), [`claim`](TokenBuilder::claim), [`header`](TokenBuilder::header), [`sign`](TokenBuilder::sign), [`sign_with`](TokenBuilder::sign_with), [`sign_tampered`](TokenBuilder::sign_tampered), … |
+//! | seed the Backend API | [`create_user`](MockClerk::create_user), [`user_object`](MockClerk::user_object), [`merge_into_user`](MockClerk::merge_into_user), [`create_organization`](MockClerk::create_organization), [`create_session`](MockClerk::create_session), [`client_token`](MockClerk::client_token), [`totp_code`](MockClerk::totp_code), [`VERIFICATION_CODE`] |
+//! | send webhooks | [`webhook_config`](MockClerk::webhook_config), [`webhook_secret`](MockClerk::webhook_secret), [`send_webhook`](MockClerk::send_webhook), [`webhook`](MockClerk::webhook) → [`MockWebhook`], [`sign_webhook`](MockClerk::sign_webhook), [`webhook_payload`](MockClerk::webhook_payload), [`instance_id`](MockClerk::instance_id); [`WebhookSecret::new`](clerk_runtime::webhooks::WebhookSecret::new) for another secret |
+//! | inject faults | [`inject_jwks_faults`](MockClerk::inject_jwks_faults), [`fail_jwks_next`](MockClerk::fail_jwks_next), [`inject_api_faults`](MockClerk::inject_api_faults) with a [`Fault`]; [`api_requests`](MockClerk::api_requests) ([`RecordedRequest`]), [`jwks_requests`](MockClerk::jwks_requests), [`jwks_request_headers`](MockClerk::jwks_request_headers) |
+//! | rotate keys | [`rotate_key`](MockClerk::rotate_key), [`remove_key`](MockClerk::remove_key), [`current_kid`](MockClerk::current_kid), [`current_key`](MockClerk::current_key) ([`MockKey`]), [`unpublished_key`](MockClerk::unpublished_key) |
+//! | machine tokens | [`create_api_key`](MockClerk::create_api_key), [`create_m2m_token`](MockClerk::create_m2m_token), [`create_oauth_token`](MockClerk::create_oauth_token), [`m2m_jwt`](MockClerk::m2m_jwt), [`oauth_jwt`](MockClerk::oauth_jwt), [`revoke_machine_token`](MockClerk::revoke_machine_token), [`expire_machine_token`](MockClerk::expire_machine_token), [`merge_into_machine_token`](MockClerk::merge_into_machine_token), [`machine_secret_key`](MockClerk::machine_secret_key) |
+//!
+//! # Start the stand-in and build a `Clerk` from it
 //!
 //! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! use clerk_testing::MockClerk;
-//! let mock = MockClerk::start().await;
-//! let clerk = mock.clerk();
-//! let token = mock.token().user("user_1").org("org_1", "org:admin").sign();
-//! let claims = clerk.verify_token(&token).await.unwrap();
-//! assert_eq!(claims.subject(), "user_1");
-//! # }
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use clerk::testing::MockClerk;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;       // a new instance: keys, secret key, store
+//!     let clerk = mock.clerk();                  // its secret key, publishable key and API URL
+//!     let token = mock.token().user("user_1").sign();
+//!     let claims = clerk.verify_token(&token).await.unwrap();
+//!     assert_eq!(claims.subject(), "user_1");
+//! }
+//! ```
+//!
+//! # Mint tokens: a user, an organization role and permissions, expired ones
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use clerk::testing::MockClerk;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!     let clerk = mock.clerk();
+//!     // A signed-in user; tokens live 60 s unless told otherwise.
+//!     let user = mock.token().user("user_1").expires_in_secs(3600).sign();
+//!     // The active organization, a role and permissions (`org:<feature>:<permission>`).
+//!     let admin = mock
+//!         .token()
+//!         .user("user_2")
+//!         .org("org_1", "org:admin")
+//!         .permissions(&["org:invoices:create", "org:invoices:read"])
+//!         .sign();
+//!     // Refused tokens: expired, not signed by the instance, altered after signing.
+//!     let expired = mock.token().user("user_1").expired().sign();
+//!     let forged = mock.token().sign_with(&mock.unpublished_key());
+//!     let tampered = mock.token().sign_tampered();
+//!
+//!     assert_eq!(clerk.verify_token(&user).await.unwrap().subject(), "user_1");
+//!     assert!(clerk.verify_token(&admin).await.is_ok());
+//!     assert_eq!(clerk.verify_token(&expired).await.unwrap_err().reason(), "token-expired");
+//!     assert_eq!(clerk.verify_token(&forged).await.unwrap_err().reason(), "token-invalid-signature");
+//!     assert_eq!(clerk.verify_token(&tampered).await.unwrap_err().reason(), "token-invalid-signature");
+//! }
+//! ```
+//!
+//! In a request, an expired token's `x-clerk-auth-reason` is Clerk's request-level code,
+//! `session-token-expired-refresh-non-eligible-no-refresh-cookie` (README lists them all).
+//!
+//! # Seed users in the local Backend API
+//!
+//! [`create_user`](MockClerk::create_user) validates like `POST /v1/users`;
+//! [`user_object`](MockClerk::user_object) is the stored JSON, as the API serves it (and
+//! as a `user.*` webhook carries it); the SDK's Backend API client reads the same store.
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use clerk::api::CreateUserParams;
+//! use clerk::testing::MockClerk;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!     let user = mock
+//!         .create_user(&CreateUserParams {
+//!             email_address: vec!["ada@example.com".into()],
+//!             first_name: Some("Ada".into()),
+//!             ..Default::default()
+//!         })
+//!         .unwrap();
+//!     let json = mock.user_object(&user.id).unwrap();
+//!     assert_eq!(json["first_name"], "Ada");
+//!
+//!     let fetched = mock.clerk().users().get(&user.id).await.unwrap();
+//!     assert_eq!(fetched.id, user.id);
+//!
+//!     // A session of that user (`sess_…`), and a token for it.
+//!     let session = mock.create_session(&user.id).unwrap();
+//!     let token = mock.token().user(&user.id).session(&session.id).sign();
+//!     assert!(mock.clerk().verify_token(&token).await.is_ok());
+//! }
+//! ```
+//!
+//! # Serve an axum app and call a protected route with a token
+//!
+//! The extractors find the `Clerk` in the router state (or in a `ClerkLayer`); the
+//! `#[clerk::protect]` macros work the same way.
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use axum::{routing::get, Router};
+//! use clerk::testing::MockClerk;
+//! use clerk::{Has, Session};
+//!
+//! async fn invoices(session: Session) -> String {
+//!     let allowed = session.has(&Has::permission("org:invoices:create"));
+//!     format!("{} {allowed}", session.user_id())
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!     let app = Router::new().route("/invoices", get(invoices)).with_state(mock.clerk());
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let url = format!("http://{}/invoices", listener.local_addr().unwrap());
+//!     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+//!
+//!     let token = mock
+//!         .token()
+//!         .user("user_1")
+//!         .org("org_1", "org:admin")
+//!         .permissions(&["org:invoices:create"])
+//!         .sign();
+//!     let http = reqwest::Client::new();
+//!     let ok = http.get(&url).bearer_auth(&token).send().await.unwrap();
+//!     assert_eq!(ok.status(), 200);
+//!     assert_eq!(ok.text().await.unwrap(), "user_1 true");
+//!
+//!     let expired = mock.token().expired().sign();
+//!     let refused = http.get(&url).bearer_auth(&expired).send().await.unwrap();
+//!     assert_eq!(refused.status(), 401);
+//!     assert_eq!(
+//!         refused.headers()["x-clerk-auth-reason"],
+//!         "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+//!     );
+//! }
+//! ```
+//!
+//! # Send a signed webhook
+//!
+//! The receiver verifies with [`webhook_config`](MockClerk::webhook_config) (the mock's
+//! `whsec_…` secret); [`send_webhook`](MockClerk::send_webhook) signs and POSTs an event;
+//! [`webhook`](MockClerk::webhook) builds one to alter first (another secret, a stale
+//! timestamp, a bad signature).
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use axum::{http::StatusCode, routing::post, Router};
+//! use clerk::testing::MockClerk;
+//! use clerk::webhooks::{Webhook, WebhookEvent, WebhookSecret};
+//!
+//! async fn receive(event: Webhook<WebhookEvent>) -> StatusCode {
+//!     match &*event {
+//!         WebhookEvent::UserCreated(_) => StatusCode::NO_CONTENT,
+//!         _ => StatusCode::UNPROCESSABLE_ENTITY,
+//!     }
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!     let app = Router::new().route("/webhooks/clerk", post(receive)).with_state(mock.webhook_config());
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let url = format!("http://{}/webhooks/clerk", listener.local_addr().unwrap());
+//!     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+//!
+//!     let user = mock.create_user(&Default::default()).unwrap();
+//!     let data = mock.user_object(&user.id).unwrap();
+//!     let response = mock.send_webhook(&url, "user.created", data.clone()).await;
+//!     assert_eq!(response.status(), 204);
+//!
+//!     // Signed with another secret, or 10 minutes old: refused before the handler.
+//!     let other = WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+//!     let forged = mock.webhook("user.created", data.clone()).secret(other).send(&url).await;
+//!     assert_eq!(forged.status(), 400);
+//!     let stale = mock.webhook("user.created", data).timestamp_offset_secs(-600).send(&url).await;
+//!     assert_eq!(stale.status(), 400);
+//! }
+//! ```
+//!
+//! # Inject faults
+//!
+//! The next JWKS or Backend API requests misbehave, one [`Fault`] per request, in order:
+//! statuses, `429` with `Retry-After`, delays, bodies that are not JSON or too large,
+//! an empty key set, a connection dropped mid-body, an invalid secret key.
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use clerk::testing::{Fault, MockClerk};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!
+//!     // Clerk's JWKS down: the SDK fails closed.
+//!     mock.fail_jwks_next(100, Fault::Status(503));
+//!     let err = mock.clerk().verify_token(&mock.token().sign()).await.unwrap_err();
+//!     assert_eq!(err.reason(), "jwk-remote-failed-to-load");
+//!
+//!     // A rate-limited Backend API: an idempotent call is retried after `Retry-After`.
+//!     let user = mock.create_user(&Default::default()).unwrap();
+//!     mock.inject_api_faults([Fault::RateLimited { retry_after_secs: 0 }]);
+//!     let before = mock.api_requests().len();
+//!     assert!(mock.clerk().users().get(&user.id).await.is_ok());
+//!     assert_eq!(mock.api_requests().len() - before, 2); // the 429, then the retry
+//! }
+//! ```
+//!
+//! # Machine tokens: API keys, M2M and OAuth tokens
+//!
+//! ```
+//! # #[allow(unused_imports)] mod clerk { pub use clerk_runtime::*; pub mod testing { pub use clerk_testing::*; } }
+//! use clerk::testing::MockClerk;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let mock = MockClerk::start().await;
+//!     let clerk = mock.clerk();
+//!     let (key_id, api_key) = mock.create_api_key("user_1", &["read"], None);
+//!     let (_, m2m) = mock.create_m2m_token("mch_1", &["mch_2"], None);
+//!     let (_, oauth) = mock.create_oauth_token("user_1", "client_1", &["email"]);
+//!     let m2m_jwt = mock.m2m_jwt("mch_1", &["mch_2"]).sign();
+//!
+//!     let machine = clerk.verify_machine_token(&api_key).await.unwrap();
+//!     assert_eq!((machine.user_id(), machine.has_scope("read")), (Some("user_1"), true));
+//!     assert_eq!(clerk.verify_machine_token(&m2m).await.unwrap().machine_id(), Some("mch_1"));
+//!     assert_eq!(clerk.verify_machine_token(&oauth).await.unwrap().client_id(), Some("client_1"));
+//!     assert!(clerk.verify_machine_token(&m2m_jwt).await.unwrap().is_jwt());
+//!
+//!     // Revoked: refused once the SDK's 10 s cache of verified tokens is bypassed.
+//!     mock.revoke_machine_token(&key_id);
+//!     let fresh = mock.clerk();
+//!     assert_eq!(fresh.verify_machine_token(&api_key).await.unwrap_err().reason(), "token-invalid");
+//! }
 //! ```
 
 #![warn(missing_docs)]
+// A warning in a doctest fails it: users copy them.
+#![doc(test(attr(deny(warnings))))]
 // The user object of the local Backend API is one large `json!`.
 #![recursion_limit = "256"]
 
@@ -164,7 +399,37 @@ pub(crate) struct State {
     pub store: Mutex<bapi::Store>,
 }
 
-/// A local Clerk instance: JWKS over HTTP, keys, and a token minter.
+/// A local Clerk instance on `127.0.0.1`: its JWKS and a local Backend API over real
+/// HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
+///
+/// Start one per test with [`start`](Self::start); it stops when dropped. The crate's
+/// front page walks through the whole test workflow. The methods, by task:
+///
+/// * a [`Clerk`] for it: [`clerk`](Self::clerk), [`clerk_builder`](Self::clerk_builder);
+/// * tokens: [`token`](Self::token) (a [`TokenBuilder`]), [`m2m_jwt`](Self::m2m_jwt),
+///   [`oauth_jwt`](Self::oauth_jwt);
+/// * the Backend API's store: [`create_user`](Self::create_user),
+///   [`user_object`](Self::user_object), [`merge_into_user`](Self::merge_into_user),
+///   [`create_organization`](Self::create_organization),
+///   [`create_session`](Self::create_session), [`create_api_key`](Self::create_api_key),
+///   [`create_m2m_token`](Self::create_m2m_token),
+///   [`create_oauth_token`](Self::create_oauth_token);
+/// * webhooks: [`webhook_config`](Self::webhook_config) (for the receiver),
+///   [`send_webhook`](Self::send_webhook), [`webhook`](Self::webhook);
+/// * faults and observation: [`inject_jwks_faults`](Self::inject_jwks_faults),
+///   [`inject_api_faults`](Self::inject_api_faults), [`api_requests`](Self::api_requests),
+///   [`jwks_requests`](Self::jwks_requests);
+/// * keys: [`rotate_key`](Self::rotate_key), [`remove_key`](Self::remove_key),
+///   [`unpublished_key`](Self::unpublished_key).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = clerk_testing::MockClerk::start().await;
+/// let token = mock.token().user("user_1").sign();
+/// assert_eq!(mock.clerk().verify_token(&token).await.unwrap().subject(), "user_1");
+/// # }
+/// ```
 pub struct MockClerk {
     state: Arc<State>,
     addr: std::net::SocketAddr,
@@ -310,7 +575,21 @@ impl MockClerk {
         self.state.api_requests.lock().unwrap().clone()
     }
 
-    /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it.
+    /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it;
+    /// `Err` names the status the API would answer (e.g. an email address already taken).
+    /// [`user_object`](Self::user_object) gives its JSON (a `user.*` webhook's `data`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use clerk_runtime::api::CreateUserParams;
+    /// let mock = clerk_testing::MockClerk::start().await;
+    /// let params = CreateUserParams { email_address: vec!["a@example.com".into()], ..Default::default() };
+    /// let user = mock.create_user(&params).unwrap();
+    /// assert!(user.id.starts_with("user_"));
+    /// assert!(mock.create_user(&params).is_err()); // the address is taken
+    /// # }
+    /// ```
     pub fn create_user(
         &self,
         params: &clerk_runtime::api::CreateUserParams,
@@ -323,7 +602,9 @@ impl MockClerk {
         serde_json::from_value(user).map_err(|e| e.to_string())
     }
 
-    /// The stored user object, exactly as the local Backend API serves it.
+    /// The stored user object, exactly as the local Backend API serves it
+    /// (`GET /v1/users/{id}`), and as a `user.created` / `user.updated` webhook carries it
+    /// in `data`; `None` for an unknown user.
     pub fn user_object(&self, user_id: &str) -> Option<serde_json::Value> {
         self.state.store.lock().unwrap().users.get(user_id).cloned()
     }

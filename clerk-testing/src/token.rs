@@ -18,10 +18,11 @@ use super::MockKey;
 /// use std::time::Duration;
 /// let mock = clerk_testing::MockClerk::start().await;
 /// let expired = mock.token().expires_in_secs(-30).sign();
+/// let hour = mock.token().expires_in(Duration::from_secs(3600)).sign();
 /// let admin = mock.token().user("user_2").org("org_9", "org:admin").sign();
 /// let forged = mock.token().sign_with(&mock.unpublished_key());
 /// let weird = mock.token().header("alg", "none").claim("sub", 42).sign();
-/// # let _ = (expired, admin, forged, weird);
+/// # let _ = (expired, hour, admin, forged, weird);
 /// # }
 /// ```
 #[derive(Clone)]

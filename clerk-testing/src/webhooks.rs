@@ -117,10 +117,22 @@ impl MockClerk {
     ///
     /// When the request cannot be sent (connection refused, …): this is a test helper.
     ///
-    /// ```no_run
-    /// # async fn run(mock: clerk_testing::MockClerk) {
-    /// let user = mock.user_object("user_1").unwrap();
-    /// let response = mock.send_webhook("http://127.0.0.1:3000/webhooks/clerk", "user.created", user).await;
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use axum::{http::StatusCode, routing::post, Router};
+    /// use clerk_runtime::webhooks::Webhook;
+    /// let mock = clerk_testing::MockClerk::start().await;
+    /// # let receiver = Router::new()
+    /// #     .route("/webhooks/clerk", post(|_: Webhook| async { StatusCode::OK }))
+    /// #     .with_state(mock.webhook_config());
+    /// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let url = format!("http://{}/webhooks/clerk", listener.local_addr().unwrap());
+    /// # tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    /// // `url`: a receiver verifying with `mock.webhook_config()` (answering 200).
+    /// let user = mock.create_user(&Default::default()).unwrap();
+    /// let data = mock.user_object(&user.id).unwrap();
+    /// let response = mock.send_webhook(&url, "user.created", data).await;
     /// assert_eq!(response.status(), 200);
     /// # }
     /// ```
