@@ -52,7 +52,10 @@ async fn deprecated_names_still_answer() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), err.code());
-    clerk.verify_token(&mock.token().user("user_1").sign()).await.unwrap();
+    clerk
+        .verify_token(&mock.token().user("user_1").sign())
+        .await
+        .unwrap();
     let counters = clerk.token_cache_counters().expect("token cache on");
     assert_eq!(
         clerk.token_cache_stats(),

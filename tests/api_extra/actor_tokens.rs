@@ -51,10 +51,9 @@ async fn actor_tokens_create_and_revoke() {
     assert_fails(
         clerk
             .actor_tokens()
-            .create(&CreateActorTokenParams {
-                actor: meta(json!({"sub": "user_admin"})),
-                ..Default::default()
-            })
+            .create(&params(|it: &mut CreateActorTokenParams| {
+                it.actor = meta(json!({"sub": "user_admin"}))
+            }))
             .await,
         422,
         "form_param_missing",

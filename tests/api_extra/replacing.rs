@@ -6,10 +6,9 @@ use super::*;
 async fn replace_email_address_replaces_all() {
     let (mock, clerk) = start_mock().await;
     let ada = mock
-        .create_user(&CreateUserParams {
-            email_address: vec!["ada@example.com".into(), "ada2@example.com".into()],
-            ..Default::default()
-        })
+        .create_user(&params(|it: &mut CreateUserParams| {
+            it.email_address = vec!["ada@example.com".into(), "ada2@example.com".into()]
+        }))
         .unwrap();
     seed_user(&mock, "grace@example.com");
 
@@ -17,10 +16,9 @@ async fn replace_email_address_replaces_all() {
         .users()
         .replace_email_address(
             &ada.id,
-            &ReplaceEmailAddressParams {
-                email_address: "ada@new.example.com".into(),
-                ..Default::default()
-            },
+            &params(|it: &mut ReplaceEmailAddressParams| {
+                it.email_address = "ada@new.example.com".into()
+            }),
         )
         .await
         .unwrap();
@@ -81,10 +79,8 @@ async fn replace_email_address_replaces_all() {
     );
 
     // Errors: another user's address, a malformed one, a missing one, an unknown user.
-    let taken = ReplaceEmailAddressParams {
-        email_address: "GRACE@example.com".into(),
-        ..Default::default()
-    };
+    let taken =
+        params(|it: &mut ReplaceEmailAddressParams| it.email_address = "GRACE@example.com".into());
     assert_fails(
         clerk.users().replace_email_address(&ada.id, &taken).await,
         422,
@@ -96,10 +92,9 @@ async fn replace_email_address_replaces_all() {
             .users()
             .replace_email_address(
                 &ada.id,
-                &ReplaceEmailAddressParams {
-                    email_address: "not-an-email".into(),
-                    ..Default::default()
-                },
+                &params(|it: &mut ReplaceEmailAddressParams| {
+                    it.email_address = "not-an-email".into()
+                }),
             )
             .await,
         422,
@@ -126,10 +121,9 @@ async fn replace_email_address_replaces_all() {
         .users()
         .replace_email_address(
             &ada.id,
-            &ReplaceEmailAddressParams {
-                email_address: "ada@unverified.example.com".into(),
-                ..Default::default()
-            },
+            &params(|it: &mut ReplaceEmailAddressParams| {
+                it.email_address = "ada@unverified.example.com".into()
+            }),
         )
         .await
         .unwrap();
@@ -204,10 +198,7 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
             .users()
             .replace_phone_number(
                 &ada.id,
-                &ReplacePhoneNumberParams {
-                    phone_number: "555-0100".into(),
-                    ..Default::default()
-                },
+                &params(|it: &mut ReplacePhoneNumberParams| it.phone_number = "555-0100".into()),
             )
             .await,
         422,
@@ -219,10 +210,9 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
             .users()
             .replace_phone_number(
                 "user_missing",
-                &ReplacePhoneNumberParams {
-                    phone_number: "+15555550133".into(),
-                    ..Default::default()
-                },
+                &params(|it: &mut ReplacePhoneNumberParams| {
+                    it.phone_number = "+15555550133".into()
+                }),
             )
             .await,
     );

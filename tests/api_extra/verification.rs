@@ -116,10 +116,9 @@ async fn email_address_verification_reports_attempts_in_status() {
             .email_addresses()
             .attempt_verification(
                 &email.id,
-                &AttemptVerificationParams {
-                    verification_id: verification_id.clone(),
-                    ..Default::default()
-                },
+                &params(|it: &mut AttemptVerificationParams| {
+                    it.verification_id = verification_id.clone()
+                }),
             )
             .await,
         400,
@@ -204,10 +203,7 @@ async fn phone_number_verification() {
         .phone_numbers()
         .update(
             &phone.id,
-            &UpdatePhoneNumberParams {
-                reserved_for_second_factor: Some(true),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdatePhoneNumberParams| it.reserved_for_second_factor = Some(true)),
         )
         .await
         .unwrap();

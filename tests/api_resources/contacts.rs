@@ -73,10 +73,7 @@ async fn email_addresses() {
     let verified = emails
         .update(
             &home.id,
-            &UpdateEmailAddressParams {
-                verified: Some(true),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateEmailAddressParams| it.verified = Some(true)),
         )
         .await
         .unwrap();
@@ -159,10 +156,9 @@ async fn delete_email_address(
 }
 
 fn user_of(mock: &MockClerk, email: &str) -> User {
-    mock.create_user(&CreateUserParams {
-        email_address: vec![email.into()],
-        ..Default::default()
-    })
+    mock.create_user(&params(|it: &mut CreateUserParams| {
+        it.email_address = vec![email.into()]
+    }))
     .unwrap()
 }
 
@@ -217,10 +213,9 @@ async fn phone_numbers() {
         phones
             .update(
                 &desk.id,
-                &UpdatePhoneNumberParams {
-                    reserved_for_second_factor: Some(true),
-                    ..Default::default()
-                },
+                &params(|it: &mut UpdatePhoneNumberParams| {
+                    it.reserved_for_second_factor = Some(true)
+                }),
             )
             .await,
         400,

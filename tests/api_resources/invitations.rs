@@ -3,10 +3,7 @@
 use super::*;
 
 fn invite(email: &str) -> CreateInvitationParams {
-    CreateInvitationParams {
-        email_address: email.into(),
-        ..Default::default()
-    }
+    params(|it: &mut CreateInvitationParams| it.email_address = email.into())
 }
 
 #[tokio::test]
@@ -155,10 +152,9 @@ async fn invitations_list_shapes_filters_and_paging() {
         invitations.create(&invite(email)).await.unwrap();
     }
     let eve = invitations
-        .list(&InvitationListParams {
-            query: Some("eve@".into()),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut InvitationListParams| {
+            it.query = Some("eve@".into())
+        }))
         .await
         .unwrap();
     assert_eq!(eve.total_count, Some(1));
@@ -186,30 +182,27 @@ async fn invitations_list_shapes_filters_and_paging() {
     assert!(last.uri.contains("paginated=true"), "{}", last.uri);
 
     let desc = invitations
-        .list(&InvitationListParams {
-            order_by: Some("-email_address".into()),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut InvitationListParams| {
+            it.order_by = Some("-email_address".into())
+        }))
         .await
         .unwrap();
     assert_eq!(desc.data[0].email_address, "dora@example.com");
 
     // Status filter.
     let revoked = invitations
-        .list(&InvitationListParams {
-            status: Some(InvitationStatus::Revoked),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut InvitationListParams| {
+            it.status = Some(InvitationStatus::Revoked)
+        }))
         .await
         .unwrap();
     assert_eq!(revoked.total_count, Some(1));
     assert_eq!(revoked.data[0].email_address, "eve@example.com");
     assert_eq!(revoked.data[0].status, InvitationStatus::Revoked);
     let pending = invitations
-        .list(&InvitationListParams {
-            status: Some(InvitationStatus::Pending),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut InvitationListParams| {
+            it.status = Some(InvitationStatus::Pending)
+        }))
         .await
         .unwrap();
     assert_eq!(pending.total_count, Some(4));
@@ -221,10 +214,7 @@ async fn invitations_list_shapes_filters_and_paging() {
     // The stream pages through everything.
     let before = mock.api_requests().len();
     let all: Vec<_> = invitations
-        .list_all(&InvitationListParams {
-            limit: Some(2),
-            ..Default::default()
-        })
+        .list_all(&params(|it: &mut InvitationListParams| it.limit = Some(2)))
         .try_collect()
         .await
         .unwrap();
@@ -245,10 +235,9 @@ async fn invitations_list_shapes_filters_and_paging() {
     // Bad parameters.
     assert_fails(
         invitations
-            .list(&InvitationListParams {
-                limit: Some(501),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut InvitationListParams| {
+                it.limit = Some(501)
+            }))
             .await,
         422,
         "form_param_value_invalid",
@@ -256,10 +245,9 @@ async fn invitations_list_shapes_filters_and_paging() {
     );
     assert_fails(
         invitations
-            .list(&InvitationListParams {
-                order_by: Some("name".into()),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut InvitationListParams| {
+                it.order_by = Some("name".into())
+            }))
             .await,
         422,
         "form_param_value_invalid",

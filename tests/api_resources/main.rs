@@ -10,7 +10,9 @@ mod organizations;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, assert_not_found, expect_error, meta, raw};
+use common::api::{
+    assert_fails, assert_not_found, expect_error, meta, params, raw, retrying_client,
+};
 use common::mock::start_mock;
 
 use clerk::api::{
@@ -41,10 +43,7 @@ fn user(mock: &MockClerk, email: &str, first: &str, last: &str, username: &str) 
 }
 
 fn org(name: &str) -> CreateOrganizationParams {
-    CreateOrganizationParams {
-        name: name.into(),
-        ..Default::default()
-    }
+    params(|it: &mut CreateOrganizationParams| it.name = name.into())
 }
 
 fn is_page(value: &Value) -> bool {

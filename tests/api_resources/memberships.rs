@@ -121,10 +121,7 @@ async fn membership_errors_and_limit(
     // The membership limit.
     orgs.update(
         &team.id,
-        &UpdateOrganizationParams {
-            max_allowed_memberships: Some(2),
-            ..Default::default()
-        },
+        &params(|it: &mut UpdateOrganizationParams| it.max_allowed_memberships = Some(2)),
     )
     .await
     .unwrap();
@@ -317,18 +314,15 @@ async fn memberships_list_filters_order_and_instance_list() {
             (page.total_count, ids)
         }
     };
-    let by_first_name = OrganizationMembershipListParams {
-        order_by: Some("first_name".into()),
-        ..Default::default()
-    };
+    let by_first_name =
+        params(|it: &mut OrganizationMembershipListParams| it.order_by = Some("first_name".into()));
     assert_eq!(
         list(by_first_name.clone()).await,
         (Some(3), vec![ada.id.clone(), bob.id.clone(), cy.id.clone()])
     );
-    let desc = OrganizationMembershipListParams {
-        order_by: Some("-email_address".into()),
-        ..Default::default()
-    };
+    let desc = params(|it: &mut OrganizationMembershipListParams| {
+        it.order_by = Some("-email_address".into())
+    });
     assert_eq!(
         list(desc).await.1,
         [cy.id.clone(), bob.id.clone(), ada.id.clone()]
@@ -411,10 +405,7 @@ async fn memberships_list_wire_errors_and_stream(
     assert_fails(
         orgs.list_memberships(
             &team.id,
-            &OrganizationMembershipListParams {
-                order_by: Some("role".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut OrganizationMembershipListParams| it.order_by = Some("role".into())),
         )
         .await,
         422,
@@ -447,10 +438,9 @@ async fn instance_memberships_and_page_shape(mock: &MockClerk, clerk: &Clerk, te
     let orgs = clerk.organizations();
     // The instance-wide list covers every organization.
     let instance = orgs
-        .list_instance_memberships(&InstanceMembershipListParams {
-            order_by: Some("+username".into()),
-            ..Default::default()
-        })
+        .list_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.order_by = Some("+username".into())
+        }))
         .await
         .unwrap();
     assert_eq!(instance.total_count, Some(4));
@@ -461,19 +451,17 @@ async fn instance_memberships_and_page_shape(mock: &MockClerk, clerk: &Clerk, te
         .collect();
     assert!(orgs_seen.contains(&"Other") && orgs_seen.contains(&"Team"));
     let streamed: Vec<_> = orgs
-        .list_all_instance_memberships(&InstanceMembershipListParams {
-            limit: Some(3),
-            ..Default::default()
-        })
+        .list_all_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.limit = Some(3)
+        }))
         .try_collect()
         .await
         .unwrap();
     assert_eq!(streamed.len(), 4);
     assert_fails(
-        orgs.list_instance_memberships(&InstanceMembershipListParams {
-            limit: Some(0),
-            ..Default::default()
-        })
+        orgs.list_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.limit = Some(0)
+        }))
         .await,
         422,
         "form_param_value_invalid",

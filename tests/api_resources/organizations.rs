@@ -144,10 +144,9 @@ async fn get_by_id_or_slug(clerk: &Clerk, acme: &Organization, twin: &Organizati
     let lonely = orgs
         .get_with(
             &twin.id,
-            &GetOrganizationParams {
-                include_missing_member_with_elevated_permissions: Some(true),
-                ..Default::default()
-            },
+            &params(|it: &mut GetOrganizationParams| {
+                it.include_missing_member_with_elevated_permissions = Some(true)
+            }),
         )
         .await
         .unwrap();
@@ -191,20 +190,14 @@ async fn update_organization(
     // Keeping its own slug is fine; taking another's is not.
     orgs.update(
         &acme.id,
-        &UpdateOrganizationParams {
-            slug: Some("acme".into()),
-            ..Default::default()
-        },
+        &params(|it: &mut UpdateOrganizationParams| it.slug = Some("acme".into())),
     )
     .await
     .unwrap();
     assert_fails(
         orgs.update(
             &twin.id,
-            &UpdateOrganizationParams {
-                slug: Some("acme".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateOrganizationParams| it.slug = Some("acme".into())),
         )
         .await,
         422,
@@ -354,10 +347,7 @@ fn names(page: &clerk::api::PaginatedList<Organization>) -> Vec<String> {
 
 /// List parameters ordered by name.
 fn by_name() -> OrganizationListParams {
-    OrganizationListParams {
-        order_by: Some("name".into()),
-        ..Default::default()
-    }
+    params(|it: &mut OrganizationListParams| it.order_by = Some("name".into()))
 }
 
 #[tokio::test]
@@ -525,10 +515,9 @@ async fn list_counts_paging_and_shape(mock: &MockClerk, clerk: &Clerk) {
         ["Alpha Squad", "Beta", "Gamma"]
     );
     assert_fails(
-        orgs.list(&OrganizationListParams {
-            order_by: Some("slug".into()),
-            ..Default::default()
-        })
+        orgs.list(&params(|it: &mut OrganizationListParams| {
+            it.order_by = Some("slug".into())
+        }))
         .await,
         422,
         "form_param_value_invalid",

@@ -8,7 +8,7 @@ mod tokens;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::param_name;
+use common::api::{param_name, params};
 use common::mock::start_mock;
 
 use clerk::api::{

@@ -35,10 +35,9 @@ async fn sessions_create_get_list_revoke() {
     assert_ne!(created.client_id, seeded.client_id);
     let bobs = clerk
         .sessions()
-        .create(&CreateSessionParams {
-            user_id: bob.id.clone(),
-            ..Default::default()
-        })
+        .create(&params(|it: &mut CreateSessionParams| {
+            it.user_id = bob.id.clone()
+        }))
         .await
         .unwrap();
 
@@ -48,10 +47,9 @@ async fn sessions_create_get_list_revoke() {
     // By user: a page with the total, newest first; `paginated=true` is always sent.
     let page = clerk
         .sessions()
-        .list(&SessionListParams {
-            user_id: Some(ada.id.clone()),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut SessionListParams| {
+            it.user_id = Some(ada.id.clone())
+        }))
         .await
         .unwrap();
     assert_eq!(page.total_count, Some(2));
@@ -70,10 +68,9 @@ async fn sessions_create_get_list_revoke() {
     // By client, and paging: the total counts the whole filtered set.
     let by_client = clerk
         .sessions()
-        .list(&SessionListParams {
-            client_id: Some(bobs.client_id.clone()),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut SessionListParams| {
+            it.client_id = Some(bobs.client_id.clone())
+        }))
         .await
         .unwrap();
     assert_eq!(by_client.total_count, Some(1));
@@ -175,10 +172,9 @@ async fn sessions_errors() {
     assert_rejected(
         clerk
             .sessions()
-            .create(&CreateSessionParams {
-                user_id: "user_missing".into(),
-                ..Default::default()
-            })
+            .create(&params(|it: &mut CreateSessionParams| {
+                it.user_id = "user_missing".into()
+            }))
             .await,
         404,
         "resource_not_found",
@@ -196,10 +192,9 @@ async fn sessions_errors() {
     assert_rejected(
         clerk
             .sessions()
-            .list(&SessionListParams {
-                status: Some(SessionStatus::from("sleeping")),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut SessionListParams| {
+                it.status = Some(SessionStatus::from("sleeping"))
+            }))
             .await,
         422,
         "form_param_value_invalid",
@@ -208,10 +203,7 @@ async fn sessions_errors() {
     assert_rejected(
         clerk
             .sessions()
-            .list(&SessionListParams {
-                limit: Some(501),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut SessionListParams| it.limit = Some(501)))
             .await,
         422,
         "form_param_value_invalid",

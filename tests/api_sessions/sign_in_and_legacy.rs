@@ -37,10 +37,9 @@ async fn sign_in_tokens_create_and_revoke() {
     assert_rejected(
         clerk
             .sign_in_tokens()
-            .create(&CreateSignInTokenParams {
-                user_id: "user_missing".into(),
-                ..Default::default()
-            })
+            .create(&params(|it: &mut CreateSignInTokenParams| {
+                it.user_id = "user_missing".into()
+            }))
             .await,
         404,
         "resource_not_found",

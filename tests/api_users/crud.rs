@@ -278,10 +278,7 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
             .users()
             .update(
                 &user.id,
-                &UpdateUserParams {
-                    username: Some("other".into()),
-                    ..Default::default()
-                },
+                &params(|it: &mut UpdateUserParams| it.username = Some("other".into())),
             )
             .await,
         422,
@@ -292,10 +289,9 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         .users()
         .update(
             &user.id,
-            &UpdateUserParams {
-                primary_email_address_id: Some("idn_not_mine".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateUserParams| {
+                it.primary_email_address_id = Some("idn_not_mine".into())
+            }),
         )
         .await
         .unwrap_err();

@@ -58,10 +58,7 @@ async fn list_sends_every_parameter_on_the_wire() {
 async fn list_orders_and_pages() {
     let (mock, clerk) = setup().await;
     let p = population(&mock).await;
-    let order = |by: &str| UserListParams {
-        order_by: Some(by.into()),
-        ..Default::default()
-    };
+    let order = |by: &str| params(|it: &mut UserListParams| it.order_by = Some(by.into()));
     let users = clerk.users();
     let newest_first = ids(&[p.dee.clone(), p.cy.clone(), p.bob.clone(), p.ada.clone()]);
     let oldest_first = ids(&[p.ada.clone(), p.bob.clone(), p.cy.clone(), p.dee.clone()]);
@@ -102,10 +99,9 @@ async fn list_orders_and_pages() {
     assert_eq!(ids(&page), ids(&[p.cy.clone(), p.bob.clone()]));
     // starting_after: keyset paging on created_at.
     let page = users
-        .list(&UserListParams {
-            starting_after: Some(p.cy.id.clone()),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut UserListParams| {
+            it.starting_after = Some(p.cy.id.clone())
+        }))
         .await
         .unwrap();
     assert_eq!(ids(&page), ids(&[p.bob.clone(), p.ada.clone()]));
@@ -194,10 +190,7 @@ async fn list_validates_its_parameters() {
     assert_eq!(
         clerk
             .users()
-            .list(&UserListParams {
-                limit: Some(1),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut UserListParams| it.limit = Some(1)))
             .await
             .unwrap()
             .len(),
@@ -206,10 +199,7 @@ async fn list_validates_its_parameters() {
     assert_eq!(
         clerk
             .users()
-            .list(&UserListParams {
-                limit: Some(500),
-                ..Default::default()
-            })
+            .list(&params(|it: &mut UserListParams| it.limit = Some(500)))
             .await
             .unwrap()
             .len(),
@@ -238,10 +228,9 @@ async fn list_validates_its_parameters() {
     assert_api_fails(
         clerk
             .users()
-            .count(&UserCountParams {
-                provider: Some("oauth_google".into()),
-                ..Default::default()
-            })
+            .count(&params(|it: &mut UserCountParams| {
+                it.provider = Some("oauth_google".into())
+            }))
             .await,
         422,
         "form_param_missing",
@@ -263,19 +252,13 @@ async fn list_all_pages_with_the_cursor() {
     }
     let everyone = clerk
         .users()
-        .list(&UserListParams {
-            limit: Some(500),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut UserListParams| it.limit = Some(500)))
         .await
         .unwrap();
     let before = mock.api_requests().len();
     let streamed: Vec<User> = clerk
         .users()
-        .list_all(&UserListParams {
-            limit: Some(10),
-            ..Default::default()
-        })
+        .list_all(&params(|it: &mut UserListParams| it.limit = Some(10)))
         .map(Result::unwrap)
         .collect()
         .await;
@@ -359,19 +342,16 @@ async fn list_all_pages_by_offset_for_other_orders() {
 #[tokio::test]
 async fn list_all_stops_at_the_first_error() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     for i in 0..4 {
         seed(&mock, with_email(&format!("e{i}@example.com")));
     }
     let before = mock.api_requests().len();
-    let mut stream = Box::pin(clerk.users().list_all(&UserListParams {
-        limit: Some(2),
-        ..Default::default()
-    }));
+    let mut stream = Box::pin(
+        clerk
+            .users()
+            .list_all(&params(|it: &mut UserListParams| it.limit = Some(2))),
+    );
     assert!(stream.next().await.unwrap().is_ok());
     assert!(stream.next().await.unwrap().is_ok());
     mock.inject_api_faults([Fault::Status(500)]);

@@ -11,7 +11,9 @@ mod transport;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{fast_retry, meta, param_name, query_of, setup, uris};
+use common::api::{
+    client_with_retry, fast_retry, meta, param_name, params, query_of, retrying_client, setup, uris,
+};
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -29,10 +31,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 fn with_email(email: &str) -> CreateUserParams {
-    CreateUserParams {
-        email_address: vec![email.into()],
-        ..Default::default()
-    }
+    params(|it: &mut CreateUserParams| it.email_address = vec![email.into()])
 }
 
 fn seed(mock: &MockClerk, params: CreateUserParams) -> User {

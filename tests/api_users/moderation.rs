@@ -84,10 +84,7 @@ async fn ban_many_and_unban_many() {
     );
     let listed = clerk
         .users()
-        .list(&UserListParams {
-            banned: Some(true),
-            ..Default::default()
-        })
+        .list(&params(|it: &mut UserListParams| it.banned = Some(true)))
         .await
         .unwrap();
     assert_eq!(id_set(&listed), id_set(&users));

@@ -115,15 +115,14 @@ async fn a_429_waits_for_retry_after() {
 #[tokio::test]
 async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
+    let clerk = client_with_retry(
+        &mock,
+        RetryPolicy {
             max_retries: 2,
             initial_delay: Duration::from_millis(10),
             budget: Duration::from_secs(3),
-        })
-        .build()
-        .unwrap();
+        },
+    );
     // 503 on a POST: the API may have acted, so it is not repeated.
     mock.inject_api_faults([Fault::Status(503)]);
     let err = clerk
@@ -159,10 +158,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
         .users()
         .update(
             &user.id,
-            &UpdateUserParams {
-                first_name: Some("X".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateUserParams| it.first_name = Some("X".into())),
         )
         .await
         .unwrap_err();
@@ -177,11 +173,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
 #[tokio::test]
 async fn retries_are_bounded_by_count() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(2))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 2);
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 5));
     assert_api_fails(
         clerk.users().get("user_1").await,
@@ -191,11 +183,7 @@ async fn retries_are_bounded_by_count() {
     );
     assert_eq!(mock.api_requests().len(), 3, "1 attempt + 2 retries");
 
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     let before = mock.api_requests().len();
     mock.inject_api_faults([Fault::Status(503)]);
     clerk.users().get("user_1").await.unwrap_err();
@@ -205,15 +193,14 @@ async fn retries_are_bounded_by_count() {
 #[tokio::test]
 async fn retries_are_bounded_by_time_budget() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
+    let clerk = client_with_retry(
+        &mock,
+        RetryPolicy {
             max_retries: 10,
             initial_delay: Duration::from_millis(10),
             budget: Duration::from_millis(500),
-        })
-        .build()
-        .unwrap();
+        },
+    );
     // A Retry-After beyond the budget: give up at once and report it.
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 30,
@@ -231,15 +218,14 @@ async fn retries_are_bounded_by_time_budget() {
     assert_eq!(mock.api_requests().len(), 1);
 
     // Backoff delays add up until the budget is spent, well before 10 retries.
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
+    let clerk = client_with_retry(
+        &mock,
+        RetryPolicy {
             max_retries: 10,
             initial_delay: Duration::from_millis(100),
             budget: Duration::from_millis(400),
-        })
-        .build()
-        .unwrap();
+        },
+    );
     let before = mock.api_requests().len();
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 20));
     let started = Instant::now();
@@ -259,11 +245,7 @@ async fn a_connection_closed_mid_body_is_retried_or_reported() {
     assert_eq!(clerk.users().get(&user.id).await.unwrap().id, user.id);
     assert_eq!(mock.api_requests().len(), 2);
 
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     mock.inject_api_faults([Fault::CloseMidBody]);
     let err = clerk.users().get(&user.id).await.unwrap_err();
     assert!(matches!(err, ApiError::Network(_)), "{err:?}");
@@ -375,11 +357,7 @@ async fn error_bodies_are_parsed() {
 #[tokio::test]
 async fn a_non_json_error_page_still_explains_itself() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     mock.inject_api_faults([Fault::Oversized]);
     let err = clerk.users().get("user_1").await.unwrap_err();
     assert_eq!(err.status(), Some(502));
@@ -397,11 +375,7 @@ async fn a_non_json_error_page_still_explains_itself() {
     assert_eq!(shown, "Clerk Backend API error 502: 502 Bad Gateway");
 
     // Retried when idempotent, like any 5xx.
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 1);
     mock.inject_api_faults([Fault::Oversized]);
     assert!(clerk
         .users()

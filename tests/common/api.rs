@@ -115,3 +115,21 @@ pub fn query_of(uri: &str) -> Vec<(String, String)> {
 pub fn assert_not_found<T: Debug>(result: Result<T, ApiError>) {
     assert_fails(result, 404, "resource_not_found", None);
 }
+
+/// A `Default` parameter struct with the fields `set_fields` sets: a builder for the
+/// request parameters of any resource.
+pub fn params<T: Default>(set_fields: impl FnOnce(&mut T)) -> T {
+    let mut params = T::default();
+    set_fields(&mut params);
+    params
+}
+
+/// A client of `mock` with this retry policy.
+pub fn client_with_retry(mock: &MockClerk, retry: RetryPolicy) -> Clerk {
+    mock.clerk_builder().api_retry(retry).build().unwrap()
+}
+
+/// A client of `mock` that retries `max_retries` times, quickly.
+pub fn retrying_client(mock: &MockClerk, max_retries: u32) -> Clerk {
+    client_with_retry(mock, fast_retry(max_retries))
+}

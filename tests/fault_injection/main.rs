@@ -215,7 +215,10 @@ impl App {
     /// HTTP requests the SDK made to the JWKS endpoint (each attempt counts, including
     /// those that never reached a server).
     fn jwks_attempts(&self) -> u64 {
-        self.clerk.verification_keys().expect("JWKS mode").fetch_count()
+        self.clerk
+            .verification_keys()
+            .expect("JWKS mode")
+            .fetch_count()
     }
 
     /// `token` signed in as `user_id` on the three session routes.

@@ -12,7 +12,10 @@ async fn cold_start_fetches_once_then_serves_from_cache_with_the_right_headers()
     assert_eq!(claims.subject(), "user_1");
     assert_eq!(mock.jwks_requests(), 1);
     assert_eq!(fetch_count(&clerk), 1);
-    assert_eq!(clerk.verification_keys().unwrap().kids(), vec![mock.current_kid()]);
+    assert_eq!(
+        clerk.verification_keys().unwrap().kids(),
+        vec![mock.current_kid()]
+    );
 
     for i in 0..20 {
         assert_verifies(&clerk, &mock.token().user(&format!("user_{i}")).sign()).await;

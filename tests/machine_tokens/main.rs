@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clerk::testing::{Fault, MockClerk};
 use clerk::{
-    AnyTokenRequestState, AcceptsToken, Auth, AuthError, Clerk, ClerkLayer, HttpError, MachineAuth,
+    AcceptsToken, AnyTokenRequestState, Auth, AuthError, Clerk, ClerkLayer, HttpError, MachineAuth,
     MachineTokenCacheConfig, MachineTokenVerificationErrorCode as Code, Session, TokenType,
 };
 use serde_json::{json, Value};
