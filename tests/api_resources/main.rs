@@ -10,9 +10,7 @@ mod organizations;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{
-    assert_fails, assert_not_found, expect_error, meta, params, raw, retrying_client,
-};
+use common::api::{assert_fails, assert_not_found, expect_error, meta, params, raw};
 use common::mock::start_mock;
 
 use clerk::api::{

@@ -205,14 +205,7 @@ async fn create_rejects_taken_and_invalid_identifiers() {
         assert_api_error(&err, 422, code);
         assert_eq!(param_name(&err).as_deref(), Some(param), "{err:?}");
     }
-    assert_eq!(
-        clerk
-            .users()
-            .count(&UserCountParams::default())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(count_all(&clerk).await, 1);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -188,43 +188,22 @@ async fn list_validates_its_parameters() {
     }
     // Limits 1 and 500 are fine; the default page is 10.
     assert_eq!(
-        clerk
-            .users()
-            .list(&params(|it: &mut UserListParams| it.limit = Some(1)))
-            .await
-            .unwrap()
-            .len(),
+        list_len(&clerk, params(|it: &mut UserListParams| it.limit = Some(1))).await,
         1
     );
     assert_eq!(
-        clerk
-            .users()
-            .list(&params(|it: &mut UserListParams| it.limit = Some(500)))
-            .await
-            .unwrap()
-            .len(),
+        list_len(
+            &clerk,
+            params(|it: &mut UserListParams| it.limit = Some(500))
+        )
+        .await,
         4
     );
     for i in 0..8 {
         seed(&mock, with_email(&format!("more{i}@example.com")));
     }
-    assert_eq!(
-        clerk
-            .users()
-            .list(&UserListParams::default())
-            .await
-            .unwrap()
-            .len(),
-        10
-    );
-    assert_eq!(
-        clerk
-            .users()
-            .count(&UserCountParams::default())
-            .await
-            .unwrap(),
-        12
-    );
+    assert_eq!(list_len(&clerk, UserListParams::default()).await, 10);
+    assert_eq!(count_all(&clerk).await, 12);
     assert_api_fails(
         clerk
             .users()
@@ -255,20 +234,18 @@ async fn list_all_pages_with_the_cursor() {
         .list(&params(|it: &mut UserListParams| it.limit = Some(500)))
         .await
         .unwrap();
-    let before = mock.api_requests().len();
-    let streamed: Vec<User> = clerk
-        .users()
-        .list_all(&params(|it: &mut UserListParams| it.limit = Some(10)))
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let (streamed, requests) = stream_all(
+        &mock,
+        &clerk,
+        params(|it: &mut UserListParams| it.limit = Some(10)),
+    )
+    .await;
     assert_eq!(streamed.len(), 25);
     assert_eq!(ids(&streamed), ids(&everyone));
     // Newest first.
     assert!(streamed
         .windows(2)
         .all(|w| w[0].created_at > w[1].created_at));
-    let requests: Vec<String> = uris(&mock)[before..].to_vec();
     assert_eq!(requests.len(), 3, "{requests:?}");
     assert_eq!(requests[0], "/v1/users?limit=10");
     assert_eq!(
@@ -281,19 +258,12 @@ async fn list_all_pages_with_the_cursor() {
     );
 
     // Filters are kept on every page; a full last page costs one more (empty) request.
-    let before = mock.api_requests().len();
-    let filtered: Vec<User> = clerk
-        .users()
-        .list_all(&UserListParams {
-            email_address_query: Some("page1".into()),
-            limit: Some(5),
-            ..Default::default()
-        })
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let filter = list_with(|q| {
+        q.email_address_query = Some("page1".into());
+        q.limit = Some(5);
+    });
+    let (filtered, requests) = stream_all(&mock, &clerk, filter).await;
     assert_eq!(filtered.len(), 10);
-    let requests: Vec<String> = uris(&mock)[before..].to_vec();
     assert_eq!(requests.len(), 3);
     assert!(requests
         .iter()
@@ -312,23 +282,16 @@ async fn list_all_pages_by_offset_for_other_orders() {
             },
         );
     }
-    let before = mock.api_requests().len();
-    let streamed: Vec<User> = clerk
-        .users()
-        .list_all(&UserListParams {
-            order_by: Some("first_name".into()),
-            limit: Some(3),
-            ..Default::default()
-        })
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let by_name = list_with(|q| {
+        q.order_by = Some("first_name".into());
+        q.limit = Some(3);
+    });
+    let (streamed, requests) = stream_all(&mock, &clerk, by_name).await;
     let names: Vec<String> = streamed
         .iter()
         .map(|u| u.first_name.clone().unwrap())
         .collect();
     assert_eq!(names, ["N0", "N1", "N2", "N3", "N4", "N5", "N6"]);
-    let requests: Vec<String> = uris(&mock)[before..].to_vec();
     assert_eq!(
         requests,
         [

@@ -190,3 +190,33 @@ fn create_with(set_fields: impl FnOnce(&mut CreateUserParams)) -> CreateUserPara
     set_fields(&mut params);
     params
 }
+
+/// Every user `list_all` streams for `params`, and the requests it sent for them.
+async fn stream_all(
+    mock: &MockClerk,
+    clerk: &Clerk,
+    params: UserListParams,
+) -> (Vec<User>, Vec<String>) {
+    let before = mock.api_requests().len();
+    let streamed: Vec<User> = clerk
+        .users()
+        .list_all(&params)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    (streamed, uris(mock)[before..].to_vec())
+}
+
+/// How many users `GET /users/count` counts with no filter.
+async fn count_all(clerk: &Clerk) -> i64 {
+    clerk
+        .users()
+        .count(&UserCountParams::default())
+        .await
+        .unwrap()
+}
+
+/// How many users one `GET /users` page with `params` holds.
+async fn list_len(clerk: &Clerk, params: UserListParams) -> usize {
+    clerk.users().list(&params).await.unwrap().len()
+}

@@ -133,14 +133,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     assert_api_error(&err, 503, "internal_clerk_error");
     assert!(err.is_transient());
     assert_eq!(mock.api_requests().len(), 1);
-    assert_eq!(
-        clerk
-            .users()
-            .count(&UserCountParams::default())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count_all(&clerk).await, 0);
     // 429: the rate limiter refused it, so it is safe to send again.
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 0,
