@@ -9,7 +9,9 @@ mod verification;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, assert_not_found, meta, params, raw, seed_user};
+use common::api::{
+    assert_fails, assert_not_found, assert_param_missing, meta, params, raw, seed_user,
+};
 use common::mock::start_mock;
 
 use base64::Engine as _;

@@ -101,14 +101,12 @@ async fn replace_email_address_replaces_all() {
         "form_param_format_invalid",
         None,
     );
-    assert_fails(
+    assert_param_missing(
         clerk
             .users()
             .replace_email_address(&ada.id, &ReplaceEmailAddressParams::default())
             .await,
-        422,
-        "form_param_missing",
-        Some("email_address"),
+        "email_address",
     );
     assert_not_found(
         clerk

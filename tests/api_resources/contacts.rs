@@ -120,12 +120,7 @@ async fn email_address_errors(mock: &MockClerk, clerk: &Clerk) -> User {
         "form_param_format_invalid",
         Some("email_address"),
     );
-    assert_fails(
-        emails.create(&email("", "b2@example.com")).await,
-        422,
-        "form_param_missing",
-        Some("user_id"),
-    );
+    assert_param_missing(emails.create(&email("", "b2@example.com")).await, "user_id");
     assert_not_found(emails.get("idn_missing").await);
     assert_not_found(emails.update("idn_missing", &Default::default()).await);
     bob

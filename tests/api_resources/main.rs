@@ -10,7 +10,9 @@ mod organizations;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, assert_not_found, expect_error, meta, params, raw};
+use common::api::{
+    assert_fails, assert_not_found, assert_param_missing, expect_error, meta, params, raw,
+};
 use common::mock::start_mock;
 
 use clerk::api::{

@@ -103,19 +103,15 @@ async fn membership_errors_and_limit(
         "resource_not_found",
         Some("role"),
     );
-    assert_fails(
+    assert_param_missing(
         orgs.create_membership(&team.id, &member(&carol.id, ""))
             .await,
-        422,
-        "form_param_missing",
-        Some("role"),
+        "role",
     );
-    assert_fails(
+    assert_param_missing(
         orgs.create_membership(&team.id, &member("", "org:member"))
             .await,
-        422,
-        "form_param_missing",
-        Some("user_id"),
+        "user_id",
     );
 
     // The membership limit.
@@ -179,16 +175,14 @@ async fn membership_role_and_metadata(
         )
         .await,
     );
-    assert_fails(
+    assert_param_missing(
         orgs.update_membership(
             &team.id,
             &bob.id,
             &UpdateOrganizationMembershipParams::default(),
         )
         .await,
-        422,
-        "form_param_missing",
-        Some("role"),
+        "role",
     );
 
     // Membership metadata: deep merge, `null` deletes.

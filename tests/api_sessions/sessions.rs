@@ -157,39 +157,24 @@ async fn sessions_list_wire_shapes() {
 #[tokio::test]
 async fn sessions_errors() {
     let (_mock, clerk) = start_mock().await;
-    assert_rejected(
-        clerk.sessions().get("sess_missing").await,
-        404,
-        "resource_not_found",
-        None,
-    );
-    assert_rejected(
-        clerk.sessions().revoke("sess_missing").await,
-        404,
-        "resource_not_found",
-        None,
-    );
-    assert_rejected(
+    assert_not_found(clerk.sessions().get("sess_missing").await);
+    assert_not_found(clerk.sessions().revoke("sess_missing").await);
+    assert_not_found(
         clerk
             .sessions()
             .create(&params(|it: &mut CreateSessionParams| {
                 it.user_id = "user_missing".into()
             }))
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
-    assert_rejected(
+    assert_param_missing(
         clerk
             .sessions()
             .create(&CreateSessionParams::default())
             .await,
-        422,
-        "form_param_missing",
-        Some("user_id"),
+        "user_id",
     );
-    assert_rejected(
+    assert_fails(
         clerk
             .sessions()
             .list(&params(|it: &mut SessionListParams| {
@@ -200,7 +185,7 @@ async fn sessions_errors() {
         "form_param_value_invalid",
         Some("status"),
     );
-    assert_rejected(
+    assert_fails(
         clerk
             .sessions()
             .list(&params(|it: &mut SessionListParams| it.limit = Some(501)))

@@ -35,12 +35,7 @@ async fn get_returns_the_stored_user_and_404s_unknown_ids() {
 #[tokio::test]
 async fn path_segments_are_percent_encoded() {
     let (mock, clerk) = setup().await;
-    assert_api_fails(
-        clerk.users().get("user_1/ban?x=1 #").await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_api_not_found(clerk.users().get("user_1/ban?x=1 #").await);
     assert_eq!(uris(&mock), vec!["/v1/users/user_1%2Fban%3Fx=1%20%23"]);
 }
 
@@ -292,14 +287,11 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         param_name(&err).as_deref(),
         Some("primary_email_address_id")
     );
-    assert_api_fails(
+    assert_api_not_found(
         clerk
             .users()
             .update("user_missing", &UpdateUserParams::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
     // The failed updates changed nothing.
     let after: User = serde_json::from_value(mock.user_object(&user.id).unwrap()).unwrap();
@@ -322,12 +314,7 @@ async fn delete_returns_a_deleted_object_and_removes_the_user() {
         }
     );
     assert!(mock.user_object(&user.id).is_none());
-    assert_api_fails(
-        clerk.users().delete(&user.id).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_api_not_found(clerk.users().delete(&user.id).await);
     let err = clerk.users().get(&user.id).await.unwrap_err();
     assert!(err.is_not_found());
     // The address is free again.
@@ -385,14 +372,11 @@ async fn update_metadata_deep_merges_and_null_deletes() {
         ("PATCH", format!("/v1/users/{}/metadata", user.id).as_str())
     );
 
-    assert_api_fails(
+    assert_api_not_found(
         clerk
             .users()
             .update_metadata("user_missing", &UpdateUserMetadataParams::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
 }
 

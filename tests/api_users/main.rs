@@ -220,3 +220,8 @@ async fn count_all(clerk: &Clerk) -> i64 {
 async fn list_len(clerk: &Clerk, params: UserListParams) -> usize {
     clerk.users().list(&params).await.unwrap().len()
 }
+
+/// Asserts that `result` failed with 404 `resource_not_found`, as `assert_api_error` checks.
+fn assert_api_not_found<T: std::fmt::Debug>(result: Result<T, ApiError>) {
+    assert_api_fails(result, 404, "resource_not_found", None);
+}

@@ -133,3 +133,8 @@ pub fn client_with_retry(mock: &MockClerk, retry: RetryPolicy) -> Clerk {
 pub fn retrying_client(mock: &MockClerk, max_retries: u32) -> Clerk {
     client_with_retry(mock, fast_retry(max_retries))
 }
+
+/// Asserts that `result` failed with 422 `form_param_missing`, naming `param`.
+pub fn assert_param_missing<T: Debug>(result: Result<T, ApiError>, param: &str) {
+    assert_fails(result, 422, "form_param_missing", Some(param));
+}
