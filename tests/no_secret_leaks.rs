@@ -3,11 +3,12 @@
 //! and no secret key, token, cookie value or JWT key may appear in it.
 
 mod common;
+use common::mock::start_mock_with;
 
 use axum::routing::get;
 use axum::Router;
 use clerk::api::CreateUserParams;
-use clerk::testing::{Fault, MockClerk};
+use clerk::testing::Fault;
 use clerk::{Auth, ClerkLayer, Session};
 
 use common::LogCapture as Capture;
@@ -34,13 +35,11 @@ async fn no_secret_appears_in_any_log_line() {
     // holds a single test, so nothing else installs a subscriber.
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .logging(true)
-        .authorized_parties(["http://localhost:3000"])
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.logging(true)
+            .authorized_parties(["http://localhost:3000"])
+    })
+    .await;
     let valid = mock
         .token()
         .user("user_leak")

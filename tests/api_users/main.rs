@@ -14,6 +14,7 @@ mod common;
 use common::api::{
     client_with_retry, fast_retry, meta, param_name, params, query_of, retrying_client, setup, uris,
 };
+use common::mock::start_mock_with;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -4,13 +4,11 @@ use super::*;
 
 #[tokio::test]
 async fn requests_carry_auth_version_user_agent_and_extra_headers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_header("X-Request-Source", "tests")
-        .api_header("X-Tenant", "acme")
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.api_header("X-Request-Source", "tests")
+            .api_header("X-Tenant", "acme")
+    })
+    .await;
     let user = clerk
         .users()
         .create(&with_email("h@example.com"))
@@ -38,12 +36,7 @@ async fn requests_carry_auth_version_user_agent_and_extra_headers() {
 
 #[tokio::test]
 async fn a_wrong_secret_key_is_a_401() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .secret_key("sk_test_wrong")
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.secret_key("sk_test_wrong")).await;
     assert_api_fails(
         clerk.users().get("user_1").await,
         401,
@@ -285,13 +278,7 @@ async fn an_unreachable_api_is_a_network_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_url(url)
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let (_mock, clerk) = start_mock_with(|b| b.api_url(url).api_retry(fast_retry(1))).await;
     let err = clerk.users().get("user_1").await.unwrap_err();
     assert!(matches!(err, ApiError::Network(_)), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");

@@ -10,6 +10,7 @@ mod robustness;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use base64::Engine as _;
 use clerk::testing::MockClerk;

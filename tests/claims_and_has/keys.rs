@@ -75,12 +75,7 @@ fn publishable_key_decoding() {
 
 #[tokio::test]
 async fn issuer_from_publishable_key() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .issuer_from_publishable_key()
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.issuer_from_publishable_key()).await;
     let ok = mock.token().user("user_iss").sign();
     assert_eq!(verifies(&clerk, &ok).await, Ok(()));
     let s = session_of(&clerk, &ok).await;

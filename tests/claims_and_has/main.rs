@@ -9,6 +9,7 @@ mod org_claims;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -189,12 +189,7 @@ async fn azp_match_is_exact_case_and_slash_sensitive() {
 
 #[tokio::test]
 async fn authorized_parties_on_a_clerk_instance() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .authorized_parties(["https://app.example"])
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.authorized_parties(["https://app.example"])).await;
     let good = mock.token().azp("https://app.example").sign();
     assert!(clerk.verify_token(&good).await.is_ok());
     let bad = mock.token().azp("https://app.example/").sign();
@@ -244,12 +239,7 @@ async fn issuer_option_requires_an_exact_match() {
 
 #[tokio::test]
 async fn issuer_derived_from_the_publishable_key() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .issuer_from_publishable_key()
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.issuer_from_publishable_key()).await;
     clerk.verify_token(&mock.token().sign()).await.unwrap();
     let t = mock
         .token()

@@ -209,12 +209,7 @@ async fn client_error_is_jwk_remote_failed_to_load() {
 
 #[tokio::test]
 async fn refused_secret_key_is_secret_key_invalid() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .secret_key("sk_test_not_the_right_one")
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.secret_key("sk_test_not_the_right_one")).await;
     assert_eq!(
         clerk_reason(&clerk, &mock.token().sign()).await,
         "secret-key-invalid"

@@ -16,6 +16,7 @@ mod time;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
