@@ -10,20 +10,19 @@ async fn sub_missing_or_not_a_string_fails_verification() {
         reason(&token(mock).without_claim("sub").sign(), &options).await,
         "token-verification-failed"
     );
-    for sub in [
-        json!(42),
-        json!(null),
-        json!(true),
-        json!(["user_1"]),
-        json!({"id": "user_1"}),
-    ] {
-        let t = token(mock).claim("sub", sub.clone()).sign();
-        assert_eq!(
-            reason(&t, &options).await,
-            "token-verification-failed",
-            "sub {sub}"
-        );
-    }
+    assert_claims_refused(
+        mock,
+        &options,
+        "token-verification-failed",
+        [
+            ("sub", json!(42)),
+            ("sub", json!(null)),
+            ("sub", json!(true)),
+            ("sub", json!(["user_1"])),
+            ("sub", json!({"id": "user_1"})),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -89,14 +88,17 @@ async fn string_aud_must_be_listed() {
     let options = with_audience(mock, &["api://one", "api://two"]);
     let claims = accept(&token(mock).claim("aud", "api://two").sign(), &options).await;
     assert_eq!(claims.get("aud"), Some(&json!("api://two")));
-    for aud in ["api://three", "API://one", "api://one/"] {
-        let t = token(mock).claim("aud", aud).sign();
-        assert_eq!(
-            reason(&t, &options).await,
-            "token-verification-failed",
-            "{aud}"
-        );
-    }
+    assert_claims_refused(
+        mock,
+        &options,
+        "token-verification-failed",
+        [
+            ("aud", "api://three"),
+            ("aud", "API://one"),
+            ("aud", "api://one/"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -222,17 +224,20 @@ async fn issuer_option_requires_an_exact_match() {
     let claims = accept(&token(mock).sign(), &options).await;
     assert_eq!(claims.issuer(), Some(mock.issuer().as_str()));
     let iss = mock.issuer();
-    for bad in [
-        json!(format!("{iss}/")),
-        json!(iss.to_uppercase()),
-        json!("https://evil.example"),
-        json!(""),
-        json!(null),
-        json!([iss.clone()]),
-    ] {
-        let t = token(mock).claim("iss", bad.clone()).sign();
-        assert_eq!(reason(&t, &options).await, "token-invalid-issuer", "{bad}");
-    }
+    assert_claims_refused(
+        mock,
+        &options,
+        "token-invalid-issuer",
+        [
+            ("iss", json!(format!("{iss}/"))),
+            ("iss", json!(iss.to_uppercase())),
+            ("iss", json!("https://evil.example")),
+            ("iss", json!("")),
+            ("iss", json!(null)),
+            ("iss", json!([iss.clone()])),
+        ],
+    )
+    .await;
     let t = token(mock).without_claim("iss").sign();
     assert_eq!(reason(&t, &options).await, "token-invalid-issuer");
 }

@@ -200,3 +200,17 @@ fn with_parties(mock: &MockClerk, parties: &[&str]) -> VerifyTokenOptions {
         ..pem_options(mock)
     }
 }
+
+/// Asserts that a token carrying each `(claim, value)` fails under `options` with `code`.
+async fn assert_claims_refused<V: Into<Value>>(
+    mock: &MockClerk,
+    options: &VerifyTokenOptions,
+    code: &str,
+    cases: impl IntoIterator<Item = (&str, V)>,
+) {
+    for (name, value) in cases {
+        let value: Value = value.into();
+        let t = token(mock).claim(name, value.clone()).sign();
+        assert_eq!(reason(&t, options).await, code, "{name} {value}");
+    }
+}
