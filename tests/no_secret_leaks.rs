@@ -11,7 +11,7 @@ use clerk::api::CreateUserParams;
 use clerk::testing::Fault;
 use clerk::{Auth, ClerkLayer, Session};
 
-use common::LogCapture as Capture;
+use common::logs::capture_globally;
 
 #[clerk::protect(role = "org:admin")]
 async fn admin(session: Session) -> String {
@@ -25,15 +25,9 @@ async fn home(auth: Auth) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_appears_in_any_log_line() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
     // Global: the runtime's worker threads and the mock's server tasks log too. This file
     // holds a single test, so nothing else installs a subscriber.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let capture = capture_globally(tracing::Level::TRACE);
 
     let (mock, clerk) = start_mock_with(|b| {
         b.logging(true)

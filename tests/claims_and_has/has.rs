@@ -283,22 +283,14 @@ async fn signed_out_has_is_always_false() {
         .permissions(&["org:invoices:create"])
         .features("u:premium")
         .plans("u:pro");
-    let (parts, ()) = http::Request::builder()
-        .header("authorization", format!("Bearer {}", pending.sign()))
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = bearer_parts("/", &pending.sign());
     let pending_auth = mock.clerk().authenticate_request(&parts).await.to_auth();
     assert_eq!(pending_auth.session_status(), Some("pending"));
     assert_eq!(pending_auth.org_id(), None);
     assert_eq!(pending_auth.actor(), None);
 
     // A refused token.
-    let (parts, ()) = http::Request::builder()
-        .header("authorization", "Bearer nope")
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = request_parts("/", "Bearer nope");
     let refused = mock.clerk().authenticate_request(&parts).await.to_auth();
 
     for auth in [&signed_out, &pending_auth, &refused] {

@@ -96,11 +96,7 @@ async fn issuer_from_publishable_key() {
             verifies(&clerk, &token).await,
             Err("token-invalid-issuer".into())
         );
-        let (parts, ()) = http::Request::builder()
-            .header("authorization", format!("Bearer {token}"))
-            .body(())
-            .unwrap()
-            .into_parts();
+        let parts = bearer_parts("/", &token);
         let state = clerk.authenticate_request(&parts).await;
         assert_eq!(
             state.reason().map(|r| r.as_str()),

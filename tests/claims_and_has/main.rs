@@ -8,6 +8,7 @@ mod org_claims;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::http::{bearer_parts, request_parts};
 use common::mock::start_mock;
 use common::mock::start_mock_with;
 
@@ -27,12 +28,7 @@ use serde_json::json;
 
 /// Verifies the token through `authenticate_request` (Bearer header) and returns the session.
 async fn session_of(clerk: &Clerk, token: &str) -> Session {
-    let (parts, ()) = http::Request::builder()
-        .uri("/")
-        .header("authorization", format!("Bearer {token}"))
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = bearer_parts("/", token);
     let state = clerk.authenticate_request(&parts).await;
     assert!(state.is_signed_in(), "token refused: {state:?}");
     state

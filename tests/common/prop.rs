@@ -16,3 +16,13 @@ pub fn prop_runner(cases: u32) -> proptest::test_runner::TestRunner {
         ..Default::default()
     })
 }
+
+/// A current-thread runtime for the SDK calls of a property, and a mock started on it.
+pub fn runtime_and_mock() -> (tokio::runtime::Runtime, clerk::testing::MockClerk) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = rt.block_on(clerk::testing::MockClerk::start());
+    (rt, mock)
+}

@@ -46,14 +46,14 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
     assert!(!logged.contains(PASSWORD), "the Redis password was logged");
 
     // A webhook that cannot reach Redis asks to be retried.
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "user.updated",
-            mock.user_object(&user.id).unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), 503);
+    let status = deliver(
+        &mock,
+        &a.webhook_url(),
+        "user.updated",
+        mock.user_object(&user.id).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 503);
 
     // Back on the same port (empty): the connection is re-established by itself and users
     // are cached again.
@@ -112,14 +112,14 @@ async fn local_layers_stay_coherent_through_pubsub() {
 
     mock.merge_into_user(&user.id, json!({"first_name": "Grace"}))
         .unwrap();
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "user.updated",
-            mock.user_object(&user.id).unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
+    let status = deliver(
+        &mock,
+        &a.webhook_url(),
+        "user.updated",
+        mock.user_object(&user.id).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 204);
     // The message travels A → Redis → B's subscriber: B drops its copy within moments.
     let sent = Instant::now();
     loop {

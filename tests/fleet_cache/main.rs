@@ -205,20 +205,12 @@ fn resp(conn: &mut TcpStream, args: &[&str]) -> String {
 // ---------------------------------------------------------------------------------------
 // Logs, captured for every test of this file.
 
+use common::logs::capture_globally;
 use common::LogCapture as Capture;
 
 fn logs() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        capture
-    })
+    CAPTURE.get_or_init(|| capture_globally(tracing::Level::DEBUG))
 }
 
 fn log_text() -> String {
@@ -322,4 +314,9 @@ async fn ada(mock: &MockClerk) -> User {
         ..Default::default()
     })
     .unwrap()
+}
+
+/// Delivers a signed webhook of `event` about `data` to `url`; the status of the answer.
+async fn deliver(mock: &MockClerk, url: &str, event: &str, data: Value) -> u16 {
+    mock.send_webhook(url, event, data).await.status().as_u16()
 }
