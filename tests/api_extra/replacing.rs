@@ -135,11 +135,9 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
     let phone = clerk
         .phone_numbers()
         .create(&CreatePhoneNumberParams {
-            user_id: ada.id.clone(),
-            phone_number: "+15555550100".into(),
             verified: Some(true),
             reserved_for_second_factor: Some(true),
-            ..Default::default()
+            ..phone_params(&ada.id, "+15555550100")
         })
         .await
         .unwrap();

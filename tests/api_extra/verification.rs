@@ -8,11 +8,7 @@ async fn email_address_verification_reports_attempts_in_status() {
     let ada = seed_user(&mock, "ada@example.com");
     let email = clerk
         .email_addresses()
-        .create(&CreateEmailAddressParams {
-            user_id: ada.id.clone(),
-            email_address: "ada.work@example.com".into(),
-            ..Default::default()
-        })
+        .create(&email_params(&ada.id, "ada.work@example.com"))
         .await
         .unwrap();
     assert!(email.verification.is_none());
@@ -144,11 +140,7 @@ async fn phone_number_verification() {
     let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()
-        .create(&CreatePhoneNumberParams {
-            user_id: ada.id.clone(),
-            phone_number: "+15555550100".into(),
-            ..Default::default()
-        })
+        .create(&phone_params(&ada.id, "+15555550100"))
         .await
         .unwrap();
     let prepared = clerk

@@ -138,3 +138,21 @@ pub fn retrying_client(mock: &MockClerk, max_retries: u32) -> Clerk {
 pub fn assert_param_missing<T: Debug>(result: Result<T, ApiError>, param: &str) {
     assert_fails(result, 422, "form_param_missing", Some(param));
 }
+
+/// A new email address of `user_id`, with no other field.
+pub fn email_params(user_id: &str, address: &str) -> clerk::api::CreateEmailAddressParams {
+    clerk::api::CreateEmailAddressParams {
+        user_id: user_id.into(),
+        email_address: address.into(),
+        ..Default::default()
+    }
+}
+
+/// A new phone number of `user_id`, with no other field.
+pub fn phone_params(user_id: &str, number: &str) -> clerk::api::CreatePhoneNumberParams {
+    clerk::api::CreatePhoneNumberParams {
+        user_id: user_id.into(),
+        phone_number: number.into(),
+        ..Default::default()
+    }
+}
