@@ -10,17 +10,17 @@ mod verification;
 #[path = "../common/mod.rs"]
 mod common;
 use common::api::{
-    assert_fails, assert_not_found, assert_param_missing, email_params, meta, params, phone_params,
-    raw, seed_user,
+    assert_fails, assert_not_found, assert_param_missing, email_params, meta, mfa_phone_params,
+    params, phone_params, raw, seed_user,
 };
 use common::mock::start_mock;
 
 use base64::Engine as _;
 use clerk::api::{
-    ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreatePhoneNumberParams,
-    CreateUserParams, RefreshFormat, RefreshSessionParams, ReplaceEmailAddressParams,
-    ReplacePhoneNumberParams, ReplacementStatus, SessionRefresh, UpdatePhoneNumberParams,
-    VerificationObject, VerificationStatus,
+    ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreateUserParams,
+    RefreshFormat, RefreshSessionParams, ReplaceEmailAddressParams, ReplacePhoneNumberParams,
+    ReplacementStatus, SessionRefresh, UpdatePhoneNumberParams, VerificationObject,
+    VerificationStatus,
 };
 use clerk::testing::VERIFICATION_CODE;
 use serde_json::{json, Value};

@@ -134,11 +134,7 @@ async fn replace_phone_number_replaces_all_and_drops_sms_mfa() {
     let ada = seed_user(&mock, "ada@example.com");
     let phone = clerk
         .phone_numbers()
-        .create(&CreatePhoneNumberParams {
-            verified: Some(true),
-            reserved_for_second_factor: Some(true),
-            ..phone_params(&ada.id, "+15555550100")
-        })
+        .create(&mfa_phone_params(&ada.id, "+15555550100"))
         .await
         .unwrap();
     assert_eq!(phone.reserved_for_second_factor, Some(true));

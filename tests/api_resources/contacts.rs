@@ -153,11 +153,7 @@ async fn phone_numbers() {
     assert_eq!(ada.primary_phone_number_id, None);
 
     let mobile = phones
-        .create(&CreatePhoneNumberParams {
-            verified: Some(true),
-            reserved_for_second_factor: Some(true),
-            ..phone_params(&ada.id, "+15555550100")
-        })
+        .create(&mfa_phone_params(&ada.id, "+15555550100"))
         .await
         .unwrap();
     assert!(mobile.id.starts_with("idn_"), "{}", mobile.id);

@@ -11,8 +11,8 @@ mod organizations;
 #[path = "../common/mod.rs"]
 mod common;
 use common::api::{
-    assert_fails, assert_not_found, assert_param_missing, email_params, expect_error, meta, params,
-    phone_params, raw,
+    assert_fails, assert_not_found, assert_param_missing, email_params, expect_error, meta,
+    mfa_phone_params, params, phone_params, raw,
 };
 use common::mock::start_mock;
 

@@ -156,3 +156,12 @@ pub fn phone_params(user_id: &str, number: &str) -> clerk::api::CreatePhoneNumbe
         ..Default::default()
     }
 }
+
+/// A new phone number of `user_id`, verified and reserved for second-factor (SMS) use.
+pub fn mfa_phone_params(user_id: &str, number: &str) -> clerk::api::CreatePhoneNumberParams {
+    clerk::api::CreatePhoneNumberParams {
+        verified: Some(true),
+        reserved_for_second_factor: Some(true),
+        ..phone_params(user_id, number)
+    }
+}

@@ -46,13 +46,7 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
     assert!(!logged.contains(PASSWORD), "the Redis password was logged");
 
     // A webhook that cannot reach Redis asks to be retried.
-    let status = deliver(
-        &mock,
-        &a.webhook_url(),
-        "user.updated",
-        mock.user_object(&user.id).unwrap(),
-    )
-    .await;
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
     assert_eq!(status, 503);
 
     // Back on the same port (empty): the connection is re-established by itself and users
@@ -112,13 +106,7 @@ async fn local_layers_stay_coherent_through_pubsub() {
 
     mock.merge_into_user(&user.id, json!({"first_name": "Grace"}))
         .unwrap();
-    let status = deliver(
-        &mock,
-        &a.webhook_url(),
-        "user.updated",
-        mock.user_object(&user.id).unwrap(),
-    )
-    .await;
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
     assert_eq!(status, 204);
     // The message travels A → Redis → B's subscriber: B drops its copy within moments.
     let sent = Instant::now();

@@ -320,3 +320,9 @@ async fn ada(mock: &MockClerk) -> User {
 async fn deliver(mock: &MockClerk, url: &str, event: &str, data: Value) -> u16 {
     mock.send_webhook(url, event, data).await.status().as_u16()
 }
+
+/// Delivers `user.updated` with the user's current object to `url`; the status.
+async fn deliver_user_updated(mock: &MockClerk, url: &str, user_id: &str) -> u16 {
+    let user = mock.user_object(user_id).unwrap();
+    deliver(mock, url, "user.updated", user).await
+}

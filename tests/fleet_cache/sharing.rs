@@ -44,13 +44,7 @@ async fn two_servers_share_users_and_webhooks_invalidate_them() {
     assert_eq!(user_fetches(&mock, &user.id), 1);
 
     // `user.updated` delivered to A: B sees the change on its very next request.
-    let status = deliver(
-        &mock,
-        &a.webhook_url(),
-        "user.updated",
-        mock.user_object(&user.id).unwrap(),
-    )
-    .await;
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
     assert_eq!(status, 204);
     let grace_json = json!({"id": user.id, "first_name": "Grace"});
     assert_eq!(b.profile(&token).await, (200, grace_json.clone()));

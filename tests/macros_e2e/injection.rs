@@ -21,6 +21,26 @@ fn positions(
     )
 }
 
+/// `positions` for a handler that was given a `Session`.
+fn session_positions(
+    at: &str,
+    id: u32,
+    page: &Page,
+    state: &str,
+    body: Value,
+    session: &Session,
+) -> Json<Value> {
+    positions(
+        at,
+        id,
+        page,
+        state,
+        body,
+        Some(session.user_id()),
+        Some(session),
+    )
+}
+
 #[clerk::protect]
 async fn pos_first(
     session: Session,
@@ -29,15 +49,7 @@ async fn pos_first(
     State(name): State<&'static str>,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    positions(
-        "first",
-        id,
-        &page,
-        name,
-        body,
-        Some(session.user_id()),
-        Some(&session),
-    )
+    session_positions("first", id, &page, name, body, &session)
 }
 
 #[clerk::require_session]
@@ -68,15 +80,7 @@ async fn pos_before_body(
     session: Session,
     Json(body): Json<Value>,
 ) -> Json<Value> {
-    positions(
-        "before_body",
-        id,
-        &page,
-        name,
-        body,
-        Some(session.user_id()),
-        Some(&session),
-    )
+    session_positions("before_body", id, &page, name, body, &session)
 }
 
 #[clerk::protect(permission = "org:invoices:create", on_error = on_error_async)]
@@ -87,15 +91,7 @@ async fn pos_after_body(
     Json(body): Json<Value>,
     session: Session,
 ) -> Json<Value> {
-    positions(
-        "after_body",
-        id,
-        &page,
-        name,
-        body,
-        Some(session.user_id()),
-        Some(&session),
-    )
+    session_positions("after_body", id, &page, name, body, &session)
 }
 
 #[clerk::with_session(on_error = lax_sync)]
