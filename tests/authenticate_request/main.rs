@@ -100,6 +100,19 @@ fn session_cookie(token: &str, uat: i64) -> String {
     format!("__session={token}; __client_uat={uat}")
 }
 
+/// Signs `builder`: the token and its `iat`.
+fn signed(builder: clerk::testing::TokenBuilder) -> (String, i64) {
+    let iat = iat_of(&builder);
+    (builder.sign(), iat)
+}
+
+/// The Cookie header value carrying the token `builder` signs, with its `iat` as
+/// `__client_uat`.
+fn cookie_of(builder: clerk::testing::TokenBuilder) -> String {
+    let (token, iat) = signed(builder);
+    session_cookie(&token, iat)
+}
+
 /// A minimal SHA-1 (FIPS 180-4), to check the cookie suffix independently.
 fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];

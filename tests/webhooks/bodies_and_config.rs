@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn a_verified_body_that_is_not_the_expected_json_is_400_after_verification() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     for body in [
         b"not json".to_vec(),
         b"{\"type\": \"user.created\", \"data\": \"user_1\"}".to_vec(),
@@ -112,8 +111,7 @@ async fn send_chunked(url: &str, headers: &http::HeaderMap, body: &[u8]) -> u16 
 
 #[tokio::test]
 async fn standard_webhooks_header_names_are_accepted() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let response = mock
         .webhook(
             "session.created",

@@ -78,6 +78,13 @@ async fn serve(config: WebhookConfig) -> Server {
     }
 }
 
+/// A started mock, and a server with its default webhook configuration.
+async fn start_with_server() -> (MockClerk, Server) {
+    let mock = MockClerk::start().await;
+    let server = serve(mock.webhook_config()).await;
+    (mock, server)
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

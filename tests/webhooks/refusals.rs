@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn forged_signatures_are_refused_with_400_before_the_handler() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let data = json!({"id": "user_1", "object": "user"});
 
     // Signed with another secret.
@@ -53,8 +52,7 @@ async fn forged_signatures_are_refused_with_400_before_the_handler() {
 
 #[tokio::test]
 async fn a_body_tampered_after_signing_is_refused() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let webhook = mock.webhook("user.created", json!({"id": "user_1", "object": "user"}));
     let signature = webhook.computed_signature();
     let tampered = String::from_utf8(webhook.payload().to_vec())
@@ -83,8 +81,7 @@ async fn a_body_tampered_after_signing_is_refused() {
 
 #[tokio::test]
 async fn missing_and_malformed_headers_are_refused() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let webhook = mock.webhook("user.created", json!({"id": "user_1"}));
     let all = webhook.headers();
     for name in ["svix-id", "svix-timestamp", "svix-signature"] {
@@ -121,8 +118,7 @@ async fn missing_and_malformed_headers_are_refused() {
 
 #[tokio::test]
 async fn stale_and_future_timestamps_are_refused() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let data = json!({"id": "user_1", "object": "user"});
     for (offset, reason) in [
         (-301, "timestamp-too-old"),

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn replays_of_a_message_id_are_refused_with_409() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let webhook = mock.webhook("user.created", json!({"id": "user_1", "object": "user"}));
 
     let first = webhook.clone().send(&server.url).await;
@@ -30,8 +29,7 @@ async fn replays_of_a_message_id_are_refused_with_409() {
 
 #[tokio::test]
 async fn concurrent_deliveries_of_one_message_run_the_handler_once() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let webhook = mock.webhook("user.created", json!({"id": "user_1", "object": "user"}));
     let sends = (0..16).map(|_| webhook.clone().send(&server.url));
     let statuses: Vec<u16> = futures::future::join_all(sends)
