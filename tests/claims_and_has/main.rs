@@ -71,3 +71,8 @@ async fn verifies(clerk: &Clerk, token: &str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.reason().to_owned())
 }
+
+/// Asserts that `clerk` refuses `token` with the reason `expected`.
+async fn assert_refused(clerk: &Clerk, token: &str, expected: &str) {
+    assert_eq!(verifies(clerk, token).await, Err(expected.to_owned()));
+}
