@@ -2,7 +2,7 @@
 
 mod common;
 use common::http::{assert_json, fetch, fetch_as};
-use common::mock::start_mock;
+use common::mock::{seed_named, start_mock};
 use common::serve;
 
 use std::time::Duration;
@@ -128,12 +128,7 @@ async fn user_injection() {
 #[tokio::test]
 async fn user_cache_saves_backend_calls() {
     let mock = MockClerk::start().await;
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Grace".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Grace");
     let clerk = mock
         .clerk_builder()
         .user_cache_ttl(Duration::from_millis(400))
@@ -204,12 +199,7 @@ async fn get_token_with_a_template() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call() {
     let mock = MockClerk::start().await;
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Herd".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Herd");
     // A slow Backend API widens the window in which the requests miss together.
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(300))]);
     let clerk = mock

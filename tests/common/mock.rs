@@ -18,3 +18,12 @@ pub async fn start_mock_with(
     let clerk = configure(mock.clerk_builder()).build().unwrap();
     (mock, clerk)
 }
+
+/// Seeds a user with this first name and no other field.
+pub fn seed_named(mock: &MockClerk, first_name: &str) -> clerk::api::User {
+    mock.create_user(&clerk::api::CreateUserParams {
+        first_name: Some(first_name.into()),
+        ..Default::default()
+    })
+    .expect("seed user")
+}

@@ -36,6 +36,7 @@ mod jwks;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::mock::seed_named;
 use common::serve;
 
 use std::future::Future;
@@ -48,7 +49,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use clerk::api::{CreateUserParams, RetryPolicy};
+use clerk::api::RetryPolicy;
 use clerk::testing::{Fault, MockClerk, MockKey};
 use clerk::{Auth, AuthError, Clerk, HttpError, Session, User};
 use futures::StreamExt as _;
