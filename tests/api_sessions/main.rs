@@ -13,9 +13,11 @@ use common::mock::start_mock;
 
 use clerk::api::{
     ApiError, CreateJwtTemplateParams, CreateSessionParams, CreateSignInTokenParams,
-    CreateUserParams, JwtTemplateListParams, SessionListParams, SessionStatus, SignInTokenStatus,
+    CreateUserParams, JwtTemplateListParams, PaginatedList, Session, SessionListParams,
+    SessionStatus, SignInTokenStatus,
 };
 use clerk::testing::{MockClerk, TokenBuilder};
+use clerk::Clerk;
 use futures::StreamExt as _;
 use serde_json::{json, Map, Value};
 

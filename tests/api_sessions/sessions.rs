@@ -102,26 +102,10 @@ async fn sessions_create_get_list_revoke() {
     let revoked = clerk.sessions().revoke(&seeded.id).await.unwrap();
     assert_eq!(revoked.status, SessionStatus::Revoked);
     assert!(revoked.updated_at >= seeded.updated_at);
-    let revoked_list = clerk
-        .sessions()
-        .list(&SessionListParams {
-            user_id: Some(ada.id.clone()),
-            status: Some(SessionStatus::Revoked),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let revoked_list = sessions_of(&clerk, &ada.id, SessionStatus::Revoked).await;
     assert_eq!(revoked_list.total_count, Some(1));
     assert_eq!(revoked_list.data[0].id, seeded.id);
-    let active = clerk
-        .sessions()
-        .list(&SessionListParams {
-            user_id: Some(ada.id.clone()),
-            status: Some(SessionStatus::Active),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let active = sessions_of(&clerk, &ada.id, SessionStatus::Active).await;
     assert_eq!(
         active
             .data
@@ -194,4 +178,18 @@ async fn sessions_errors() {
         "form_param_value_invalid",
         Some("limit"),
     );
+}
+
+/// The sessions of `user_id` with this status, as a page.
+async fn sessions_of(
+    clerk: &Clerk,
+    user_id: &str,
+    status: SessionStatus,
+) -> PaginatedList<Session> {
+    let params = SessionListParams {
+        user_id: Some(user_id.into()),
+        status: Some(status),
+        ..Default::default()
+    };
+    clerk.sessions().list(&params).await.unwrap()
 }

@@ -226,3 +226,12 @@ async fn list_len(clerk: &Clerk, params: UserListParams) -> usize {
 fn assert_api_not_found<T: std::fmt::Debug>(result: Result<T, ApiError>) {
     assert_api_fails(result, 404, "resource_not_found", None);
 }
+
+/// Retries `max_retries` times, from `initial_delay_ms`, within `budget`.
+fn retry_policy(max_retries: u32, initial_delay_ms: u64, budget: Duration) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        initial_delay: Duration::from_millis(initial_delay_ms),
+        budget,
+    }
+}

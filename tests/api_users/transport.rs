@@ -108,14 +108,7 @@ async fn a_429_waits_for_retry_after() {
 #[tokio::test]
 async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     let mock = MockClerk::start().await;
-    let clerk = client_with_retry(
-        &mock,
-        RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(10),
-            budget: Duration::from_secs(3),
-        },
-    );
+    let clerk = client_with_retry(&mock, retry_policy(2, 10, Duration::from_secs(3)));
     // 503 on a POST: the API may have acted, so it is not repeated.
     mock.inject_api_faults([Fault::Status(503)]);
     let err = clerk
@@ -179,14 +172,7 @@ async fn retries_are_bounded_by_count() {
 #[tokio::test]
 async fn retries_are_bounded_by_time_budget() {
     let mock = MockClerk::start().await;
-    let clerk = client_with_retry(
-        &mock,
-        RetryPolicy {
-            max_retries: 10,
-            initial_delay: Duration::from_millis(10),
-            budget: Duration::from_millis(500),
-        },
-    );
+    let clerk = client_with_retry(&mock, retry_policy(10, 10, Duration::from_millis(500)));
     // A Retry-After beyond the budget: give up at once and report it.
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 30,
@@ -204,14 +190,7 @@ async fn retries_are_bounded_by_time_budget() {
     assert_eq!(mock.api_requests().len(), 1);
 
     // Backoff delays add up until the budget is spent, well before 10 retries.
-    let clerk = client_with_retry(
-        &mock,
-        RetryPolicy {
-            max_retries: 10,
-            initial_delay: Duration::from_millis(100),
-            budget: Duration::from_millis(400),
-        },
-    );
+    let clerk = client_with_retry(&mock, retry_policy(10, 100, Duration::from_millis(400)));
     let before = mock.api_requests().len();
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 20));
     let started = Instant::now();
