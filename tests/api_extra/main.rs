@@ -2,10 +2,8 @@
 //! or phone number, and session refresh: every client method over real HTTP against the
 //! local Backend API, with the spec's shapes, statuses and `ClerkErrors` bodies.
 
-mod actor_tokens;
-mod replacing;
-mod session_refresh;
-mod verification;
+mod actor_tokens_and_replacing;
+mod verification_and_refresh;
 
 #[path = "../common/mod.rs"]
 mod common;

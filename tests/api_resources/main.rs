@@ -3,8 +3,7 @@
 //! with the list shapes, filters, errors and metadata semantics of the real API.
 
 mod contacts;
-mod identifier_lists;
-mod invitations;
+mod invitations_and_lists;
 mod memberships;
 mod organizations;
 

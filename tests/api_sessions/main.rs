@@ -1,8 +1,7 @@
 //! Sessions, clients, JWT templates, sign-in and testing tokens, the Backend API JWKS and
 //! the legacy Node SDK calls, over real HTTP against `MockClerk`.
 
-mod sessions;
-mod sign_in_and_legacy;
+mod sessions_and_sign_in;
 mod templates;
 mod tokens;
 

@@ -3,10 +3,8 @@
 //! filter of `GET /users`, paging, request headers, retries, timeouts and errors.
 
 mod crud;
-mod list_filters;
-mod list_paging;
-mod models;
-mod moderation;
+mod list;
+mod moderation_and_models;
 mod transport;
 
 #[path = "../common/mod.rs"]

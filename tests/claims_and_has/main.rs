@@ -2,9 +2,8 @@
 
 mod accessors;
 mod config;
-mod has;
+mod has_and_org_claims;
 mod keys;
-mod org_claims;
 
 #[path = "../common/mod.rs"]
 mod common;

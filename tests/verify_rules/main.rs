@@ -4,14 +4,11 @@
 //! Networkless (PEM) options are used wherever the rule does not involve the JWKS, and
 //! every time-dependent test pins `now` so the boundaries are exact and deterministic.
 
-mod basics;
-mod claims;
+mod basics_and_time;
+mod claims_and_keys;
 mod differential;
-mod header_and_signature;
-mod keys;
-mod order;
+mod order_and_header;
 mod robustness;
-mod time;
 
 #[path = "../common/mod.rs"]
 mod common;

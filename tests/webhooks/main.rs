@@ -2,10 +2,8 @@
 //! route, and `MockClerk` (or hand-made requests) sending signed, forged, stale,
 //! replayed, tampered and oversized webhooks.
 
-mod bodies_and_config;
+mod checks;
 mod delivery;
-mod refusals;
-mod replays;
 
 #[path = "../common/mod.rs"]
 mod common;
