@@ -322,6 +322,14 @@ fn names(page: &clerk::api::PaginatedList<Organization>) -> Vec<String> {
     page.data.iter().map(|o| o.name.clone()).collect()
 }
 
+/// The names of the organizations `list` returns for `params`.
+async fn listed_names(
+    orgs: &clerk::api::Organizations<'_>,
+    params: &OrganizationListParams,
+) -> Vec<String> {
+    names(&orgs.list(params).await.unwrap())
+}
+
 /// List parameters ordered by name.
 fn by_name() -> OrganizationListParams {
     params(|it: &mut OrganizationListParams| it.order_by = Some("name".into()))
@@ -370,12 +378,9 @@ async fn organizations_list_filters_and_paging() {
         query: Some(query.into()),
         ..by_name()
     };
-    assert_eq!(
-        names(&orgs.list(&q("squad")).await.unwrap()),
-        ["Alpha Squad"]
-    );
-    assert_eq!(names(&orgs.list(&q("team")).await.unwrap()), ["Beta"]);
-    assert_eq!(names(&orgs.list(&q(&gamma.id)).await.unwrap()), ["Gamma"]);
+    assert_eq!(listed_names(&orgs, &q("squad")).await, ["Alpha Squad"]);
+    assert_eq!(listed_names(&orgs, &q("team")).await, ["Beta"]);
+    assert_eq!(listed_names(&orgs, &q(&gamma.id)).await, ["Gamma"]);
     list_by_user_and_organization_ids(&mock, &clerk, &ada, &bob, &beta, &gamma).await;
     list_counts_paging_and_shape(&mock, &clerk).await;
 }
@@ -396,25 +401,15 @@ async fn list_by_user_and_organization_ids(
         ..by_name()
     };
     assert_eq!(
-        names(&orgs.list(&with_users(&[&ada.id])).await.unwrap()),
+        listed_names(&orgs, &with_users(&[&ada.id])).await,
         ["Alpha Squad"]
     );
     assert_eq!(
-        names(
-            &orgs
-                .list(&with_users(&[&format!("+{}", bob.id)]))
-                .await
-                .unwrap()
-        ),
+        listed_names(&orgs, &with_users(&[&format!("+{}", bob.id)])).await,
         ["Alpha Squad", "Beta"]
     );
     assert_eq!(
-        names(
-            &orgs
-                .list(&with_users(&[&format!("-{}", ada.id)]))
-                .await
-                .unwrap()
-        ),
+        listed_names(&orgs, &with_users(&[&format!("-{}", ada.id)])).await,
         ["Beta", "Gamma"]
     );
     let exclude_beta = OrganizationListParams {
@@ -422,17 +417,14 @@ async fn list_by_user_and_organization_ids(
         ..by_name()
     };
     assert_eq!(
-        names(&orgs.list(&exclude_beta).await.unwrap()),
+        listed_names(&orgs, &exclude_beta).await,
         ["Alpha Squad", "Gamma"]
     );
     let include = OrganizationListParams {
         organization_id: vec![gamma.id.clone(), format!("+{}", beta.id)],
         ..by_name()
     };
-    assert_eq!(
-        names(&orgs.list(&include).await.unwrap()),
-        ["Beta", "Gamma"]
-    );
+    assert_eq!(listed_names(&orgs, &include).await, ["Beta", "Gamma"]);
     let last = mock.api_requests().pop().unwrap();
     assert!(
         last.uri

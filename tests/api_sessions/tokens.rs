@@ -61,11 +61,7 @@ async fn session_tokens_verify_and_carry_template_claims() {
         })
         .await
         .unwrap();
-    let token = clerk
-        .sessions()
-        .create_token(&session.id, Some("hasura"), None)
-        .await
-        .unwrap();
+    let token = template_token(&clerk, &session.id, "hasura").await;
     let claims = clerk.verify_token(&token.jwt).await.unwrap();
     assert_eq!(claims.subject(), ada.id);
     assert_eq!(claims.session_id(), Some(session.id.as_str()));
@@ -119,11 +115,7 @@ async fn session_tokens_verify_and_carry_template_claims() {
         })
         .await
         .unwrap();
-    let custom = clerk
-        .sessions()
-        .create_token(&session.id, Some("supabase"), None)
-        .await
-        .unwrap();
+    let custom = template_token(&clerk, &session.id, "supabase").await;
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.validate_aud = false;
     let decoded = jsonwebtoken::decode::<Value>(
@@ -226,4 +218,13 @@ async fn clients_get_and_verify() {
         "form_param_missing",
         None,
     );
+}
+
+/// A session token from the JWT template `template`.
+async fn template_token(clerk: &Clerk, session_id: &str, template: &str) -> clerk::api::Token {
+    clerk
+        .sessions()
+        .create_token(session_id, Some(template), None)
+        .await
+        .unwrap()
 }

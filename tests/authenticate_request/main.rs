@@ -11,6 +11,7 @@ mod robustness;
 mod common;
 use common::mock::start_mock;
 use common::mock::start_mock_with;
+use common::prop::Lcg;
 
 use base64::Engine as _;
 use clerk::testing::MockClerk;
@@ -162,17 +163,7 @@ fn sha1(data: &[u8]) -> [u8; 20] {
     out
 }
 
-/// A small deterministic generator (Knuth's MMIX LCG).
-struct Lcg(u64);
-
 impl Lcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as u32
-    }
     fn below(&mut self, n: u32) -> u32 {
         self.next() % n
     }

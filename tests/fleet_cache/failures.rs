@@ -81,11 +81,7 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
 /// is down, and back after Redis is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_layers_stay_coherent_through_pubsub() {
-    logs();
-    let mut redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (mut redis, mock, user, token) = fleet_with_ada().await;
     let local = |b: RedisUserCacheBuilder| b.local_cache(Duration::from_secs(60));
     let cache_a = local(cache_builder(&redis, &mock)).connect().await.unwrap();
     let cache_b = local(cache_builder(&redis, &mock)).connect().await.unwrap();

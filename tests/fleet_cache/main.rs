@@ -326,3 +326,14 @@ async fn deliver_user_updated(mock: &MockClerk, url: &str, user_id: &str) -> u16
     let user = mock.user_object(user_id).unwrap();
     deliver(mock, url, "user.updated", user).await
 }
+
+/// The set-up of a fleet test: logs captured, a Redis server, a mock with Ada, and a
+/// session token of hers.
+async fn fleet_with_ada() -> (RedisServer, MockClerk, User, String) {
+    logs();
+    let redis = RedisServer::start();
+    let mock = MockClerk::start().await;
+    let user = ada(&mock).await;
+    let token = mock.token().user(&user.id).sign();
+    (redis, mock, user, token)
+}

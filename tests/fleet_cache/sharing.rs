@@ -7,11 +7,7 @@ use super::*;
 /// one makes B refuse the user. Another namespace on the same Redis shares nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_users_and_webhooks_invalidate_them() {
-    logs();
-    let redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (redis, mock, user, token) = fleet_with_ada().await;
 
     let cache_a = cache_builder(&redis, &mock).connect().await.unwrap();
     let cache_b = cache_builder(&redis, &mock).connect().await.unwrap();
@@ -98,11 +94,7 @@ async fn two_servers_share_users_and_webhooks_invalidate_them() {
 /// data in Redis is never served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_user_and_bad_data() {
-    logs();
-    let redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (redis, mock, user, token) = fleet_with_ada().await;
     let cache_a = cache_builder(&redis, &mock)
         .invalidation_hold(Duration::ZERO)
         .connect()

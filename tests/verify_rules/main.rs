@@ -14,6 +14,7 @@ mod robustness;
 mod common;
 use common::mock::start_mock;
 use common::mock::start_mock_with;
+use common::prop::Lcg;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -172,17 +173,7 @@ const ALL_CODES: [&str; 16] = [
     "secret-key-invalid",
 ];
 
-/// Knuth's MMIX LCG, enough for reproducible garbage.
-struct Lcg(u64);
-
 impl Lcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as u32
-    }
     fn below(&mut self, n: usize) -> usize {
         self.next() as usize % n
     }
