@@ -222,12 +222,15 @@ async fn a_connection_closed_mid_body_is_retried_or_reported() {
 async fn a_slow_answer_times_out() {
     let mock = MockClerk::start().await;
     let user = seed(&mock, with_email("slow@example.com"));
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(200))
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    // Clients with a 200 ms timeout.
+    let impatient = |retries: u32| {
+        mock.clerk_builder()
+            .http_timeout(Duration::from_millis(200))
+            .api_retry(fast_retry(retries))
+            .build()
+            .unwrap()
+    };
+    let clerk = impatient(0);
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(1500))]);
     let started = Instant::now();
     let err = clerk.users().get(&user.id).await.unwrap_err();
@@ -240,12 +243,7 @@ async fn a_slow_answer_times_out() {
     );
 
     // With retries, the next attempt answers in time.
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(200))
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let clerk = impatient(1);
     let before = mock.api_requests().len();
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(1500))]);
     assert_eq!(clerk.users().get(&user.id).await.unwrap().id, user.id);

@@ -222,17 +222,26 @@ impl App {
             .fetch_count()
     }
 
+    /// GETs `path` with `token`, and asserts the status and the JSON body.
+    async fn expect(&self, path: &str, token: &str, status: u16, body: Value) {
+        let r = self.get(path, Some(token)).await;
+        assert_eq!(r.status, status, "{path}: {r:?}");
+        assert_eq!(r.body, body);
+    }
+
     /// `token` signed in as `user_id` on the three session routes.
     async fn assert_signed_in(&self, token: &str, user_id: &str) {
-        let r = self.get("/protect", Some(token)).await;
-        assert_eq!(r.status, 200, "/protect: {r:?}");
-        assert_eq!(r.body, json!({"user_id": user_id}));
-        let r = self.get("/strict", Some(token)).await;
-        assert_eq!(r.status, 200, "/strict: {r:?}");
-        assert_eq!(r.body, json!({"user_id": user_id}));
-        let r = self.get("/lax", Some(token)).await;
-        assert_eq!(r.status, 200, "/lax: {r:?}");
-        assert_eq!(r.body, json!({"signed_in": true, "user_id": user_id}));
+        self.expect("/protect", token, 200, json!({"user_id": user_id}))
+            .await;
+        self.expect("/strict", token, 200, json!({"user_id": user_id}))
+            .await;
+        self.expect(
+            "/lax",
+            token,
+            200,
+            json!({"signed_in": true, "user_id": user_id}),
+        )
+        .await;
     }
 
     /// `token` refused with `reason` on the three session routes: 401 with Clerk's headers
@@ -242,12 +251,15 @@ impl App {
         let before = self.runs();
         let r = self.get("/protect", Some(token)).await;
         assert_refused_reply(&r, token, reason);
-        let r = self.get("/strict", Some(token)).await;
-        assert_eq!(r.status, 401, "/strict: {r:?}");
-        assert_eq!(r.body, json!({"reason": reason}));
-        let r = self.get("/lax", Some(token)).await;
-        assert_eq!(r.status, 200, "/lax: {r:?}");
-        assert_eq!(r.body, json!({"signed_in": false, "user_id": null}));
+        self.expect("/strict", token, 401, json!({"reason": reason}))
+            .await;
+        self.expect(
+            "/lax",
+            token,
+            200,
+            json!({"signed_in": false, "user_id": null}),
+        )
+        .await;
         let after = self.runs();
         assert_eq!(after[0], before[0], "the protect handler ran");
         assert_eq!(after[1], before[1], "the strict handler ran");

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The refetch cooldown of the cooldown tests.
+const COOLDOWN: Duration = Duration::from_millis(500);
+
 #[tokio::test]
 async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
     let (mock, clerk) = start_mock().await;
@@ -101,7 +104,6 @@ async fn removed_key_fails_after_the_ttl_refresh() {
 
 #[tokio::test]
 async fn unknown_kids_refetch_at_most_once_per_cooldown() {
-    const COOLDOWN: Duration = Duration::from_millis(500);
     let (mock, clerk) = start_mock_with(|b| b.jwks_refetch_cooldown(COOLDOWN)).await;
     // Generating an RSA key can take a few hundred ms: do it before the clock matters.
     let stranger = mock.unpublished_key();
@@ -152,7 +154,6 @@ async fn unknown_kids_refetch_at_most_once_per_cooldown() {
 /// the rotated key is fetched and verifies.
 #[tokio::test]
 async fn rotated_kid_is_picked_up_after_the_cooldown() {
-    const COOLDOWN: Duration = Duration::from_millis(500);
     let (mock, clerk) = start_mock_with(|b| b.jwks_refetch_cooldown(COOLDOWN)).await;
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 1);

@@ -78,8 +78,7 @@ async fn valid_token_verifies_against_the_jwks() {
 
 #[tokio::test]
 async fn not_three_parts_is_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let (h, p, s) = parts(&token(mock).sign());
     for t in [
         String::new(),
@@ -110,8 +109,7 @@ fn json_with_url_safe_chars(make: impl Fn(&str) -> String) -> String {
 
 #[tokio::test]
 async fn standard_base64_alphabet_is_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let header =
         json_with_url_safe_chars(|pad| format!(r#"{{"alg":"RS256","typ":"JWT","pad":"{pad}"}}"#));
     let payload = json_with_url_safe_chars(|pad| payload_with(&format!(r#""pad":"{pad}""#)));
@@ -136,8 +134,7 @@ async fn standard_base64_alphabet_is_token_invalid() {
 
 #[tokio::test]
 async fn whitespace_is_not_trimmed() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let t = token(mock).sign();
     let (h, p, s) = parts(&t);
     for bad in [
@@ -155,8 +152,7 @@ async fn whitespace_is_not_trimmed() {
 
 #[tokio::test]
 async fn padding_is_tolerated_a08() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     // Header and payload whose encodings need two '=' each.
     let t = raw(
         mock,
@@ -184,8 +180,7 @@ async fn padding_is_tolerated_a08() {
 
 #[tokio::test]
 async fn leftover_bits_and_dangling_characters_are_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let (h, p, s) = parts(&token(mock).sign());
     // A dangling 6-bit group (a segment of length 4k + 1).
     let dangle = |seg: &str| {
@@ -218,8 +213,7 @@ async fn leftover_bits_and_dangling_characters_are_token_invalid() {
 
 #[tokio::test]
 async fn non_json_header_or_payload_is_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for (header, payload) in [
         ("not json", payload_with("")),
         ("{\"alg\":\"RS256\"", payload_with("")),
@@ -240,8 +234,7 @@ async fn non_json_header_or_payload_is_token_invalid() {
 
 #[tokio::test]
 async fn json_is_read_as_json_parse_reads_it() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     // `JSON.parse` accepts lone UTF-16 surrogate escapes; such a token is well-formed.
     for extra in [
         r#""name":"\ud800""#,
@@ -270,8 +263,7 @@ async fn json_is_read_as_json_parse_reads_it() {
 
 #[tokio::test]
 async fn null_header_or_payload_is_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let t = raw(mock, "null", &payload_with(""));
     assert_eq!(reason(&t, &options).await, "token-invalid");
     let t = raw(mock, HEADER, "null");
@@ -280,8 +272,7 @@ async fn null_header_or_payload_is_token_invalid() {
 
 #[tokio::test]
 async fn tokens_over_max_token_len_are_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
 
     // Build a valid token of exactly MAX_TOKEN_LEN bytes: vary a header field until the
     // payload length needed is reachable by base64url, then size a padding claim.
@@ -446,8 +437,7 @@ async fn a_clerk_instance_applies_its_clock_skew() {
 
 #[tokio::test]
 async fn exp_is_required_and_must_be_a_number() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let t = token(mock).without_claim("exp").sign();
     assert_eq!(reason(&t, &options).await, "token-verification-failed");
     assert_claims_refused(
@@ -486,8 +476,7 @@ async fn nbf_and_iat_are_optional() {
 
 #[tokio::test]
 async fn nbf_and_iat_must_be_numbers_when_present() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for name in ["nbf", "iat"] {
         for value in [json!(null), json!("0"), json!(false), json!([0])] {
             let t = token(mock).claim(name, value.clone()).sign();
@@ -541,8 +530,7 @@ async fn fractional_seconds_are_truncated_c16() {
 
 #[tokio::test]
 async fn out_of_range_time_claims_fail_verification_deviation_c17_c25() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     const LIMIT: i64 = 8_640_000_000_000; // ±8.64e12 s, a JavaScript Date's range
                                           // The largest representable exp is still a (far-future) expiry.
     let claims = accept(&token(mock).claim("exp", LIMIT).sign(), &options).await;
@@ -566,8 +554,7 @@ async fn out_of_range_time_claims_fail_verification_deviation_c17_c25() {
 
 #[tokio::test]
 async fn overflowing_json_numbers_are_out_of_range_not_malformed() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     // `JSON.parse` reads 1e400 as Infinity; the token is well-formed and the time check
     // (not the parser) refuses it.
     for payload in [

@@ -6,8 +6,7 @@ use super::*;
 
 #[tokio::test]
 async fn sub_missing_or_not_a_string_fails_verification() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     assert_eq!(
         reason(&token(mock).without_claim("sub").sign(), &options).await,
         "token-verification-failed"
@@ -39,8 +38,7 @@ async fn empty_sub_fails_verification_deviation_c03() {
 
 #[tokio::test]
 async fn machine_sub_fails_verification_deviation_f02() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for sub in ["mch_123", "mch_"] {
         let t = token(mock).user(sub).sign();
         assert_eq!(
@@ -67,8 +65,7 @@ fn with_audience(mock: &MockClerk, audience: &[&str]) -> VerifyTokenOptions {
 
 #[tokio::test]
 async fn aud_is_not_checked_without_the_option() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for aud in [json!("anything"), json!(["a", "b"]), json!(5)] {
         accept(&token(mock).claim("aud", aud).sign(), &options).await;
     }
@@ -124,8 +121,7 @@ async fn array_aud_must_intersect_the_list() {
 
 #[tokio::test]
 async fn no_authorized_parties_means_no_azp_check() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     assert!(options.authorized_parties.is_empty());
     accept(&token(mock).azp("https://evil.example").sign(), &options).await;
     accept(&token(mock).without_claim("azp").sign(), &options).await;
@@ -209,8 +205,7 @@ async fn authorized_parties_on_a_clerk_instance() {
 
 #[tokio::test]
 async fn iss_is_not_checked_by_default() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     accept(&token(mock).issuer("https://evil.example").sign(), &options).await;
     accept(&token(mock).without_claim("iss").sign(), &options).await;
     accept(&token(mock).claim("iss", 7).sign(), &options).await;
@@ -400,8 +395,7 @@ async fn pem_4096_bit_key_works_deviation_k05() {
 
 #[tokio::test]
 async fn kid_is_irrelevant_in_pem_mode() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     accept(&token(mock).without_header("kid").sign(), &options).await;
     accept(&token(mock).header("kid", "ins_unknown").sign(), &options).await;
     accept(&token(mock).header("kid", 42).sign(), &options).await;

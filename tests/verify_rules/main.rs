@@ -74,6 +74,12 @@ fn token(mock: &MockClerk) -> TokenBuilder {
 }
 
 /// Networkless options with the mock's PEM, verifying at `T0`.
+/// The shared mock, and PEM options verifying at `T0`.
+fn shared_pem() -> (&'static MockClerk, VerifyTokenOptions) {
+    let mock = shared_mock();
+    (mock, pem_options(mock))
+}
+
 fn pem_options(mock: &MockClerk) -> VerifyTokenOptions {
     VerifyTokenOptions {
         jwt_key: Some(mock.jwt_key_pem()),

@@ -49,8 +49,7 @@ async fn order_missing_sub_and_expired_is_token_verification_failed() {
 
 #[tokio::test]
 async fn order_bad_signature_and_expired_is_token_invalid_signature() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let t = token(mock).expired().sign_tampered();
     assert_eq!(reason(&t, &options).await, "token-invalid-signature");
     let t = token(mock).expired().sign_with(&other_key());
@@ -166,8 +165,7 @@ async fn order_claims_sub_aud_azp_iss_exp() {
 
 #[tokio::test]
 async fn order_exp_then_nbf_then_iat_type_errors() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     // A non-numeric nbf is reported even though iat is in the future.
     let t = token(mock)
         .claim("nbf", "soon")
@@ -192,8 +190,7 @@ async fn order_exp_then_nbf_then_iat_type_errors() {
 
 #[tokio::test]
 async fn session_ignore_and_absent_categories_are_accepted() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for cat in ["cl_B7d4PD111AAA", "cl_I7d4PD111III"] {
         let claims = accept(&token(mock).header("cat", cat).sign(), &options).await;
         assert!(!claims.subject().is_empty());
@@ -203,8 +200,7 @@ async fn session_ignore_and_absent_categories_are_accepted() {
 
 #[tokio::test]
 async fn jwt_template_and_other_categories_are_token_invalid_deviation_b21() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for cat in [
         json!("cl_B7d4PD222AAA"),
         json!("cl_B7d4PD444AAA"),
@@ -222,8 +218,7 @@ async fn jwt_template_and_other_categories_are_token_invalid_deviation_b21() {
 
 #[tokio::test]
 async fn crit_header_is_token_invalid_deviation_b23() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for crit in [
         json!(["exp"]),
         json!(["b64"]),
@@ -328,16 +323,14 @@ async fn m2m_category_is_token_invalid_before_key_lookup() {
 
 #[tokio::test]
 async fn typ_absent_or_jwt_is_accepted() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     accept(&token(mock).without_header("typ").sign(), &options).await;
     accept(&token(mock).header("typ", "JWT").sign(), &options).await;
 }
 
 #[tokio::test]
 async fn typ_other_than_jwt_is_token_invalid() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for typ in [
         json!("jwt"),
         json!("Jwt"),
@@ -378,8 +371,7 @@ async fn rs384_and_rs512_signed_for_real_fail_verification() {
 
 #[tokio::test]
 async fn algorithms_outside_the_allow_list_are_token_invalid_algorithm() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     for alg in [
         json!("none"),
         json!("None"),
@@ -455,8 +447,7 @@ async fn wrong_key_is_token_invalid_signature() {
 
 #[tokio::test]
 async fn empty_or_truncated_signature_is_token_invalid_signature() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let (h, p, s) = parts(&token(mock).sign());
     assert_eq!(
         reason(&format!("{h}.{p}."), &options).await,
@@ -474,8 +465,7 @@ async fn empty_or_truncated_signature_is_token_invalid_signature() {
 
 #[tokio::test]
 async fn signature_over_another_header_is_token_invalid_signature() {
-    let mock = shared_mock();
-    let options = pem_options(mock);
+    let (mock, options) = shared_pem();
     let (_, p, s) = parts(&token(mock).sign());
     let (h2, _, _) = parts(&token(mock).header("kid", "ins_other").sign());
     assert_eq!(
