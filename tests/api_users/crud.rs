@@ -120,11 +120,7 @@ async fn create_sends_every_field_and_stores_the_user() {
     assert_eq!(request.method, "POST");
     assert_eq!(request.uri, "/v1/users");
     assert_eq!(request.headers["content-type"], "application/json");
-    assert!(clerk
-        .users()
-        .verify_password(&user.id, "correct horse battery")
-        .await
-        .unwrap());
+    assert!(password_matches(&clerk, &user.id, "correct horse battery").await);
 }
 
 #[tokio::test]
@@ -255,11 +251,7 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
 
     let stored: User = serde_json::from_value(mock.user_object(&user.id).unwrap()).unwrap();
     assert_eq!(stored, updated);
-    assert!(clerk
-        .users()
-        .verify_password(&user.id, "a long new password")
-        .await
-        .unwrap());
+    assert!(password_matches(&clerk, &user.id, "a long new password").await);
 
     assert_api_fails(
         clerk

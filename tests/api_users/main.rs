@@ -233,3 +233,12 @@ fn retry_policy(max_retries: u32, initial_delay_ms: u64, budget: Duration) -> Re
         budget,
     }
 }
+
+/// Whether `password` is the password of `user_id`.
+async fn password_matches(clerk: &Clerk, user_id: &str, password: &str) -> bool {
+    clerk
+        .users()
+        .verify_password(user_id, password)
+        .await
+        .unwrap()
+}

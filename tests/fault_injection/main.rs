@@ -223,25 +223,19 @@ impl App {
     }
 
     /// GETs `path` with `token`, and asserts the status and the JSON body.
-    async fn expect(&self, path: &str, token: &str, status: u16, body: Value) {
+    async fn expect(&self, path: &str, token: &str, status: u16, body: &Value) {
         let r = self.get(path, Some(token)).await;
         assert_eq!(r.status, status, "{path}: {r:?}");
-        assert_eq!(r.body, body);
+        assert_eq!(&r.body, body);
     }
 
     /// `token` signed in as `user_id` on the three session routes.
     async fn assert_signed_in(&self, token: &str, user_id: &str) {
-        self.expect("/protect", token, 200, json!({"user_id": user_id}))
-            .await;
-        self.expect("/strict", token, 200, json!({"user_id": user_id}))
-            .await;
-        self.expect(
-            "/lax",
-            token,
-            200,
-            json!({"signed_in": true, "user_id": user_id}),
-        )
-        .await;
+        let session = json!({"user_id": user_id});
+        self.expect("/protect", token, 200, &session).await;
+        self.expect("/strict", token, 200, &session).await;
+        let lax = json!({"signed_in": true, "user_id": user_id});
+        self.expect("/lax", token, 200, &lax).await;
     }
 
     /// `token` refused with `reason` on the three session routes: 401 with Clerk's headers
@@ -251,15 +245,10 @@ impl App {
         let before = self.runs();
         let r = self.get("/protect", Some(token)).await;
         assert_refused_reply(&r, token, reason);
-        self.expect("/strict", token, 401, json!({"reason": reason}))
-            .await;
-        self.expect(
-            "/lax",
-            token,
-            200,
-            json!({"signed_in": false, "user_id": null}),
-        )
-        .await;
+        let refused = json!({"reason": reason});
+        self.expect("/strict", token, 401, &refused).await;
+        let signed_out = json!({"signed_in": false, "user_id": null});
+        self.expect("/lax", token, 200, &signed_out).await;
         let after = self.runs();
         assert_eq!(after[0], before[0], "the protect handler ran");
         assert_eq!(after[1], before[1], "the strict handler ran");
