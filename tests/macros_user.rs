@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clerk::api::{CreateJwtTemplateParams, CreateUserParams};
 use clerk::testing::{Fault, MockClerk};
-use clerk::{Auth, AuthError, ClerkLayer, HttpError, Session, User};
+use clerk::{Auth, AuthError, Clerk, ClerkLayer, HttpError, Session, User};
 use serde_json::{json, Value};
 
 #[clerk::require_session]
@@ -134,12 +134,7 @@ async fn user_cache_saves_backend_calls() {
         .user_cache_ttl(Duration::from_millis(400))
         .build()
         .unwrap();
-    let base = serve(
-        Router::new()
-            .route("/profile", get(profile))
-            .layer(ClerkLayer::new(clerk.clone())),
-    )
-    .await;
+    let base = serve_layered(Router::new().route("/profile", get(profile)), &clerk).await;
     let http = reqwest::Client::new();
     let token = mock.token().user(&user.id).sign();
     for _ in 0..5 {
@@ -171,12 +166,7 @@ async fn get_token_with_a_template() {
         })
         .await
         .unwrap();
-    let base = serve(
-        Router::new()
-            .route("/t", get(template_token))
-            .layer(ClerkLayer::new(clerk.clone())),
-    )
-    .await;
+    let base = serve_layered(Router::new().route("/t", get(template_token)), &clerk).await;
     let token = mock.token().user(&user.id).session(&session.id).sign();
     let r = reqwest::Client::new()
         .get(format!("{base}/t"))
@@ -232,4 +222,9 @@ async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call(
         1,
         "one load for 50 concurrent misses"
     );
+}
+
+/// Serves `router` behind a `ClerkLayer` of `clerk`; the base URL.
+async fn serve_layered(router: Router, clerk: &Clerk) -> String {
+    serve(router.layer(ClerkLayer::new(clerk.clone()))).await
 }
