@@ -5,6 +5,7 @@
 
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -202,12 +203,8 @@ async fn require_auth_refuses_pending_sessions() {
 
 #[tokio::test]
 async fn require_auth_with_redirect_sends_browsers_to_sign_in_and_apis_a_401() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .sign_in_url("https://accounts.example.com/sign-in")
-        .build()
-        .unwrap();
+    let (mock, clerk) =
+        start_mock_with(|b| b.sign_in_url("https://accounts.example.com/sign-in")).await;
     let app = Router::new()
         .route("/dashboard", get(|| async { "dashboard" }))
         .layer(ClerkLayer::new(clerk).require_auth().redirect_to_sign_in());

@@ -2,7 +2,7 @@
 
 mod common;
 use common::http::{assert_json, fetch, fetch_as};
-use common::mock::start_mock;
+use common::mock::{seed_named, start_mock};
 use common::serve;
 
 use std::time::Duration;
@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use clerk::api::{CreateJwtTemplateParams, CreateUserParams};
 use clerk::testing::{Fault, MockClerk};
-use clerk::{Auth, AuthError, ClerkLayer, HttpError, Session, User};
+use clerk::{Auth, AuthError, Clerk, ClerkLayer, HttpError, Session, User};
 use serde_json::{json, Value};
 
 #[clerk::require_session]
@@ -128,23 +128,13 @@ async fn user_injection() {
 #[tokio::test]
 async fn user_cache_saves_backend_calls() {
     let mock = MockClerk::start().await;
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Grace".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Grace");
     let clerk = mock
         .clerk_builder()
         .user_cache_ttl(Duration::from_millis(400))
         .build()
         .unwrap();
-    let base = serve(
-        Router::new()
-            .route("/profile", get(profile))
-            .layer(ClerkLayer::new(clerk.clone())),
-    )
-    .await;
+    let base = serve_layered(Router::new().route("/profile", get(profile)), &clerk).await;
     let http = reqwest::Client::new();
     let token = mock.token().user(&user.id).sign();
     for _ in 0..5 {
@@ -176,12 +166,7 @@ async fn get_token_with_a_template() {
         })
         .await
         .unwrap();
-    let base = serve(
-        Router::new()
-            .route("/t", get(template_token))
-            .layer(ClerkLayer::new(clerk.clone())),
-    )
-    .await;
+    let base = serve_layered(Router::new().route("/t", get(template_token)), &clerk).await;
     let token = mock.token().user(&user.id).session(&session.id).sign();
     let r = reqwest::Client::new()
         .get(format!("{base}/t"))
@@ -204,12 +189,7 @@ async fn get_token_with_a_template() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call() {
     let mock = MockClerk::start().await;
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Herd".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Herd");
     // A slow Backend API widens the window in which the requests miss together.
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(300))]);
     let clerk = mock
@@ -242,4 +222,9 @@ async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call(
         1,
         "one load for 50 concurrent misses"
     );
+}
+
+/// Serves `router` behind a `ClerkLayer` of `clerk`; the base URL.
+async fn serve_layered(router: Router, clerk: &Clerk) -> String {
+    serve(router.layer(ClerkLayer::new(clerk.clone()))).await
 }

@@ -3,14 +3,15 @@
 //! and no secret key, token, cookie value or JWT key may appear in it.
 
 mod common;
+use common::mock::start_mock_with;
 
 use axum::routing::get;
 use axum::Router;
 use clerk::api::CreateUserParams;
-use clerk::testing::{Fault, MockClerk};
+use clerk::testing::Fault;
 use clerk::{Auth, ClerkLayer, Session};
 
-use common::LogCapture as Capture;
+use common::logs::capture_globally;
 
 #[clerk::protect(role = "org:admin")]
 async fn admin(session: Session) -> String {
@@ -24,23 +25,15 @@ async fn home(auth: Auth) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_appears_in_any_log_line() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
     // Global: the runtime's worker threads and the mock's server tasks log too. This file
     // holds a single test, so nothing else installs a subscriber.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let capture = capture_globally(tracing::Level::TRACE);
 
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .logging(true)
-        .authorized_parties(["http://localhost:3000"])
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.logging(true)
+            .authorized_parties(["http://localhost:3000"])
+    })
+    .await;
     let valid = mock
         .token()
         .user("user_leak")

@@ -2,22 +2,23 @@
 //! or phone number, and session refresh: every client method over real HTTP against the
 //! local Backend API, with the spec's shapes, statuses and `ClerkErrors` bodies.
 
-mod actor_tokens;
-mod replacing;
-mod session_refresh;
-mod verification;
+mod actor_tokens_and_replacing;
+mod verification_and_refresh;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, assert_not_found, meta, raw, seed_user};
+use common::api::{
+    assert_fails, assert_not_found, assert_param_missing, email_params, meta, mfa_phone_params,
+    params, phone_params, raw, seed_user,
+};
 use common::mock::start_mock;
 
 use base64::Engine as _;
 use clerk::api::{
-    ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreateEmailAddressParams,
-    CreatePhoneNumberParams, CreateUserParams, RefreshFormat, RefreshSessionParams,
-    ReplaceEmailAddressParams, ReplacePhoneNumberParams, ReplacementStatus, SessionRefresh,
-    UpdatePhoneNumberParams, VerificationObject, VerificationStatus,
+    ActorTokenStatus, AttemptVerificationParams, CreateActorTokenParams, CreateUserParams,
+    RefreshFormat, RefreshSessionParams, ReplaceEmailAddressParams, ReplacePhoneNumberParams,
+    ReplacementStatus, SessionRefresh, UpdatePhoneNumberParams, VerificationObject,
+    VerificationStatus,
 };
 use clerk::testing::VERIFICATION_CODE;
 use serde_json::{json, Value};

@@ -2,24 +2,6 @@
 
 use super::*;
 
-/// A new email address of `user_id`, with no other field.
-fn email(user_id: &str, address: &str) -> CreateEmailAddressParams {
-    CreateEmailAddressParams {
-        user_id: user_id.into(),
-        email_address: address.into(),
-        ..Default::default()
-    }
-}
-
-/// A new phone number of `user_id`, with no other field.
-fn phone(user_id: &str, number: &str) -> CreatePhoneNumberParams {
-    CreatePhoneNumberParams {
-        user_id: user_id.into(),
-        phone_number: number.into(),
-        ..Default::default()
-    }
-}
-
 #[tokio::test]
 async fn email_addresses() {
     let (mock, clerk) = start_mock().await;
@@ -29,10 +11,8 @@ async fn email_addresses() {
 
     let work = emails
         .create(&CreateEmailAddressParams {
-            user_id: ada.id.clone(),
-            email_address: "ada@work.io".into(),
             verified: Some(true),
-            ..Default::default()
+            ..email_params(&ada.id, "ada@work.io")
         })
         .await
         .unwrap();
@@ -54,10 +34,8 @@ async fn email_addresses() {
 
     let home = emails
         .create(&CreateEmailAddressParams {
-            user_id: ada.id.clone(),
-            email_address: "ada@home.net".into(),
             primary: Some(true),
-            ..Default::default()
+            ..email_params(&ada.id, "ada@home.net")
         })
         .await
         .unwrap();
@@ -73,10 +51,7 @@ async fn email_addresses() {
     let verified = emails
         .update(
             &home.id,
-            &UpdateEmailAddressParams {
-                verified: Some(true),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateEmailAddressParams| it.verified = Some(true)),
         )
         .await
         .unwrap();
@@ -109,25 +84,27 @@ async fn email_addresses() {
 async fn email_address_errors(mock: &MockClerk, clerk: &Clerk) -> User {
     let emails = clerk.email_addresses();
     // Errors.
-    assert_not_found(emails.create(&email("user_missing", "x@example.com")).await);
+    assert_not_found(
+        emails
+            .create(&email_params("user_missing", "x@example.com"))
+            .await,
+    );
     let bob = user_of(mock, "bob@example.com");
     assert_fails(
-        emails.create(&email(&bob.id, "ADA@work.io")).await,
+        emails.create(&email_params(&bob.id, "ADA@work.io")).await,
         422,
         "form_identifier_exists",
         Some("email_address"),
     );
     assert_fails(
-        emails.create(&email(&bob.id, "nope")).await,
+        emails.create(&email_params(&bob.id, "nope")).await,
         422,
         "form_param_format_invalid",
         Some("email_address"),
     );
-    assert_fails(
-        emails.create(&email("", "b2@example.com")).await,
-        422,
-        "form_param_missing",
-        Some("user_id"),
+    assert_param_missing(
+        emails.create(&email_params("", "b2@example.com")).await,
+        "user_id",
     );
     assert_not_found(emails.get("idn_missing").await);
     assert_not_found(emails.update("idn_missing", &Default::default()).await);
@@ -155,14 +132,16 @@ async fn delete_email_address(
     assert_not_found(emails.get(&work.id).await);
     assert_not_found(emails.delete(&work.id).await);
     // The freed address can be added again.
-    emails.create(&email(&bob.id, "ada@work.io")).await.unwrap();
+    emails
+        .create(&email_params(&bob.id, "ada@work.io"))
+        .await
+        .unwrap();
 }
 
 fn user_of(mock: &MockClerk, email: &str) -> User {
-    mock.create_user(&CreateUserParams {
-        email_address: vec![email.into()],
-        ..Default::default()
-    })
+    mock.create_user(&params(|it: &mut CreateUserParams| {
+        it.email_address = vec![email.into()]
+    }))
     .unwrap()
 }
 
@@ -174,13 +153,7 @@ async fn phone_numbers() {
     assert_eq!(ada.primary_phone_number_id, None);
 
     let mobile = phones
-        .create(&CreatePhoneNumberParams {
-            user_id: ada.id.clone(),
-            phone_number: "+15555550100".into(),
-            verified: Some(true),
-            reserved_for_second_factor: Some(true),
-            ..Default::default()
-        })
+        .create(&mfa_phone_params(&ada.id, "+15555550100"))
         .await
         .unwrap();
     assert!(mobile.id.starts_with("idn_"), "{}", mobile.id);
@@ -205,7 +178,7 @@ async fn phone_numbers() {
     assert!(user.two_factor_enabled);
 
     let desk = phones
-        .create(&phone(&ada.id, "+442079460000"))
+        .create(&phone_params(&ada.id, "+442079460000"))
         .await
         .unwrap();
     assert_eq!(desk.reserved_for_second_factor, Some(false));
@@ -217,10 +190,9 @@ async fn phone_numbers() {
         phones
             .update(
                 &desk.id,
-                &UpdatePhoneNumberParams {
-                    reserved_for_second_factor: Some(true),
-                    ..Default::default()
-                },
+                &params(|it: &mut UpdatePhoneNumberParams| {
+                    it.reserved_for_second_factor = Some(true)
+                }),
             )
             .await,
         400,
@@ -230,10 +202,8 @@ async fn phone_numbers() {
     assert_fails(
         phones
             .create(&CreatePhoneNumberParams {
-                user_id: ada.id.clone(),
-                phone_number: "+15555550199".into(),
                 reserved_for_second_factor: Some(true),
-                ..Default::default()
+                ..phone_params(&ada.id, "+15555550199")
             })
             .await,
         400,
@@ -272,19 +242,25 @@ async fn phone_number_errors(mock: &MockClerk, clerk: &Clerk, ada: &User, desk: 
     let phones = clerk.phone_numbers();
     // Errors.
     assert_fails(
-        phones.create(&phone(&ada.id, "555-0100")).await,
+        phones.create(&phone_params(&ada.id, "555-0100")).await,
         422,
         "form_param_format_invalid",
         Some("phone_number"),
     );
     let other = user_of(mock, "other@example.com");
     assert_fails(
-        phones.create(&phone(&other.id, "+15555550100")).await,
+        phones
+            .create(&phone_params(&other.id, "+15555550100"))
+            .await,
         422,
         "form_identifier_exists",
         Some("phone_number"),
     );
-    assert_not_found(phones.create(&phone("user_missing", "+15555550177")).await);
+    assert_not_found(
+        phones
+            .create(&phone_params("user_missing", "+15555550177"))
+            .await,
+    );
     // An email address id is not a phone number id.
     let email_id = ada.primary_email_address_id.clone().unwrap();
     assert_not_found(phones.get(&email_id).await);

@@ -3,14 +3,16 @@
 //! with the list shapes, filters, errors and metadata semantics of the real API.
 
 mod contacts;
-mod identifier_lists;
-mod invitations;
+mod invitations_and_lists;
 mod memberships;
 mod organizations;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{assert_fails, assert_not_found, expect_error, meta, raw};
+use common::api::{
+    assert_fails, assert_not_found, assert_param_missing, email_params, expect_error, meta,
+    mfa_phone_params, params, phone_params, raw,
+};
 use common::mock::start_mock;
 
 use clerk::api::{
@@ -41,10 +43,7 @@ fn user(mock: &MockClerk, email: &str, first: &str, last: &str, username: &str) 
 }
 
 fn org(name: &str) -> CreateOrganizationParams {
-    CreateOrganizationParams {
-        name: name.into(),
-        ..Default::default()
-    }
+    params(|it: &mut CreateOrganizationParams| it.name = name.into())
 }
 
 fn is_page(value: &Value) -> bool {

@@ -103,28 +103,21 @@ async fn membership_errors_and_limit(
         "resource_not_found",
         Some("role"),
     );
-    assert_fails(
+    assert_param_missing(
         orgs.create_membership(&team.id, &member(&carol.id, ""))
             .await,
-        422,
-        "form_param_missing",
-        Some("role"),
+        "role",
     );
-    assert_fails(
+    assert_param_missing(
         orgs.create_membership(&team.id, &member("", "org:member"))
             .await,
-        422,
-        "form_param_missing",
-        Some("user_id"),
+        "user_id",
     );
 
     // The membership limit.
     orgs.update(
         &team.id,
-        &UpdateOrganizationParams {
-            max_allowed_memberships: Some(2),
-            ..Default::default()
-        },
+        &params(|it: &mut UpdateOrganizationParams| it.max_allowed_memberships = Some(2)),
     )
     .await
     .unwrap();
@@ -182,16 +175,14 @@ async fn membership_role_and_metadata(
         )
         .await,
     );
-    assert_fails(
+    assert_param_missing(
         orgs.update_membership(
             &team.id,
             &bob.id,
             &UpdateOrganizationMembershipParams::default(),
         )
         .await,
-        422,
-        "form_param_missing",
-        Some("role"),
+        "role",
     );
 
     // Membership metadata: deep merge, `null` deletes.
@@ -317,18 +308,15 @@ async fn memberships_list_filters_order_and_instance_list() {
             (page.total_count, ids)
         }
     };
-    let by_first_name = OrganizationMembershipListParams {
-        order_by: Some("first_name".into()),
-        ..Default::default()
-    };
+    let by_first_name =
+        params(|it: &mut OrganizationMembershipListParams| it.order_by = Some("first_name".into()));
     assert_eq!(
         list(by_first_name.clone()).await,
         (Some(3), vec![ada.id.clone(), bob.id.clone(), cy.id.clone()])
     );
-    let desc = OrganizationMembershipListParams {
-        order_by: Some("-email_address".into()),
-        ..Default::default()
-    };
+    let desc = params(|it: &mut OrganizationMembershipListParams| {
+        it.order_by = Some("-email_address".into())
+    });
     assert_eq!(
         list(desc).await.1,
         [cy.id.clone(), bob.id.clone(), ada.id.clone()]
@@ -411,10 +399,7 @@ async fn memberships_list_wire_errors_and_stream(
     assert_fails(
         orgs.list_memberships(
             &team.id,
-            &OrganizationMembershipListParams {
-                order_by: Some("role".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut OrganizationMembershipListParams| it.order_by = Some("role".into())),
         )
         .await,
         422,
@@ -447,10 +432,9 @@ async fn instance_memberships_and_page_shape(mock: &MockClerk, clerk: &Clerk, te
     let orgs = clerk.organizations();
     // The instance-wide list covers every organization.
     let instance = orgs
-        .list_instance_memberships(&InstanceMembershipListParams {
-            order_by: Some("+username".into()),
-            ..Default::default()
-        })
+        .list_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.order_by = Some("+username".into())
+        }))
         .await
         .unwrap();
     assert_eq!(instance.total_count, Some(4));
@@ -461,19 +445,17 @@ async fn instance_memberships_and_page_shape(mock: &MockClerk, clerk: &Clerk, te
         .collect();
     assert!(orgs_seen.contains(&"Other") && orgs_seen.contains(&"Team"));
     let streamed: Vec<_> = orgs
-        .list_all_instance_memberships(&InstanceMembershipListParams {
-            limit: Some(3),
-            ..Default::default()
-        })
+        .list_all_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.limit = Some(3)
+        }))
         .try_collect()
         .await
         .unwrap();
     assert_eq!(streamed.len(), 4);
     assert_fails(
-        orgs.list_instance_memberships(&InstanceMembershipListParams {
-            limit: Some(0),
-            ..Default::default()
-        })
+        orgs.list_instance_memberships(&params(|it: &mut InstanceMembershipListParams| {
+            it.limit = Some(0)
+        }))
         .await,
         422,
         "form_param_value_invalid",

@@ -65,38 +65,25 @@ async fn slugs_and_create_errors(clerk: &Clerk, acme: &Organization) -> Organiza
         "{}",
         twin.slug
     );
-    assert_fails(
-        orgs.create(&CreateOrganizationParams {
-            slug: Some("acme-inc".into()),
-            ..org("Other")
-        })
-        .await,
-        422,
-        "form_identifier_exists",
-        Some("slug"),
-    );
-    assert_fails(
-        orgs.create(&CreateOrganizationParams {
-            slug: Some("Not A Slug".into()),
-            ..org("Other")
-        })
-        .await,
-        422,
-        "form_param_format_invalid",
-        Some("slug"),
-    );
-    assert_fails(
-        orgs.create(&org("")).await,
-        422,
-        "form_param_missing",
-        Some("name"),
-    );
-    assert_fails(
-        orgs.create(&org(&"x".repeat(257))).await,
-        422,
-        "form_param_max_length_exceeded",
-        Some("name"),
-    );
+    let with_slug = |slug: &str| CreateOrganizationParams {
+        slug: Some(slug.into()),
+        ..org("Other")
+    };
+    let dated = CreateOrganizationParams {
+        created_at: Some("yesterday".into()),
+        ..org("Dated")
+    };
+    let long_name = "x".repeat(257);
+    let refusals = [
+        (with_slug("acme-inc"), "form_identifier_exists", "slug"),
+        (with_slug("Not A Slug"), "form_param_format_invalid", "slug"),
+        (org(""), "form_param_missing", "name"),
+        (org(&long_name), "form_param_max_length_exceeded", "name"),
+        (dated, "form_param_invalid_time", "created_at"),
+    ];
+    for (params, code, param) in refusals {
+        assert_fails(orgs.create(&params).await, 422, code, Some(param));
+    }
     assert_fails(
         orgs.create(&CreateOrganizationParams {
             created_by: Some("user_missing".into()),
@@ -106,16 +93,6 @@ async fn slugs_and_create_errors(clerk: &Clerk, acme: &Organization) -> Organiza
         400,
         "organization_creator_not_found",
         None,
-    );
-    assert_fails(
-        orgs.create(&CreateOrganizationParams {
-            created_at: Some("yesterday".into()),
-            ..org("Dated")
-        })
-        .await,
-        422,
-        "form_param_invalid_time",
-        Some("created_at"),
     );
     twin
 }
@@ -144,10 +121,9 @@ async fn get_by_id_or_slug(clerk: &Clerk, acme: &Organization, twin: &Organizati
     let lonely = orgs
         .get_with(
             &twin.id,
-            &GetOrganizationParams {
-                include_missing_member_with_elevated_permissions: Some(true),
-                ..Default::default()
-            },
+            &params(|it: &mut GetOrganizationParams| {
+                it.include_missing_member_with_elevated_permissions = Some(true)
+            }),
         )
         .await
         .unwrap();
@@ -191,20 +167,14 @@ async fn update_organization(
     // Keeping its own slug is fine; taking another's is not.
     orgs.update(
         &acme.id,
-        &UpdateOrganizationParams {
-            slug: Some("acme".into()),
-            ..Default::default()
-        },
+        &params(|it: &mut UpdateOrganizationParams| it.slug = Some("acme".into())),
     )
     .await
     .unwrap();
     assert_fails(
         orgs.update(
             &twin.id,
-            &UpdateOrganizationParams {
-                slug: Some("acme".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateOrganizationParams| it.slug = Some("acme".into())),
         )
         .await,
         422,
@@ -352,12 +322,17 @@ fn names(page: &clerk::api::PaginatedList<Organization>) -> Vec<String> {
     page.data.iter().map(|o| o.name.clone()).collect()
 }
 
+/// The names of the organizations `list` returns for `params`.
+async fn listed_names(
+    orgs: &clerk::api::Organizations<'_>,
+    params: &OrganizationListParams,
+) -> Vec<String> {
+    names(&orgs.list(params).await.unwrap())
+}
+
 /// List parameters ordered by name.
 fn by_name() -> OrganizationListParams {
-    OrganizationListParams {
-        order_by: Some("name".into()),
-        ..Default::default()
-    }
+    params(|it: &mut OrganizationListParams| it.order_by = Some("name".into()))
 }
 
 #[tokio::test]
@@ -403,12 +378,9 @@ async fn organizations_list_filters_and_paging() {
         query: Some(query.into()),
         ..by_name()
     };
-    assert_eq!(
-        names(&orgs.list(&q("squad")).await.unwrap()),
-        ["Alpha Squad"]
-    );
-    assert_eq!(names(&orgs.list(&q("team")).await.unwrap()), ["Beta"]);
-    assert_eq!(names(&orgs.list(&q(&gamma.id)).await.unwrap()), ["Gamma"]);
+    assert_eq!(listed_names(&orgs, &q("squad")).await, ["Alpha Squad"]);
+    assert_eq!(listed_names(&orgs, &q("team")).await, ["Beta"]);
+    assert_eq!(listed_names(&orgs, &q(&gamma.id)).await, ["Gamma"]);
     list_by_user_and_organization_ids(&mock, &clerk, &ada, &bob, &beta, &gamma).await;
     list_counts_paging_and_shape(&mock, &clerk).await;
 }
@@ -429,25 +401,15 @@ async fn list_by_user_and_organization_ids(
         ..by_name()
     };
     assert_eq!(
-        names(&orgs.list(&with_users(&[&ada.id])).await.unwrap()),
+        listed_names(&orgs, &with_users(&[&ada.id])).await,
         ["Alpha Squad"]
     );
     assert_eq!(
-        names(
-            &orgs
-                .list(&with_users(&[&format!("+{}", bob.id)]))
-                .await
-                .unwrap()
-        ),
+        listed_names(&orgs, &with_users(&[&format!("+{}", bob.id)])).await,
         ["Alpha Squad", "Beta"]
     );
     assert_eq!(
-        names(
-            &orgs
-                .list(&with_users(&[&format!("-{}", ada.id)]))
-                .await
-                .unwrap()
-        ),
+        listed_names(&orgs, &with_users(&[&format!("-{}", ada.id)])).await,
         ["Beta", "Gamma"]
     );
     let exclude_beta = OrganizationListParams {
@@ -455,17 +417,14 @@ async fn list_by_user_and_organization_ids(
         ..by_name()
     };
     assert_eq!(
-        names(&orgs.list(&exclude_beta).await.unwrap()),
+        listed_names(&orgs, &exclude_beta).await,
         ["Alpha Squad", "Gamma"]
     );
     let include = OrganizationListParams {
         organization_id: vec![gamma.id.clone(), format!("+{}", beta.id)],
         ..by_name()
     };
-    assert_eq!(
-        names(&orgs.list(&include).await.unwrap()),
-        ["Beta", "Gamma"]
-    );
+    assert_eq!(listed_names(&orgs, &include).await, ["Beta", "Gamma"]);
     let last = mock.api_requests().pop().unwrap();
     assert!(
         last.uri
@@ -525,10 +484,9 @@ async fn list_counts_paging_and_shape(mock: &MockClerk, clerk: &Clerk) {
         ["Alpha Squad", "Beta", "Gamma"]
     );
     assert_fails(
-        orgs.list(&OrganizationListParams {
-            order_by: Some("slug".into()),
-            ..Default::default()
-        })
+        orgs.list(&params(|it: &mut OrganizationListParams| {
+            it.order_by = Some("slug".into())
+        }))
         .await,
         422,
         "form_param_value_invalid",

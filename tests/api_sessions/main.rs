@@ -1,21 +1,22 @@
 //! Sessions, clients, JWT templates, sign-in and testing tokens, the Backend API JWKS and
 //! the legacy Node SDK calls, over real HTTP against `MockClerk`.
 
-mod sessions;
-mod sign_in_and_legacy;
+mod sessions_and_sign_in;
 mod templates;
 mod tokens;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::param_name;
+use common::api::{assert_fails, assert_not_found, assert_param_missing, param_name, params};
 use common::mock::start_mock;
 
 use clerk::api::{
     ApiError, CreateJwtTemplateParams, CreateSessionParams, CreateSignInTokenParams,
-    CreateUserParams, JwtTemplateListParams, SessionListParams, SessionStatus, SignInTokenStatus,
+    CreateUserParams, JwtTemplateListParams, PaginatedList, Session, SessionListParams,
+    SessionStatus, SignInTokenStatus,
 };
 use clerk::testing::{MockClerk, TokenBuilder};
+use clerk::Clerk;
 use futures::StreamExt as _;
 use serde_json::{json, Map, Value};
 
@@ -35,20 +36,6 @@ fn object(value: Value) -> Map<String, Value> {
 fn assert_error(err: &ApiError, status: u16, code: &str) {
     assert_eq!(err.status(), Some(status), "{err:?}");
     assert!(err.has_code(code), "expected code {code}: {err:?}");
-}
-
-/// Asserts that `result` failed with this status and code, and names `param` when `Some`.
-fn assert_rejected<T: std::fmt::Debug>(
-    result: Result<T, ApiError>,
-    status: u16,
-    code: &str,
-    param: Option<&str>,
-) {
-    let err = result.unwrap_err();
-    assert_error(&err, status, code);
-    if param.is_some() {
-        assert_eq!(param_name(&err).as_deref(), param);
-    }
 }
 
 /// The claims of a JWT, without verifying it.

@@ -35,12 +35,7 @@ async fn get_returns_the_stored_user_and_404s_unknown_ids() {
 #[tokio::test]
 async fn path_segments_are_percent_encoded() {
     let (mock, clerk) = setup().await;
-    assert_api_fails(
-        clerk.users().get("user_1/ban?x=1 #").await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_api_not_found(clerk.users().get("user_1/ban?x=1 #").await);
     assert_eq!(uris(&mock), vec!["/v1/users/user_1%2Fban%3Fx=1%20%23"]);
 }
 
@@ -125,11 +120,7 @@ async fn create_sends_every_field_and_stores_the_user() {
     assert_eq!(request.method, "POST");
     assert_eq!(request.uri, "/v1/users");
     assert_eq!(request.headers["content-type"], "application/json");
-    assert!(clerk
-        .users()
-        .verify_password(&user.id, "correct horse battery")
-        .await
-        .unwrap());
+    assert!(password_matches(&clerk, &user.id, "correct horse battery").await);
 }
 
 #[tokio::test]
@@ -205,14 +196,7 @@ async fn create_rejects_taken_and_invalid_identifiers() {
         assert_api_error(&err, 422, code);
         assert_eq!(param_name(&err).as_deref(), Some(param), "{err:?}");
     }
-    assert_eq!(
-        clerk
-            .users()
-            .count(&UserCountParams::default())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(count_all(&clerk).await, 1);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -267,21 +251,14 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
 
     let stored: User = serde_json::from_value(mock.user_object(&user.id).unwrap()).unwrap();
     assert_eq!(stored, updated);
-    assert!(clerk
-        .users()
-        .verify_password(&user.id, "a long new password")
-        .await
-        .unwrap());
+    assert!(password_matches(&clerk, &user.id, "a long new password").await);
 
     assert_api_fails(
         clerk
             .users()
             .update(
                 &user.id,
-                &UpdateUserParams {
-                    username: Some("other".into()),
-                    ..Default::default()
-                },
+                &params(|it: &mut UpdateUserParams| it.username = Some("other".into())),
             )
             .await,
         422,
@@ -292,10 +269,9 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         .users()
         .update(
             &user.id,
-            &UpdateUserParams {
-                primary_email_address_id: Some("idn_not_mine".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateUserParams| {
+                it.primary_email_address_id = Some("idn_not_mine".into())
+            }),
         )
         .await
         .unwrap_err();
@@ -303,14 +279,11 @@ async fn update_changes_the_fields_sent_and_nothing_else() {
         param_name(&err).as_deref(),
         Some("primary_email_address_id")
     );
-    assert_api_fails(
+    assert_api_not_found(
         clerk
             .users()
             .update("user_missing", &UpdateUserParams::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
     // The failed updates changed nothing.
     let after: User = serde_json::from_value(mock.user_object(&user.id).unwrap()).unwrap();
@@ -333,12 +306,7 @@ async fn delete_returns_a_deleted_object_and_removes_the_user() {
         }
     );
     assert!(mock.user_object(&user.id).is_none());
-    assert_api_fails(
-        clerk.users().delete(&user.id).await,
-        404,
-        "resource_not_found",
-        None,
-    );
+    assert_api_not_found(clerk.users().delete(&user.id).await);
     let err = clerk.users().get(&user.id).await.unwrap_err();
     assert!(err.is_not_found());
     // The address is free again.
@@ -396,14 +364,11 @@ async fn update_metadata_deep_merges_and_null_deletes() {
         ("PATCH", format!("/v1/users/{}/metadata", user.id).as_str())
     );
 
-    assert_api_fails(
+    assert_api_not_found(
         clerk
             .users()
             .update_metadata("user_missing", &UpdateUserMetadataParams::default())
             .await,
-        404,
-        "resource_not_found",
-        None,
     );
 }
 

@@ -3,15 +3,16 @@
 //! filter of `GET /users`, paging, request headers, retries, timeouts and errors.
 
 mod crud;
-mod list_filters;
-mod list_paging;
-mod models;
-mod moderation;
+mod list;
+mod moderation_and_models;
 mod transport;
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::api::{fast_retry, meta, param_name, query_of, setup, uris};
+use common::api::{
+    client_with_retry, fast_retry, meta, param_name, params, query_of, retrying_client, setup, uris,
+};
+use common::mock::start_mock_with;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -29,10 +30,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 fn with_email(email: &str) -> CreateUserParams {
-    CreateUserParams {
-        email_address: vec![email.into()],
-        ..Default::default()
-    }
+    params(|it: &mut CreateUserParams| it.email_address = vec![email.into()])
 }
 
 fn seed(mock: &MockClerk, params: CreateUserParams) -> User {
@@ -190,4 +188,57 @@ fn create_with(set_fields: impl FnOnce(&mut CreateUserParams)) -> CreateUserPara
     let mut params = CreateUserParams::default();
     set_fields(&mut params);
     params
+}
+
+/// Every user `list_all` streams for `params`, and the requests it sent for them.
+async fn stream_all(
+    mock: &MockClerk,
+    clerk: &Clerk,
+    params: UserListParams,
+) -> (Vec<User>, Vec<String>) {
+    let before = mock.api_requests().len();
+    let streamed: Vec<User> = clerk
+        .users()
+        .list_all(&params)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    (streamed, uris(mock)[before..].to_vec())
+}
+
+/// How many users `GET /users/count` counts with no filter.
+async fn count_all(clerk: &Clerk) -> i64 {
+    clerk
+        .users()
+        .count(&UserCountParams::default())
+        .await
+        .unwrap()
+}
+
+/// How many users one `GET /users` page with `params` holds.
+async fn list_len(clerk: &Clerk, params: UserListParams) -> usize {
+    clerk.users().list(&params).await.unwrap().len()
+}
+
+/// Asserts that `result` failed with 404 `resource_not_found`, as `assert_api_error` checks.
+fn assert_api_not_found<T: std::fmt::Debug>(result: Result<T, ApiError>) {
+    assert_api_fails(result, 404, "resource_not_found", None);
+}
+
+/// Retries `max_retries` times, from `initial_delay_ms`, within `budget`.
+fn retry_policy(max_retries: u32, initial_delay_ms: u64, budget: Duration) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        initial_delay: Duration::from_millis(initial_delay_ms),
+        budget,
+    }
+}
+
+/// Whether `password` is the password of `user_id`.
+async fn password_matches(clerk: &Clerk, user_id: &str, password: &str) -> bool {
+    clerk
+        .users()
+        .verify_password(user_id, password)
+        .await
+        .unwrap()
 }

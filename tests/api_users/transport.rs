@@ -4,13 +4,11 @@ use super::*;
 
 #[tokio::test]
 async fn requests_carry_auth_version_user_agent_and_extra_headers() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_header("X-Request-Source", "tests")
-        .api_header("X-Tenant", "acme")
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.api_header("X-Request-Source", "tests")
+            .api_header("X-Tenant", "acme")
+    })
+    .await;
     let user = clerk
         .users()
         .create(&with_email("h@example.com"))
@@ -38,12 +36,7 @@ async fn requests_carry_auth_version_user_agent_and_extra_headers() {
 
 #[tokio::test]
 async fn a_wrong_secret_key_is_a_401() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .secret_key("sk_test_wrong")
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.secret_key("sk_test_wrong")).await;
     assert_api_fails(
         clerk.users().get("user_1").await,
         401,
@@ -115,15 +108,7 @@ async fn a_429_waits_for_retry_after() {
 #[tokio::test]
 async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
-            max_retries: 2,
-            initial_delay: Duration::from_millis(10),
-            budget: Duration::from_secs(3),
-        })
-        .build()
-        .unwrap();
+    let clerk = client_with_retry(&mock, retry_policy(2, 10, Duration::from_secs(3)));
     // 503 on a POST: the API may have acted, so it is not repeated.
     mock.inject_api_faults([Fault::Status(503)]);
     let err = clerk
@@ -134,14 +119,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     assert_api_error(&err, 503, "internal_clerk_error");
     assert!(err.is_transient());
     assert_eq!(mock.api_requests().len(), 1);
-    assert_eq!(
-        clerk
-            .users()
-            .count(&UserCountParams::default())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(count_all(&clerk).await, 0);
     // 429: the rate limiter refused it, so it is safe to send again.
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 0,
@@ -159,10 +137,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
         .users()
         .update(
             &user.id,
-            &UpdateUserParams {
-                first_name: Some("X".into()),
-                ..Default::default()
-            },
+            &params(|it: &mut UpdateUserParams| it.first_name = Some("X".into())),
         )
         .await
         .unwrap_err();
@@ -177,11 +152,7 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
 #[tokio::test]
 async fn retries_are_bounded_by_count() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(2))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 2);
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 5));
     assert_api_fails(
         clerk.users().get("user_1").await,
@@ -191,11 +162,7 @@ async fn retries_are_bounded_by_count() {
     );
     assert_eq!(mock.api_requests().len(), 3, "1 attempt + 2 retries");
 
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     let before = mock.api_requests().len();
     mock.inject_api_faults([Fault::Status(503)]);
     clerk.users().get("user_1").await.unwrap_err();
@@ -205,15 +172,7 @@ async fn retries_are_bounded_by_count() {
 #[tokio::test]
 async fn retries_are_bounded_by_time_budget() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
-            max_retries: 10,
-            initial_delay: Duration::from_millis(10),
-            budget: Duration::from_millis(500),
-        })
-        .build()
-        .unwrap();
+    let clerk = client_with_retry(&mock, retry_policy(10, 10, Duration::from_millis(500)));
     // A Retry-After beyond the budget: give up at once and report it.
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 30,
@@ -231,15 +190,7 @@ async fn retries_are_bounded_by_time_budget() {
     assert_eq!(mock.api_requests().len(), 1);
 
     // Backoff delays add up until the budget is spent, well before 10 retries.
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(RetryPolicy {
-            max_retries: 10,
-            initial_delay: Duration::from_millis(100),
-            budget: Duration::from_millis(400),
-        })
-        .build()
-        .unwrap();
+    let clerk = client_with_retry(&mock, retry_policy(10, 100, Duration::from_millis(400)));
     let before = mock.api_requests().len();
     mock.inject_api_faults(std::iter::repeat_n(Fault::Status(503), 20));
     let started = Instant::now();
@@ -259,11 +210,7 @@ async fn a_connection_closed_mid_body_is_retried_or_reported() {
     assert_eq!(clerk.users().get(&user.id).await.unwrap().id, user.id);
     assert_eq!(mock.api_requests().len(), 2);
 
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     mock.inject_api_faults([Fault::CloseMidBody]);
     let err = clerk.users().get(&user.id).await.unwrap_err();
     assert!(matches!(err, ApiError::Network(_)), "{err:?}");
@@ -275,12 +222,15 @@ async fn a_connection_closed_mid_body_is_retried_or_reported() {
 async fn a_slow_answer_times_out() {
     let mock = MockClerk::start().await;
     let user = seed(&mock, with_email("slow@example.com"));
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(200))
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    // Clients with a 200 ms timeout.
+    let impatient = |retries: u32| {
+        mock.clerk_builder()
+            .http_timeout(Duration::from_millis(200))
+            .api_retry(fast_retry(retries))
+            .build()
+            .unwrap()
+    };
+    let clerk = impatient(0);
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(1500))]);
     let started = Instant::now();
     let err = clerk.users().get(&user.id).await.unwrap_err();
@@ -293,12 +243,7 @@ async fn a_slow_answer_times_out() {
     );
 
     // With retries, the next attempt answers in time.
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(200))
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let clerk = impatient(1);
     let before = mock.api_requests().len();
     mock.inject_api_faults([Fault::Delay(Duration::from_millis(1500))]);
     assert_eq!(clerk.users().get(&user.id).await.unwrap().id, user.id);
@@ -310,13 +255,7 @@ async fn an_unreachable_api_is_a_network_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_url(url)
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let (_mock, clerk) = start_mock_with(|b| b.api_url(url).api_retry(fast_retry(1))).await;
     let err = clerk.users().get("user_1").await.unwrap_err();
     assert!(matches!(err, ApiError::Network(_)), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");
@@ -375,11 +314,7 @@ async fn error_bodies_are_parsed() {
 #[tokio::test]
 async fn a_non_json_error_page_still_explains_itself() {
     let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(0))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 0);
     mock.inject_api_faults([Fault::Oversized]);
     let err = clerk.users().get("user_1").await.unwrap_err();
     assert_eq!(err.status(), Some(502));
@@ -397,11 +332,7 @@ async fn a_non_json_error_page_still_explains_itself() {
     assert_eq!(shown, "Clerk Backend API error 502: 502 Bad Gateway");
 
     // Retried when idempotent, like any 5xx.
-    let clerk = mock
-        .clerk_builder()
-        .api_retry(fast_retry(1))
-        .build()
-        .unwrap();
+    let clerk = retrying_client(&mock, 1);
     mock.inject_api_faults([Fault::Oversized]);
     assert!(clerk
         .users()

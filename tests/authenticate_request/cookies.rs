@@ -5,9 +5,7 @@ use super::*;
 #[tokio::test]
 async fn cookie_ladder_rows() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_c");
-    let iat = iat_of(&builder);
-    let token = builder.sign();
+    let (token, iat) = signed(mock.token().user("user_c"));
 
     // Row 5: nothing at all (and unrelated cookies).
     assert_signed_out(
@@ -114,9 +112,7 @@ async fn cookie_ladder_rows() {
 #[tokio::test]
 async fn cookie_parsing_quotes_order_and_spacing() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_q");
-    let iat = iat_of(&builder);
-    let token = builder.sign();
+    let (token, iat) = signed(mock.token().user("user_q"));
 
     for cookie in [
         format!("__session=\"{token}\"; __client_uat=\"{iat}\""),
@@ -178,9 +174,7 @@ async fn suffixed_cookies_win_over_unsuffixed() {
     assert_eq!(suffix, expected);
     assert_eq!(suffix.len(), 8);
 
-    let builder = mock.token().user("user_suffixed");
-    let iat = iat_of(&builder);
-    let good = builder.sign();
+    let (good, iat) = signed(mock.token().user("user_suffixed"));
 
     // Suffixed valid, unsuffixed garbage → suffixed wins.
     let cookie = format!(

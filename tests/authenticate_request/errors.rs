@@ -136,12 +136,8 @@ async fn verification_errors_map_to_request_reasons() {
 
 #[tokio::test]
 async fn authorized_parties_are_enforced() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .authorized_parties(["https://app.example.com"])
-        .build()
-        .unwrap();
+    let (mock, clerk) =
+        start_mock_with(|b| b.authorized_parties(["https://app.example.com"])).await;
 
     let ok = mock
         .token()

@@ -55,9 +55,7 @@ async fn authorization_table_1_2() {
 #[tokio::test]
 async fn other_schemes_fall_through_to_a_valid_cookie() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_cookie");
-    let uat = iat_of(&builder);
-    let cookie_token = builder.sign();
+    let (cookie_token, uat) = signed(mock.token().user("user_cookie"));
     let header_token = mock.token().user("user_header").sign();
     let cookie = session_cookie(&cookie_token, uat);
 
@@ -76,9 +74,7 @@ async fn other_schemes_fall_through_to_a_valid_cookie() {
 #[tokio::test]
 async fn an_empty_second_field_makes_the_first_field_the_token() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token();
-    let uat = iat_of(&builder);
-    let cookie = session_cookie(&builder.sign(), uat);
+    let cookie = cookie_of(mock.token());
     for value in ["Basic ", "Basic  dXNlcjpwYXNz", "bearer  x"] {
         let state = get(&clerk, Some(value), Some(&cookie)).await;
         assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Header));
@@ -90,9 +86,8 @@ async fn an_empty_second_field_makes_the_first_field_the_token() {
 #[tokio::test]
 async fn non_ascii_authorization_bytes_are_parsed_by_fields() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_cookie");
-    let uat = iat_of(&builder);
-    let cookie = session_cookie(&builder.sign(), uat);
+    let (cookie_token, uat) = signed(mock.token().user("user_cookie"));
+    let cookie = session_cookie(&cookie_token, uat);
     let header_token = mock.token().user("user_header").sign();
 
     // Another scheme with obs-text: no header token, the cookie decides.
@@ -136,9 +131,8 @@ async fn non_ascii_authorization_bytes_are_parsed_by_fields() {
 #[tokio::test]
 async fn header_token_wins_even_when_invalid() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_cookie");
-    let uat = iat_of(&builder);
-    let cookie = session_cookie(&builder.sign(), uat);
+    let (cookie_token, uat) = signed(mock.token().user("user_cookie"));
+    let cookie = session_cookie(&cookie_token, uat);
 
     // Sanity: the cookie alone signs in.
     let state = get(&clerk, None, Some(&cookie)).await;

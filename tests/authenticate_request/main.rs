@@ -10,6 +10,8 @@ mod robustness;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
+use common::prop::Lcg;
 
 use base64::Engine as _;
 use clerk::testing::MockClerk;
@@ -99,6 +101,19 @@ fn session_cookie(token: &str, uat: i64) -> String {
     format!("__session={token}; __client_uat={uat}")
 }
 
+/// Signs `builder`: the token and its `iat`.
+fn signed(builder: clerk::testing::TokenBuilder) -> (String, i64) {
+    let iat = iat_of(&builder);
+    (builder.sign(), iat)
+}
+
+/// The Cookie header value carrying the token `builder` signs, with its `iat` as
+/// `__client_uat`.
+fn cookie_of(builder: clerk::testing::TokenBuilder) -> String {
+    let (token, iat) = signed(builder);
+    session_cookie(&token, iat)
+}
+
 /// A minimal SHA-1 (FIPS 180-4), to check the cookie suffix independently.
 fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
@@ -148,17 +163,7 @@ fn sha1(data: &[u8]) -> [u8; 20] {
     out
 }
 
-/// A small deterministic generator (Knuth's MMIX LCG).
-struct Lcg(u64);
-
 impl Lcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as u32
-    }
     fn below(&mut self, n: u32) -> u32 {
         self.next() % n
     }

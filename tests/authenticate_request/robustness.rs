@@ -5,9 +5,8 @@ use super::*;
 #[tokio::test]
 async fn pseudo_random_inputs_never_sign_in_or_panic() {
     let (mock, clerk) = start_mock().await;
-    let builder = mock.token().user("user_fallback");
-    let uat = iat_of(&builder);
-    let valid_cookie = session_cookie(&builder.sign(), uat);
+    let (token, uat) = signed(mock.token().user("user_fallback"));
+    let valid_cookie = session_cookie(&token, uat);
 
     let mut rng = Lcg(0x5eed_c1e7_2024);
     let mut checked_headers = 0;
@@ -101,12 +100,11 @@ async fn oversized_tokens_are_token_invalid() {
     assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Header));
 
     // A correctly signed token that is simply too large.
-    let builder = mock
-        .token()
-        .user("user_big")
-        .claim("padding", "p".repeat(MAX_TOKEN_LEN));
-    let iat = iat_of(&builder);
-    let big = builder.sign();
+    let (big, iat) = signed(
+        mock.token()
+            .user("user_big")
+            .claim("padding", "p".repeat(MAX_TOKEN_LEN)),
+    );
     assert!(big.len() > MAX_TOKEN_LEN);
     let state = get(&clerk, Some(&format!("Bearer {big}")), None).await;
     assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Header));

@@ -105,11 +105,7 @@ async fn session_accessors() {
         assert!(!debug.contains(payload), "{debug}");
         assert!(debug.contains("user_42"));
     }
-    let (parts, ()) = http::Request::builder()
-        .header("authorization", format!("Bearer {token}"))
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = bearer_parts("/", &token);
     let state = clerk.authenticate_request(&parts).await;
     let debug = format!("{state:?}");
     assert!(

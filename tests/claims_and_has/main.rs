@@ -2,13 +2,14 @@
 
 mod accessors;
 mod config;
-mod has;
+mod has_and_org_claims;
 mod keys;
-mod org_claims;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::http::{bearer_parts, request_parts};
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,12 +27,7 @@ use serde_json::json;
 
 /// Verifies the token through `authenticate_request` (Bearer header) and returns the session.
 async fn session_of(clerk: &Clerk, token: &str) -> Session {
-    let (parts, ()) = http::Request::builder()
-        .uri("/")
-        .header("authorization", format!("Bearer {token}"))
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = bearer_parts("/", token);
     let state = clerk.authenticate_request(&parts).await;
     assert!(state.is_signed_in(), "token refused: {state:?}");
     state
@@ -73,4 +69,9 @@ async fn verifies(clerk: &Clerk, token: &str) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.reason().to_owned())
+}
+
+/// Asserts that `clerk` refuses `token` with the reason `expected`.
+async fn assert_refused(clerk: &Clerk, token: &str, expected: &str) {
+    assert_eq!(verifies(clerk, token).await, Err(expected.to_owned()));
 }

@@ -115,3 +115,53 @@ pub fn query_of(uri: &str) -> Vec<(String, String)> {
 pub fn assert_not_found<T: Debug>(result: Result<T, ApiError>) {
     assert_fails(result, 404, "resource_not_found", None);
 }
+
+/// A `Default` parameter struct with the fields `set_fields` sets: a builder for the
+/// request parameters of any resource.
+pub fn params<T: Default>(set_fields: impl FnOnce(&mut T)) -> T {
+    let mut params = T::default();
+    set_fields(&mut params);
+    params
+}
+
+/// A client of `mock` with this retry policy.
+pub fn client_with_retry(mock: &MockClerk, retry: RetryPolicy) -> Clerk {
+    mock.clerk_builder().api_retry(retry).build().unwrap()
+}
+
+/// A client of `mock` that retries `max_retries` times, quickly.
+pub fn retrying_client(mock: &MockClerk, max_retries: u32) -> Clerk {
+    client_with_retry(mock, fast_retry(max_retries))
+}
+
+/// Asserts that `result` failed with 422 `form_param_missing`, naming `param`.
+pub fn assert_param_missing<T: Debug>(result: Result<T, ApiError>, param: &str) {
+    assert_fails(result, 422, "form_param_missing", Some(param));
+}
+
+/// A new email address of `user_id`, with no other field.
+pub fn email_params(user_id: &str, address: &str) -> clerk::api::CreateEmailAddressParams {
+    clerk::api::CreateEmailAddressParams {
+        user_id: user_id.into(),
+        email_address: address.into(),
+        ..Default::default()
+    }
+}
+
+/// A new phone number of `user_id`, with no other field.
+pub fn phone_params(user_id: &str, number: &str) -> clerk::api::CreatePhoneNumberParams {
+    clerk::api::CreatePhoneNumberParams {
+        user_id: user_id.into(),
+        phone_number: number.into(),
+        ..Default::default()
+    }
+}
+
+/// A new phone number of `user_id`, verified and reserved for second-factor (SMS) use.
+pub fn mfa_phone_params(user_id: &str, number: &str) -> clerk::api::CreatePhoneNumberParams {
+    clerk::api::CreatePhoneNumberParams {
+        verified: Some(true),
+        reserved_for_second_factor: Some(true),
+        ..phone_params(user_id, number)
+    }
+}

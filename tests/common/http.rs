@@ -25,3 +25,19 @@ pub async fn assert_json(response: reqwest::Response, status: u16, body: Value) 
     assert_eq!(response.status(), status);
     assert_eq!(response.json::<Value>().await.unwrap(), body);
 }
+
+/// The parts of a GET request to `uri` with this `Authorization` header value.
+pub fn request_parts(uri: &str, authorization: &str) -> http::request::Parts {
+    let (parts, ()) = http::Request::builder()
+        .uri(uri)
+        .header("authorization", authorization)
+        .body(())
+        .unwrap()
+        .into_parts();
+    parts
+}
+
+/// The parts of a GET request to `uri` carrying `token` as a Bearer token.
+pub fn bearer_parts(uri: &str, token: &str) -> http::request::Parts {
+    request_parts(uri, &format!("Bearer {token}"))
+}

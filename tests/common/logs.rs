@@ -20,3 +20,16 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
         self.clone()
     }
 }
+
+/// Installs a global `tracing` subscriber at `level` that writes into a new capture, and
+/// returns the capture.
+pub fn capture_globally(level: tracing::Level) -> LogCapture {
+    let capture = LogCapture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    capture
+}

@@ -34,12 +34,7 @@ async fn user_app(
     mock: MockClerk,
     build: impl FnOnce(clerk::ClerkBuilder) -> clerk::ClerkBuilder,
 ) -> UserApp {
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Grace".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Grace");
     let clerk = build(mock.clerk_builder().api_retry(api_retry()))
         .build()
         .unwrap();
@@ -189,12 +184,7 @@ async fn backend_api_slow(mock: MockClerk) {
 /// a call until its TTL ends.
 async fn backend_api_down(mock: MockClerk) {
     const USER_TTL: Duration = Duration::from_millis(800);
-    let user = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Grace".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let user = seed_named(&mock, "Grace");
     let proxy = Proxy::start(mock_addr(&mock), Link::Up).await;
     let clerk = mock
         .clerk_builder()

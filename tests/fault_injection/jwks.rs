@@ -10,12 +10,7 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_down_at_start_fails_closed_then_recovers_after_the_failure_backoff() {
     let mock = MockClerk::start().await;
-    let ada = mock
-        .create_user(&CreateUserParams {
-            first_name: Some("Ada".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let ada = seed_named(&mock, "Ada");
     let proxy = Proxy::start(mock_addr(&mock), Link::Refuse).await;
     let clerk = mock
         .clerk_builder()

@@ -36,6 +36,7 @@ mod jwks;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::mock::seed_named;
 use common::serve;
 
 use std::future::Future;
@@ -48,7 +49,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use clerk::api::{CreateUserParams, RetryPolicy};
+use clerk::api::RetryPolicy;
 use clerk::testing::{Fault, MockClerk, MockKey};
 use clerk::{Auth, AuthError, Clerk, HttpError, Session, User};
 use futures::StreamExt as _;
@@ -221,17 +222,20 @@ impl App {
             .fetch_count()
     }
 
+    /// GETs `path` with `token`, and asserts the status and the JSON body.
+    async fn expect(&self, path: &str, token: &str, status: u16, body: &Value) {
+        let r = self.get(path, Some(token)).await;
+        assert_eq!(r.status, status, "{path}: {r:?}");
+        assert_eq!(&r.body, body);
+    }
+
     /// `token` signed in as `user_id` on the three session routes.
     async fn assert_signed_in(&self, token: &str, user_id: &str) {
-        let r = self.get("/protect", Some(token)).await;
-        assert_eq!(r.status, 200, "/protect: {r:?}");
-        assert_eq!(r.body, json!({"user_id": user_id}));
-        let r = self.get("/strict", Some(token)).await;
-        assert_eq!(r.status, 200, "/strict: {r:?}");
-        assert_eq!(r.body, json!({"user_id": user_id}));
-        let r = self.get("/lax", Some(token)).await;
-        assert_eq!(r.status, 200, "/lax: {r:?}");
-        assert_eq!(r.body, json!({"signed_in": true, "user_id": user_id}));
+        let session = json!({"user_id": user_id});
+        self.expect("/protect", token, 200, &session).await;
+        self.expect("/strict", token, 200, &session).await;
+        let lax = json!({"signed_in": true, "user_id": user_id});
+        self.expect("/lax", token, 200, &lax).await;
     }
 
     /// `token` refused with `reason` on the three session routes: 401 with Clerk's headers
@@ -241,12 +245,10 @@ impl App {
         let before = self.runs();
         let r = self.get("/protect", Some(token)).await;
         assert_refused_reply(&r, token, reason);
-        let r = self.get("/strict", Some(token)).await;
-        assert_eq!(r.status, 401, "/strict: {r:?}");
-        assert_eq!(r.body, json!({"reason": reason}));
-        let r = self.get("/lax", Some(token)).await;
-        assert_eq!(r.status, 200, "/lax: {r:?}");
-        assert_eq!(r.body, json!({"signed_in": false, "user_id": null}));
+        let refused = json!({"reason": reason});
+        self.expect("/strict", token, 401, &refused).await;
+        let signed_out = json!({"signed_in": false, "user_id": null});
+        self.expect("/lax", token, 200, &signed_out).await;
         let after = self.runs();
         assert_eq!(after[0], before[0], "the protect handler ran");
         assert_eq!(after[1], before[1], "the strict handler ran");

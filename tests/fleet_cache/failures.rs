@@ -46,14 +46,8 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
     assert!(!logged.contains(PASSWORD), "the Redis password was logged");
 
     // A webhook that cannot reach Redis asks to be retried.
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "user.updated",
-            mock.user_object(&user.id).unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), 503);
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
+    assert_eq!(status, 503);
 
     // Back on the same port (empty): the connection is re-established by itself and users
     // are cached again.
@@ -87,11 +81,7 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
 /// is down, and back after Redis is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_layers_stay_coherent_through_pubsub() {
-    logs();
-    let mut redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (mut redis, mock, user, token) = fleet_with_ada().await;
     let local = |b: RedisUserCacheBuilder| b.local_cache(Duration::from_secs(60));
     let cache_a = local(cache_builder(&redis, &mock)).connect().await.unwrap();
     let cache_b = local(cache_builder(&redis, &mock)).connect().await.unwrap();
@@ -112,14 +102,8 @@ async fn local_layers_stay_coherent_through_pubsub() {
 
     mock.merge_into_user(&user.id, json!({"first_name": "Grace"}))
         .unwrap();
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "user.updated",
-            mock.user_object(&user.id).unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
+    assert_eq!(status, 204);
     // The message travels A → Redis → B's subscriber: B drops its copy within moments.
     let sent = Instant::now();
     loop {

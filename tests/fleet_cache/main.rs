@@ -205,20 +205,12 @@ fn resp(conn: &mut TcpStream, args: &[&str]) -> String {
 // ---------------------------------------------------------------------------------------
 // Logs, captured for every test of this file.
 
+use common::logs::capture_globally;
 use common::LogCapture as Capture;
 
 fn logs() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        capture
-    })
+    CAPTURE.get_or_init(|| capture_globally(tracing::Level::DEBUG))
 }
 
 fn log_text() -> String {
@@ -322,4 +314,26 @@ async fn ada(mock: &MockClerk) -> User {
         ..Default::default()
     })
     .unwrap()
+}
+
+/// Delivers a signed webhook of `event` about `data` to `url`; the status of the answer.
+async fn deliver(mock: &MockClerk, url: &str, event: &str, data: Value) -> u16 {
+    mock.send_webhook(url, event, data).await.status().as_u16()
+}
+
+/// Delivers `user.updated` with the user's current object to `url`; the status.
+async fn deliver_user_updated(mock: &MockClerk, url: &str, user_id: &str) -> u16 {
+    let user = mock.user_object(user_id).unwrap();
+    deliver(mock, url, "user.updated", user).await
+}
+
+/// The set-up of a fleet test: logs captured, a Redis server, a mock with Ada, and a
+/// session token of hers.
+async fn fleet_with_ada() -> (RedisServer, MockClerk, User, String) {
+    logs();
+    let redis = RedisServer::start();
+    let mock = MockClerk::start().await;
+    let user = ada(&mock).await;
+    let token = mock.token().user(&user.id).sign();
+    (redis, mock, user, token)
 }

@@ -7,11 +7,7 @@ use super::*;
 /// one makes B refuse the user. Another namespace on the same Redis shares nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_users_and_webhooks_invalidate_them() {
-    logs();
-    let redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (redis, mock, user, token) = fleet_with_ada().await;
 
     let cache_a = cache_builder(&redis, &mock).connect().await.unwrap();
     let cache_b = cache_builder(&redis, &mock).connect().await.unwrap();
@@ -44,14 +40,8 @@ async fn two_servers_share_users_and_webhooks_invalidate_them() {
     assert_eq!(user_fetches(&mock, &user.id), 1);
 
     // `user.updated` delivered to A: B sees the change on its very next request.
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "user.updated",
-            mock.user_object(&user.id).unwrap(),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
+    let status = deliver_user_updated(&mock, &a.webhook_url(), &user.id).await;
+    assert_eq!(status, 204);
     let grace_json = json!({"id": user.id, "first_name": "Grace"});
     assert_eq!(b.profile(&token).await, (200, grace_json.clone()));
     assert_eq!(user_fetches(&mock, &user.id), 2);
@@ -78,37 +68,33 @@ async fn two_servers_share_users_and_webhooks_invalidate_them() {
     // Deleted in Clerk, then `user.deleted` delivered to B: A refuses the user at once.
     mock.clerk().users().delete(&user.id).await.unwrap();
     assert_eq!(a.profile(&token).await.0, 200, "still cached");
-    let r = mock
-        .send_webhook(
-            &b.webhook_url(),
-            "user.deleted",
-            json!({"object": "user", "id": user.id, "deleted": true}),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
+    let status = deliver(
+        &mock,
+        &b.webhook_url(),
+        "user.deleted",
+        json!({"object": "user", "id": user.id, "deleted": true}),
+    )
+    .await;
+    assert_eq!(status, 204);
     assert_eq!(a.profile(&token).await.0, 401);
     assert_eq!(b.profile(&token).await.0, 401);
 
     // Other events leave the cache alone.
-    let r = mock
-        .send_webhook(
-            &a.webhook_url(),
-            "session.created",
-            json!({"id": "sess_1", "object": "session", "user_id": user.id}),
-        )
-        .await;
-    assert_eq!(r.status(), 204);
+    let status = deliver(
+        &mock,
+        &a.webhook_url(),
+        "session.created",
+        json!({"id": "sess_1", "object": "session", "user_id": user.id}),
+    )
+    .await;
+    assert_eq!(status, 204);
 }
 
 /// Clerk::forget_user / invalidate_user reach every server; unreadable or foreign
 /// data in Redis is never served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_user_and_bad_data() {
-    logs();
-    let redis = RedisServer::start();
-    let mock = MockClerk::start().await;
-    let user = ada(&mock).await;
-    let token = mock.token().user(&user.id).sign();
+    let (redis, mock, user, token) = fleet_with_ada().await;
     let cache_a = cache_builder(&redis, &mock)
         .invalidation_hold(Duration::ZERO)
         .connect()

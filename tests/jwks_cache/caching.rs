@@ -42,12 +42,7 @@ async fn cold_start_fetches_once_then_serves_from_cache_with_the_right_headers()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ttl_expiry_refetches_exactly_once() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .jwks_cache_ttl(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.jwks_cache_ttl(Duration::from_millis(300))).await;
     let token = mock.token().sign();
 
     assert_verifies(&clerk, &token).await;

@@ -77,12 +77,7 @@ async fn slow_endpoint_beyond_the_http_timeout_fails() {
 
 #[tokio::test]
 async fn slow_endpoint_within_the_http_timeout_succeeds() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(1000))
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.http_timeout(Duration::from_millis(1000))).await;
     mock.fail_jwks_next(1, Fault::Delay(Duration::from_millis(200)));
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 1);
@@ -91,12 +86,7 @@ async fn slow_endpoint_within_the_http_timeout_succeeds() {
 /// `FETCH_ATTEMPTS` times `fault` on a cold cache: `jwk-remote-failed-to-load` after
 /// exactly that many requests.
 async fn assert_transient_fault_exhausts_retries(fault: Fault) {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .http_timeout(Duration::from_millis(1000))
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.http_timeout(Duration::from_millis(1000))).await;
     mock.fail_jwks_next(FETCH_ATTEMPTS, fault.clone());
     let token = mock.token().sign();
 
@@ -165,23 +155,25 @@ async fn mixed_transient_faults_are_retried_until_success() {
 
 #[tokio::test]
 async fn invalid_secret_key_fault_is_not_retried() {
+    assert_fault_not_retried(Fault::InvalidSecretKey, SECRET_KEY_INVALID).await;
+}
+
+/// One `fault` of the endpoint fails verification with `code` after a single fetch, and
+/// within the failure backoff a second verification does not fetch again.
+async fn assert_fault_not_retried(fault: Fault, code: &str) {
     let (mock, clerk) = start_mock().await;
-    mock.fail_jwks_next(1, Fault::InvalidSecretKey);
+    mock.fail_jwks_next(1, fault);
     let token = mock.token().sign();
-    assert_fails(&clerk, &token, SECRET_KEY_INVALID).await;
+    assert_fails(&clerk, &token, code).await;
     assert_eq!(mock.jwks_requests(), 1);
-    assert_fails(&clerk, &token, SECRET_KEY_INVALID).await;
+    assert_fails(&clerk, &token, code).await;
     assert_eq!(mock.jwks_requests(), 1, "failure backoff: no new fetch");
 }
 
 #[tokio::test]
 async fn wrong_secret_key_is_not_retried() {
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .secret_key("sk_test_notTheMockSecretKey0123456789")
-        .build()
-        .unwrap();
+    let (mock, clerk) =
+        start_mock_with(|b| b.secret_key("sk_test_notTheMockSecretKey0123456789")).await;
     assert_fails(&clerk, &mock.token().sign(), SECRET_KEY_INVALID).await;
     assert_eq!(mock.jwks_requests(), 1);
     let headers = mock.jwks_request_headers();
@@ -201,13 +193,7 @@ async fn empty_key_set_is_not_retried() {
 
 #[tokio::test]
 async fn not_found_is_not_retried() {
-    let (mock, clerk) = start_mock().await;
-    mock.fail_jwks_next(1, Fault::Status(404));
-    let token = mock.token().sign();
-    assert_fails(&clerk, &token, REMOTE_FAILED).await;
-    assert_eq!(mock.jwks_requests(), 1);
-    assert_fails(&clerk, &token, REMOTE_FAILED).await;
-    assert_eq!(mock.jwks_requests(), 1, "failure backoff: no new fetch");
+    assert_fault_not_retried(Fault::Status(404), REMOTE_FAILED).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -219,14 +205,12 @@ async fn stale_keys_serve_while_the_endpoint_fails_up_to_max_staleness() {
     const TTL: Duration = Duration::from_millis(300);
     // Longer than the TTL plus one fully failing fetch (at most 3.75 s of backoff).
     const MAX_STALENESS: Duration = Duration::from_millis(4800);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .jwks_cache_ttl(TTL)
-        .jwks_max_staleness(MAX_STALENESS)
-        .http_timeout(Duration::from_millis(500))
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.jwks_cache_ttl(TTL)
+            .jwks_max_staleness(MAX_STALENESS)
+            .http_timeout(Duration::from_millis(500))
+    })
+    .await;
     let token = mock.token().sign();
 
     let t0 = Instant::now();

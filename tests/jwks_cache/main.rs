@@ -13,6 +13,7 @@ mod rotation;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The refetch cooldown of the cooldown tests.
+const COOLDOWN: Duration = Duration::from_millis(500);
+
 #[tokio::test]
 async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
     let (mock, clerk) = start_mock().await;
@@ -31,13 +34,11 @@ async fn rotation_new_kid_refetches_once_and_old_kid_keeps_verifying() {
 #[tokio::test]
 async fn removed_key_stays_valid_for_one_ttl_after_it_was_last_seen() {
     const TTL: Duration = Duration::from_millis(1000);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .jwks_cache_ttl(TTL)
-        .jwks_refetch_cooldown(Duration::from_millis(200))
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| {
+        b.jwks_cache_ttl(TTL)
+            .jwks_refetch_cooldown(Duration::from_millis(200))
+    })
+    .await;
     let old_key = mock.current_key();
     mock.rotate_key();
     let new_token = mock.token().sign();
@@ -103,13 +104,7 @@ async fn removed_key_fails_after_the_ttl_refresh() {
 
 #[tokio::test]
 async fn unknown_kids_refetch_at_most_once_per_cooldown() {
-    const COOLDOWN: Duration = Duration::from_millis(500);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .jwks_refetch_cooldown(COOLDOWN)
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.jwks_refetch_cooldown(COOLDOWN)).await;
     // Generating an RSA key can take a few hundred ms: do it before the clock matters.
     let stranger = mock.unpublished_key();
     let good = mock.token().sign();
@@ -159,13 +154,7 @@ async fn unknown_kids_refetch_at_most_once_per_cooldown() {
 /// the rotated key is fetched and verifies.
 #[tokio::test]
 async fn rotated_kid_is_picked_up_after_the_cooldown() {
-    const COOLDOWN: Duration = Duration::from_millis(500);
-    let mock = MockClerk::start().await;
-    let clerk = mock
-        .clerk_builder()
-        .jwks_refetch_cooldown(COOLDOWN)
-        .build()
-        .unwrap();
+    let (mock, clerk) = start_mock_with(|b| b.jwks_refetch_cooldown(COOLDOWN)).await;
     assert_verifies(&clerk, &mock.token().sign()).await;
     assert_eq!(mock.jwks_requests(), 1);
 

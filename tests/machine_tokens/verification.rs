@@ -1,6 +1,353 @@
+//! Where each machine token type is accepted, with and without macros, and type mismatches.
+//!
+//! Unknown, revoked and expired tokens, Backend API failures, and the cache of positive results.
+//!
 //! Where machine tokens come from, the verify calls, JWT forms and the runtime API.
 
 use super::*;
+
+#[tokio::test]
+async fn each_machine_token_type_is_accepted_where_allowed() {
+    let f = Fixture::new().await;
+    let (key_id, key) =
+        f.mock
+            .create_api_key(USER, &["read", "write"], Some(json!({"tier": "gold"})));
+    let (org_key_id, org_key) = f.mock.create_api_key(ORG, &[], None);
+    let (mt_id, mt) = f.mock.create_m2m_token(MACHINE, &[OTHER_MACHINE], None);
+    let (oat_id, oat) = f
+        .mock
+        .create_oauth_token(USER, CLIENT, &["email", "profile"]);
+
+    assert_eq!(
+        f.ok("/api_keys", &key).await,
+        json!({
+            "type": "api_key", "id": key_id, "subject": USER, "scopes": ["read", "write"],
+            "name": "mock-api-key", "user_id": USER, "org_id": null, "machine_id": null,
+            "client_id": null, "claims": {"tier": "gold"}, "jwt": false,
+        })
+    );
+    let body = f.ok("/api_keys", &org_key).await;
+    assert_eq!(
+        (
+            &body["id"],
+            &body["org_id"],
+            &body["user_id"],
+            &body["claims"]
+        ),
+        (&json!(org_key_id), &json!(ORG), &Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        f.ok("/m2m", &mt).await,
+        json!({
+            "type": "m2m_token", "id": mt_id, "subject": MACHINE, "scopes": [OTHER_MACHINE],
+            "name": null, "user_id": null, "org_id": null, "machine_id": MACHINE,
+            "client_id": null, "claims": null, "jwt": false,
+        })
+    );
+    assert_eq!(
+        f.ok("/oauth", &oat).await,
+        json!({
+            "type": "oauth_token", "id": oat_id, "subject": USER, "scopes": ["email", "profile"],
+            "name": null, "user_id": USER, "org_id": null, "machine_id": null,
+            "client_id": CLIENT, "claims": null, "jwt": false,
+        })
+    );
+    for (token, ty) in [(&key, "api_key"), (&mt, "m2m_token"), (&oat, "oauth_token")] {
+        assert_eq!(f.ok("/machines", token).await["type"], ty);
+        assert_eq!(f.ok("/any", token).await["type"], ty);
+    }
+
+    // Mixed route: a session, or an API key.
+    let session = f.mock.token().user("user_s").sign();
+    assert_eq!(
+        f.ok("/mixed", &session).await,
+        json!({"type": "session_token", "user_id": "user_s", "session": "user_s", "machine": null, "has": false})
+    );
+    assert_eq!(
+        f.ok("/mixed", &key).await,
+        json!({"type": "api_key", "user_id": USER, "session": null, "machine": key_id, "has": false})
+    );
+    assert_eq!(
+        f.ok("/any", &session).await,
+        json!({"type": "session_token", "user_id": "user_s"})
+    );
+    assert_eq!(
+        f.ok("/session", &session).await,
+        json!({"type": "session_token", "user_id": "user_s"})
+    );
+}
+
+#[tokio::test]
+async fn plain_extractors_without_macros() {
+    let f = Fixture::new().await;
+    let (_, key) = f.mock.create_api_key(USER, &[], None);
+    let (_, mt) = f.mock.create_m2m_token(MACHINE, &[], None);
+    assert_eq!(f.text("/plain", Some(&key)).await, (200, USER.to_owned()));
+    assert_eq!(f.text("/plain", Some(&mt)).await, (200, MACHINE.to_owned()));
+    let session = f.mock.token().sign();
+    f.refused("/plain", Some(&session), "token-type-mismatch")
+        .await;
+    f.refused("/plain", None, "No token in header").await;
+    assert_eq!(
+        f.text("/plain_optional", Some(&key)).await,
+        (200, "Some(ApiKey)".to_owned())
+    );
+    assert_eq!(
+        f.text("/plain_optional", Some(&session)).await,
+        (200, "None".to_owned())
+    );
+    assert_eq!(
+        f.text("/plain_optional", None).await,
+        (200, "None".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn wrong_token_types_are_a_type_mismatch() {
+    let f = Fixture::new().await;
+    let (key_id, key) = f.mock.create_api_key(USER, &[], None);
+    let (_, mt) = f.mock.create_m2m_token(MACHINE, &[], None);
+    let (_, oat) = f.mock.create_oauth_token(USER, CLIENT, &[]);
+    let session = f.mock.token().user("user_s").sign();
+
+    // A machine token where only sessions are accepted: 401 token-type-mismatch, decided
+    // by prefix alone (no Backend API call). Clerk's JS says token-invalid here: see the
+    // crate docs, "Where this SDK differs".
+    for token in [&key, &mt, &oat] {
+        let message = f
+            .refused("/session", Some(token), "token-type-mismatch")
+            .await;
+        assert!(message.contains("token-carrier=header"), "{message}");
+        assert!(
+            !message.contains(token.as_str()),
+            "the token is never echoed"
+        );
+    }
+    // The same for unknown tokens with a machine prefix, and the bare (scheme-less) form.
+    f.refused("/session", Some("ak_unknown"), "token-type-mismatch")
+        .await;
+    let r = f
+        .http
+        .get(format!("{}/session", f.base))
+        .header("authorization", key.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(&r, "x-clerk-auth-reason").as_deref(),
+        Some("token-type-mismatch")
+    );
+    assert_eq!(
+        f.machine_calls(),
+        0,
+        "wrong types never reach the Backend API"
+    );
+
+    // A session token where only machine tokens are accepted (M05).
+    for path in ["/api_keys", "/m2m", "/oauth", "/machines"] {
+        f.refused(path, Some(&session), "token-type-mismatch").await;
+    }
+    // A machine type the route does not list.
+    f.refused("/api_keys", Some(&mt), "token-type-mismatch")
+        .await;
+    f.refused("/api_keys", Some(&oat), "token-type-mismatch")
+        .await;
+    f.refused("/m2m", Some(&key), "token-type-mismatch").await;
+    f.refused("/oauth", Some(&key), "token-type-mismatch").await;
+    f.refused("/mixed", Some(&mt), "token-type-mismatch").await;
+    f.refused("/mixed", Some(&oat), "token-type-mismatch").await;
+    // Garbage on a machine-only route is not a machine token this route accepts.
+    f.refused("/api_keys", Some("not-a-token"), "token-type-mismatch")
+        .await;
+    assert_eq!(f.machine_calls(), 0);
+
+    // `on_error` sees the reason.
+    let r = f.get("/custom", Some(&session)).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"reason": "token-type-mismatch"})
+    );
+    assert_eq!(f.text("/custom", Some(&key)).await, (200, key_id));
+}
+
+#[tokio::test]
+async fn unknown_revoked_and_expired_tokens_are_refused() {
+    let f = Fixture::new().await;
+    for (path, token, message) in [
+        (
+            "/api_keys",
+            "ak_0123456789abcdef0123456789abcdef",
+            "API key not found",
+        ),
+        (
+            "/m2m",
+            "mt_0123456789abcdef0123456789abcdef",
+            "Machine token not found",
+        ),
+        ("/oauth", "oat_0123456789abcdef", "OAuth token not found"),
+    ] {
+        let got = f.refused(path, Some(token), "token-invalid").await;
+        assert_eq!(
+            got,
+            format!("{message} (reason=token-invalid, token-carrier=header)")
+        );
+    }
+
+    let (key_id, key) = f.mock.create_api_key(USER, &[], None);
+    assert!(f.mock.revoke_machine_token(&key_id));
+    let message = f.refused("/api_keys", Some(&key), "token-invalid").await;
+    assert!(message.starts_with("API key has been revoked"), "{message}");
+
+    let (mt_id, mt) = f.mock.create_m2m_token(MACHINE, &[], None);
+    assert!(f.mock.expire_machine_token(&mt_id));
+    let message = f.refused("/m2m", Some(&mt), "token-invalid").await;
+    assert!(
+        message.starts_with("Machine token has expired"),
+        "{message}"
+    );
+
+    // Only the `expiration` says so: still refused.
+    let (oat_id, oat) = f.mock.create_oauth_token(USER, CLIENT, &[]);
+    f.mock
+        .merge_into_machine_token(&oat_id, json!({"expiration": 1_000_000_000_000i64}));
+    f.refused("/oauth", Some(&oat), "token-invalid").await;
+
+    // An answer without the `revoked` flag: fail closed.
+    let (id, key) = f.mock.create_api_key(USER, &[], None);
+    f.mock
+        .merge_into_machine_token(&id, json!({"revoked": null}));
+    f.refused("/api_keys", Some(&key), "unexpected-error").await;
+
+    // Tokens over 16 KiB never leave the process.
+    let before = f.machine_calls();
+    let huge = format!("ak_{}", "a".repeat(clerk::MAX_TOKEN_LEN));
+    f.refused("/api_keys", Some(&huge), "token-invalid").await;
+    assert_eq!(f.machine_calls(), before);
+    // Failures are not cached: each refused request asked again.
+    assert_eq!(f.calls("/api_keys/verify"), 3);
+}
+
+#[tokio::test]
+async fn backend_api_failures_fail_closed() {
+    let f = Fixture::new().await;
+    let (_, key) = f.mock.create_api_key(USER, &[], None);
+
+    // 5xx, 429, garbage: 401 `unexpected-error` (as a JWKS outage is a 401 for sessions).
+    f.mock.inject_api_faults([Fault::Status(503)]);
+    f.refused("/api_keys", Some(&key), "unexpected-error").await;
+    f.mock.inject_api_faults([Fault::Garbage]);
+    f.refused("/api_keys", Some(&key), "unexpected-error").await;
+    f.mock.inject_api_faults([Fault::InvalidSecretKey]);
+    f.refused("/api_keys", Some(&key), "secret-key-invalid")
+        .await;
+    // Then the Backend API recovers.
+    assert_eq!(f.ok("/api_keys", &key).await["subject"], USER);
+
+    // A wrong secret key.
+    let wrong = f
+        .mock
+        .clerk_builder()
+        .secret_key("sk_test_wrong")
+        .build()
+        .unwrap();
+    let err = wrong.verify_machine_token(&key).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidSecretKey);
+    assert_eq!(err.status(), Some(401));
+    // No secret key at all.
+    let none = Clerk::builder()
+        .without_env()
+        .api_url(f.mock.api_url())
+        .build()
+        .unwrap();
+    let err = none.verify_machine_token(&key).await.unwrap_err();
+    assert_eq!(err.code(), Code::UnexpectedError);
+
+    // A Backend API that answers too late, and one that is gone.
+    let slow = f
+        .mock
+        .clerk_builder()
+        .http_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    f.mock
+        .inject_api_faults([Fault::Delay(Duration::from_secs(2))]);
+    let err = slow.verify_machine_token(&key).await.unwrap_err();
+    assert_eq!(err.code(), Code::UnexpectedError);
+    let gone = Clerk::builder()
+        .without_env()
+        .secret_key("sk_test_gone")
+        .api_url("http://127.0.0.1:1")
+        .api_retry(clerk::api::RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let f = Fixture::with(f.mock, serve(app(gone)).await);
+    f.refused("/api_keys", Some(&key), "unexpected-error").await;
+    f.refused("/m2m", Some("mt_whatever"), "unexpected-error")
+        .await;
+}
+
+#[tokio::test]
+async fn positive_results_are_cached_per_instance() {
+    let f = Fixture::new().await;
+    let (key_id, key) = f.mock.create_api_key(USER, &[], None);
+    assert_eq!(f.ok("/api_keys", &key).await["id"], key_id);
+    assert_eq!(f.ok("/api_keys", &key).await["id"], key_id);
+    assert_eq!(f.ok("/machines", &key).await["id"], key_id);
+    assert_eq!(f.calls("/api_keys/verify"), 1, "one upstream call");
+
+    // A burst of concurrent requests with a fresh token: one call.
+    let (_, mt) = f.mock.create_m2m_token(MACHINE, &[], None);
+    let requests = (0..20).map(|_| f.get("/m2m", Some(&mt)));
+    for r in futures::future::join_all(requests).await {
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(f.calls("/m2m_tokens/verify"), 1);
+
+    // Revocation takes effect after the TTL; this instance caches for 10 s, so the key
+    // still works right after its revocation…
+    assert!(f.mock.revoke_machine_token(&key_id));
+    assert_eq!(f.ok("/api_keys", &key).await["id"], key_id);
+    // …while an instance without the cache refuses it at once.
+    let uncached = f
+        .mock
+        .clerk_builder()
+        .machine_token_cache(MachineTokenCacheConfig {
+            ttl: Duration::ZERO,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let err = uncached.verify_machine_token(&key).await.unwrap_err();
+    assert_eq!(err.code(), Code::TokenInvalid);
+    // A short TTL expires.
+    let short = f
+        .mock
+        .clerk_builder()
+        .machine_token_cache(MachineTokenCacheConfig {
+            ttl: Duration::from_millis(150),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let (id2, key2) = f.mock.create_api_key(USER, &[], None);
+    short.verify_machine_token(&key2).await.unwrap();
+    short.verify_machine_token(&key2).await.unwrap();
+    f.mock.revoke_machine_token(&id2);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(short.verify_machine_token(&key2).await.is_err());
+
+    // Keyed by the whole token: a prefix or an extension of it is another token.
+    let before = f.calls("/api_keys/verify");
+    f.refused("/api_keys", Some(&key[..key.len() - 1]), "token-invalid")
+        .await;
+    f.refused("/api_keys", Some(&format!("{key}x")), "token-invalid")
+        .await;
+    assert_eq!(f.calls("/api_keys/verify"), before + 2);
+}
 
 #[tokio::test]
 async fn machine_tokens_come_from_the_authorization_header_only() {

@@ -2,7 +2,6 @@
 
 mod authorization;
 mod harness;
-mod injection;
 mod matrix;
 mod over_http;
 mod redirect;

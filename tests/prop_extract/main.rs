@@ -25,6 +25,7 @@ mod render;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::prop::runtime_and_mock;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

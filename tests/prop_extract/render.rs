@@ -12,11 +12,7 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) fn fixture() -> Fixture {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mock = rt.block_on(MockClerk::start());
+    let (rt, mock) = runtime_and_mock();
     let at = UNIX_EPOCH + Duration::from_secs(T0 as u64);
     let known = USERS
         .iter()

@@ -16,6 +16,8 @@ mod sdk;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::http::bearer_parts;
+use common::prop::runtime_and_mock;
 
 use std::cell::RefCell;
 use std::time::{Duration, UNIX_EPOCH};

@@ -63,11 +63,7 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) fn fixture() -> Fixture {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mock = rt.block_on(MockClerk::start());
+    let (rt, mock) = runtime_and_mock();
     let at = UNIX_EPOCH + Duration::from_secs(T0 as u64);
     let clerk = Clerk::builder()
         .without_env()
@@ -84,12 +80,7 @@ pub(crate) fn fixture() -> Fixture {
 }
 
 pub(crate) fn authenticate(fx: &Fixture, token: &str) -> RequestState {
-    let (parts, ()) = http::Request::builder()
-        .uri("https://api.example.com/")
-        .header("authorization", format!("Bearer {token}"))
-        .body(())
-        .unwrap()
-        .into_parts();
+    let parts = bearer_parts("https://api.example.com/", token);
     fx.rt.block_on(fx.clerk.authenticate_request(&parts))
 }
 

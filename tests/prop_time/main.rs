@@ -23,6 +23,7 @@ mod sdk;
 
 #[path = "../common/mod.rs"]
 mod common;
+use common::prop::runtime_and_mock;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -28,11 +28,7 @@ pub(crate) fn instance(pem: &str, skew: SkewSource, cache: bool) -> Clerk {
 }
 
 pub(crate) fn fixture() -> Fixture {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mock = rt.block_on(MockClerk::start());
+    let (rt, mock) = runtime_and_mock();
     let pem = mock.jwt_key_pem();
     let pool = skew_pool();
     let instances = pool

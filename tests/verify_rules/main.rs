@@ -4,18 +4,17 @@
 //! Networkless (PEM) options are used wherever the rule does not involve the JWKS, and
 //! every time-dependent test pins `now` so the boundaries are exact and deterministic.
 
-mod basics;
-mod claims;
+mod basics_and_time;
+mod claims_and_keys;
 mod differential;
-mod header_and_signature;
-mod keys;
-mod order;
+mod order_and_header;
 mod robustness;
-mod time;
 
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
+use common::mock::start_mock_with;
+use common::prop::Lcg;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -75,6 +74,12 @@ fn token(mock: &MockClerk) -> TokenBuilder {
 }
 
 /// Networkless options with the mock's PEM, verifying at `T0`.
+/// The shared mock, and PEM options verifying at `T0`.
+fn shared_pem() -> (&'static MockClerk, VerifyTokenOptions) {
+    let mock = shared_mock();
+    (mock, pem_options(mock))
+}
+
 fn pem_options(mock: &MockClerk) -> VerifyTokenOptions {
     VerifyTokenOptions {
         jwt_key: Some(mock.jwt_key_pem()),
@@ -174,17 +179,7 @@ const ALL_CODES: [&str; 16] = [
     "secret-key-invalid",
 ];
 
-/// Knuth's MMIX LCG, enough for reproducible garbage.
-struct Lcg(u64);
-
 impl Lcg {
-    fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as u32
-    }
     fn below(&mut self, n: usize) -> usize {
         self.next() as usize % n
     }
@@ -197,5 +192,19 @@ fn with_parties(mock: &MockClerk, parties: &[&str]) -> VerifyTokenOptions {
     VerifyTokenOptions {
         authorized_parties: parties.iter().map(|s| s.to_string()).collect(),
         ..pem_options(mock)
+    }
+}
+
+/// Asserts that a token carrying each `(claim, value)` fails under `options` with `code`.
+async fn assert_claims_refused<V: Into<Value>>(
+    mock: &MockClerk,
+    options: &VerifyTokenOptions,
+    code: &str,
+    cases: impl IntoIterator<Item = (&str, V)>,
+) {
+    for (name, value) in cases {
+        let value: Value = value.into();
+        let t = token(mock).claim(name, value.clone()).sign();
+        assert_eq!(reason(&t, options).await, code, "{name} {value}");
     }
 }

@@ -4,8 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn a_signed_user_created_reaches_the_handler_typed() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let user = mock
         .create_user(&clerk::api::CreateUserParams {
             email_address: vec!["ada@example.com".into()],
@@ -40,8 +39,7 @@ async fn a_signed_user_created_reaches_the_handler_typed() {
 
 #[tokio::test]
 async fn every_event_family_is_typed_and_unknown_types_fall_back() {
-    let mock = MockClerk::start().await;
-    let server = serve(mock.webhook_config()).await;
+    let (mock, server) = start_with_server().await;
     let fixtures: &[(&str, &str)] = &[
         (
             "user.created",

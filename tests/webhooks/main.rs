@@ -2,10 +2,8 @@
 //! route, and `MockClerk` (or hand-made requests) sending signed, forged, stale,
 //! replayed, tampered and oversized webhooks.
 
-mod bodies_and_config;
+mod checks;
 mod delivery;
-mod refusals;
-mod replays;
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -76,6 +74,13 @@ async fn serve(config: WebhookConfig) -> Server {
         url: format!("{base}/webhooks/clerk"),
         seen,
     }
+}
+
+/// A started mock, and a server with its default webhook configuration.
+async fn start_with_server() -> (MockClerk, Server) {
+    let mock = MockClerk::start().await;
+    let server = serve(mock.webhook_config()).await;
+    (mock, server)
 }
 
 fn now() -> i64 {
