@@ -7,6 +7,7 @@ use super::*;
 /// that cannot invalidate answers 503 (Svix retries). Redis restarted on the same port:
 /// the cache works again without restarting anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: .ci/run runs it with --ignored after installing it"]
 async fn redis_going_away_falls_back_to_the_backend_api() {
     logs();
     const PASSWORD: &str = "fleet-cache-redis-password-7f3a";
@@ -80,6 +81,7 @@ async fn redis_going_away_falls_back_to_the_backend_api() {
 /// by A reaches B's layer through Redis pub/sub. The layer is off while the subscription
 /// is down, and back after Redis is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: .ci/run runs it with --ignored after installing it"]
 async fn local_layers_stay_coherent_through_pubsub() {
     let (mut redis, mock, user, token) = fleet_with_ada().await;
     let local = |b: RedisUserCacheBuilder| b.local_cache(Duration::from_secs(60));

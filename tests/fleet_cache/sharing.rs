@@ -6,6 +6,7 @@ use super::*;
 /// `user.updated` webhook received by A makes B see the change at once; a `user.deleted`
 /// one makes B refuse the user. Another namespace on the same Redis shares nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: .ci/run runs it with --ignored after installing it"]
 async fn two_servers_share_users_and_webhooks_invalidate_them() {
     let (redis, mock, user, token) = fleet_with_ada().await;
 
@@ -93,6 +94,7 @@ async fn two_servers_share_users_and_webhooks_invalidate_them() {
 /// Clerk::forget_user / invalidate_user reach every server; unreadable or foreign
 /// data in Redis is never served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: .ci/run runs it with --ignored after installing it"]
 async fn forget_user_and_bad_data() {
     let (redis, mock, user, token) = fleet_with_ada().await;
     let cache_a = cache_builder(&redis, &mock)

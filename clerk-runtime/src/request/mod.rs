@@ -302,10 +302,17 @@ impl Clerk {
         };
         let token = match (session_cookie, has_uat) {
             (None, false) => {
-                return signed_out(
-                    AuthErrorReason::SessionTokenAndUatMissing,
-                    "No session token in the Authorization header or the __session cookie.",
-                )
+                // Clerk's reason code either way; the message says why a header that was
+                // sent carried no token (`bearer <token>`, `Basic …`): its scheme.
+                let message = if headers
+                    .get(http::header::AUTHORIZATION)
+                    .is_some_and(|v| !v.is_empty())
+                {
+                    "The Authorization header's scheme is not `Bearer` (it is case-sensitive): no session token was read."
+                } else {
+                    "No session token in the Authorization header or the __session cookie."
+                };
+                return signed_out(AuthErrorReason::SessionTokenAndUatMissing, message);
             }
             (Some(_), false) => {
                 return signed_out(
