@@ -1,8 +1,8 @@
 //! Two servers sharing a user cache in Redis, kept fresh by Clerk's webhooks.
 //!
 //! ```text
-//! cargo run --example fleet_cache --features redis,testing
-//! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example fleet_cache --features redis,testing
+//! cargo run --example fleet_cache --features redis
+//! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example fleet_cache --features redis
 //! ```
 //!
 //! With `REDIS_URL` set, it uses that Redis (under a namespace of its own); without, it

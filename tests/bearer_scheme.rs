@@ -8,7 +8,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use clerk::testing::MockClerk;
-use clerk::{Auth, Clerk};
+use clerk::{Auth, Clerk, MachineAuth};
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -20,10 +20,16 @@ async fn me(auth: Auth) -> String {
     auth.user_id().unwrap_or_default().to_owned()
 }
 
-/// Serves `/me` on a loopback port; its base URL.
+#[clerk::protect(accepts = [api_key])]
+async fn machine(auth: MachineAuth) -> String {
+    auth.subject().to_owned()
+}
+
+/// Serves `/me` and the API-key-only `/machine` on a loopback port; its base URL.
 async fn serve(clerk: Clerk) -> String {
     let app = Router::new()
         .route("/me", get(me))
+        .route("/machine", get(machine))
         .with_state(AppState { clerk });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -110,4 +116,40 @@ async fn only_the_bearer_scheme_carries_a_token_and_the_message_says_so() {
         "No session token in the Authorization header or the __session cookie. \
          (reason=session-token-and-uat-missing)"
     );
+}
+
+#[tokio::test]
+async fn a_machine_only_route_names_the_scheme_too() {
+    let mock = MockClerk::start().await;
+    let base = serve(mock.clerk()).await;
+    let (_, key) = mock.create_api_key("user_1", &[], None);
+    let machine = |authorization: String| {
+        let base = base.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!("{base}/machine"))
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap();
+            let message = response.headers()["x-clerk-auth-message"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (response.status().as_u16(), message)
+        }
+    };
+    let (status, message) = machine(format!("bearer {key}")).await;
+    assert_eq!(status, 401);
+    assert!(
+        message.starts_with("The Authorization header's scheme is not `Bearer`"),
+        "{message}"
+    );
+    let response = reqwest::Client::new()
+        .get(format!("{base}/machine"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }

@@ -228,11 +228,17 @@ impl Clerk {
                     self.authenticate_headers(method, headers).await,
                 );
             }
+            // The message says why a header that was sent carried no token: its scheme.
+            let scheme_not_bearer = headers
+                .get(http::header::AUTHORIZATION)
+                .is_some_and(|v| !v.is_empty());
             return AnyTokenRequestState::SignedOut(SignedOut {
                 reason: AuthErrorReason::NoTokenInHeader,
-                message: Cow::Borrowed(
-                    "No token in the Authorization header: machine tokens are read from the header only.",
-                ),
+                message: Cow::Borrowed(if scheme_not_bearer {
+                    "The Authorization header's scheme is not `Bearer` (it is case-sensitive): machine tokens are read from a `Bearer` header only."
+                } else {
+                    "No token in the Authorization header: machine tokens are read from the header only."
+                }),
                 token_carrier: None,
             });
         };
