@@ -54,13 +54,19 @@ pub(crate) fn expand(
     let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
     let accepts = &args.accepts;
-    let guard_ty = match (mode.is_strict(), load_user) {
-        _ if accepts.has_machine() && !accepts.session => quote!(#private::StrictMachine<#policy>),
-        _ if accepts.has_machine() => quote!(#private::StrictMixed<#policy>),
-        (true, false) => quote!(#private::Strict<#policy>),
-        (true, true) => quote!(#private::StrictUser<#policy>),
-        (false, _) => quote!(#private::Lax<#policy>),
+    let guard = match (mode.is_strict(), load_user) {
+        _ if accepts.has_machine() && !accepts.session => quote!(StrictMachine),
+        _ if accepts.has_machine() => quote!(StrictMixed),
+        (true, false) => quote!(Strict),
+        (true, true) => quote!(StrictUser),
+        (false, _) => quote!(Lax),
     };
+    // The router state is the guard's second parameter, bounded right in the handler's
+    // signature: a state without a `Clerk` is then reported where the handler is routed
+    // with `ClerkFromState`'s message (the fix), rather than as axum's "`Handler<…>` is not
+    // implemented". An `impl` parameter, so that `handler::<T>` still names the user's own
+    // generics.
+    let guard_ty = quote!(#private::#guard<#policy, impl #private::ClerkFromState>);
 
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     new_inputs.push(syn::parse_quote!(__clerk_guard: #guard_ty));
@@ -76,7 +82,8 @@ pub(crate) fn expand(
         .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
     let sig = &func.sig;
     let stmts = &func.block.stmts;
-    let mut handler = quote!(#(#outer_attrs)* #vis #sig);
+    // `clippy::impl_trait_in_params` (restriction) would flag the guard's `impl` parameter.
+    let mut handler = quote!(#(#outer_attrs)* #[allow(clippy::impl_trait_in_params)] #vis #sig);
     func.block.brace_token.surround(&mut handler, |body| {
         body.extend(quote!(#(#inner_attrs)* #(#bindings)* #(#stmts)*));
     });
@@ -94,6 +101,7 @@ pub(crate) fn expand(
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
+        #[non_exhaustive]
         #vis struct #policy;
 
         #policy_impl

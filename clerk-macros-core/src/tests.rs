@@ -342,10 +342,10 @@ fn expansion_adds_the_hidden_extractor_and_policy() {
     let text = flat(&out);
     assert!(compile_errors(out).is_empty());
     assert!(text.contains(
-        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me>,Json(body):Json<Value>)->String"
+        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me,impl::clerk::__private::ClerkFromState>,Json(body):Json<Value>)->String"
     ));
     assert!(text.contains("letauth:Auth=__clerk_guard.auth();"));
-    assert!(text.contains("pubstruct__clerk_policy_me;"));
+    assert!(text.contains("#[non_exhaustive]pubstruct__clerk_policy_me;"));
     assert!(text.contains("impl::clerk::__private::StrictPolicyfor__clerk_policy_me"));
     assert!(text.contains("::clerk::__private::has(session,&::clerk::Has::role(\"org:admin\"))"));
 }

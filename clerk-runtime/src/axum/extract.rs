@@ -29,6 +29,9 @@ impl ClerkFromState for () {
     }
 }
 
+// Not named in errors: a state without a `Clerk` is reported with the trait's own message
+// (which names the fix), not as "`Clerk: FromRef<AppState>` is not satisfied".
+#[diagnostic::do_not_recommend]
 impl<S> ClerkFromState for S
 where
     Clerk: FromRef<S>,
