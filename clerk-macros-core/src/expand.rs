@@ -66,7 +66,9 @@ pub(crate) fn expand(
     // with `ClerkFromState`'s message (the fix), rather than as axum's "`Handler<…>` is not
     // implemented". An `impl` parameter, so that `handler::<T>` still names the user's own
     // generics.
-    let guard_ty = quote!(#private::#guard<#policy, impl #private::ClerkFromState>);
+    let state = debug_handler_state(&func.attrs, &kept)
+        .unwrap_or_else(|| quote!(impl #private::ClerkFromState));
+    let guard_ty = quote!(#private::#guard<#policy, #state>);
 
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     new_inputs.push(syn::parse_quote!(__clerk_guard: #guard_ty));
@@ -106,6 +108,58 @@ pub(crate) fn expand(
 
         #policy_impl
     })
+}
+
+/// Under `#[axum::debug_handler]` (below the clerk attribute), the router state as that macro
+/// infers it: its `state = T`, else the type of the one `State<T>` parameter, else `()`. Its
+/// checks name the handler's parameter types, where an `impl` type is not allowed.
+fn debug_handler_state(
+    attrs: &[syn::Attribute],
+    kept: &syn::punctuated::Punctuated<FnArg, syn::Token![,]>,
+) -> Option<TokenStream> {
+    let attr = attrs.iter().find(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "debug_handler")
+    })?;
+    if let syn::Meta::List(list) = &attr.meta {
+        let mut tokens = list.tokens.clone().into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            if matches!(&tt, TokenTree::Ident(i) if i == "state")
+                && matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '=')
+            {
+                let _ = tokens.next();
+                let ty: TokenStream = tokens
+                    .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                    .collect();
+                return Some(ty);
+            }
+        }
+    }
+    let states: Vec<&syn::Type> = kept
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(pt) => Some(&*pt.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .filter_map(|ty| match ty {
+            syn::Type::Path(tp) => tp.path.segments.last(),
+            _ => None,
+        })
+        .filter(|seg| seg.ident == "State")
+        .filter_map(|seg| match &seg.arguments {
+            syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                Some(syn::GenericArgument::Type(ty)) => Some(ty),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    match states.as_slice() {
+        [one] => Some(quote!(#one)),
+        _ => Some(quote!(())),
+    }
 }
 
 /// `tokens` spanning from `first` to `last`: the last token at `last`, the others at `first`.

@@ -351,6 +351,38 @@ fn expansion_adds_the_hidden_extractor_and_policy() {
 }
 
 #[test]
+fn expansion_names_the_state_for_debug_handler() {
+    let state = |attr: TokenStream, params: TokenStream| {
+        let out = crate::protect(quote!(), quote!(#attr async fn h(#params) {}));
+        let text = flat(&out);
+        let start = text.find("__clerk_policy_h,").expect("a guard") + "__clerk_policy_h,".len();
+        text[start..].split('>').next().expect("a state").to_owned()
+    };
+    assert_eq!(
+        state(quote!(), quote!(s: Session)),
+        "impl::clerk::__private::ClerkFromState"
+    );
+    assert_eq!(
+        state(quote!(#[axum::debug_handler]), quote!(s: Session)),
+        "()"
+    );
+    assert_eq!(
+        state(
+            quote!(#[debug_handler]),
+            quote!(s: Session, State(app): State<AppState>)
+        ),
+        "AppState"
+    );
+    assert_eq!(
+        state(
+            quote!(#[axum::debug_handler(state = app::AppState)]),
+            quote!(State(n): State<&'static str>)
+        ),
+        "app::AppState"
+    );
+}
+
+#[test]
 fn expansion_picks_the_guard_of_the_route() {
     let guard = |out: TokenStream| {
         let text = flat(&out);
