@@ -54,13 +54,21 @@ pub(crate) fn expand(
     let policy = format_ident!("__clerk_policy_{}", name);
     let vis = &func.vis;
     let accepts = &args.accepts;
-    let guard_ty = match (mode.is_strict(), load_user) {
-        _ if accepts.has_machine() && !accepts.session => quote!(#private::StrictMachine<#policy>),
-        _ if accepts.has_machine() => quote!(#private::StrictMixed<#policy>),
-        (true, false) => quote!(#private::Strict<#policy>),
-        (true, true) => quote!(#private::StrictUser<#policy>),
-        (false, _) => quote!(#private::Lax<#policy>),
+    let guard = match (mode.is_strict(), load_user) {
+        _ if accepts.has_machine() && !accepts.session => quote!(StrictMachine),
+        _ if accepts.has_machine() => quote!(StrictMixed),
+        (true, false) => quote!(Strict),
+        (true, true) => quote!(StrictUser),
+        (false, _) => quote!(Lax),
     };
+    // The router state is the guard's second parameter, bounded right in the handler's
+    // signature: a state without a `Clerk` is then reported where the handler is routed
+    // with `ClerkFromState`'s message (the fix), rather than as axum's "`Handler<…>` is not
+    // implemented". An `impl` parameter, so that `handler::<T>` still names the user's own
+    // generics.
+    let state = debug_handler_state(&func.attrs, &kept)
+        .unwrap_or_else(|| quote!(impl #private::ClerkFromState));
+    let guard_ty = quote!(#private::#guard<#policy, #state>);
 
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     new_inputs.push(syn::parse_quote!(__clerk_guard: #guard_ty));
@@ -76,7 +84,8 @@ pub(crate) fn expand(
         .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
     let sig = &func.sig;
     let stmts = &func.block.stmts;
-    let mut handler = quote!(#(#outer_attrs)* #vis #sig);
+    // `clippy::impl_trait_in_params` (restriction) would flag the guard's `impl` parameter.
+    let mut handler = quote!(#(#outer_attrs)* #[allow(clippy::impl_trait_in_params)] #vis #sig);
     func.block.brace_token.surround(&mut handler, |body| {
         body.extend(quote!(#(#inner_attrs)* #(#bindings)* #(#stmts)*));
     });
@@ -94,10 +103,63 @@ pub(crate) fn expand(
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code)]
+        #[non_exhaustive]
         #vis struct #policy;
 
         #policy_impl
     })
+}
+
+/// Under `#[axum::debug_handler]` (below the clerk attribute), the router state as that macro
+/// infers it: its `state = T`, else the type of the one `State<T>` parameter, else `()`. Its
+/// checks name the handler's parameter types, where an `impl` type is not allowed.
+fn debug_handler_state(
+    attrs: &[syn::Attribute],
+    kept: &syn::punctuated::Punctuated<FnArg, syn::Token![,]>,
+) -> Option<TokenStream> {
+    let attr = attrs.iter().find(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "debug_handler")
+    })?;
+    if let syn::Meta::List(list) = &attr.meta {
+        let mut tokens = list.tokens.clone().into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            if matches!(&tt, TokenTree::Ident(i) if i == "state")
+                && matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '=')
+            {
+                let _ = tokens.next();
+                let ty: TokenStream = tokens
+                    .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                    .collect();
+                return Some(ty);
+            }
+        }
+    }
+    let states: Vec<&syn::Type> = kept
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(pt) => Some(&*pt.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .filter_map(|ty| match ty {
+            syn::Type::Path(tp) => tp.path.segments.last(),
+            _ => None,
+        })
+        .filter(|seg| seg.ident == "State")
+        .filter_map(|seg| match &seg.arguments {
+            syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                Some(syn::GenericArgument::Type(ty)) => Some(ty),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    match states.as_slice() {
+        [one] => Some(quote!(#one)),
+        _ => Some(quote!(())),
+    }
 }
 
 /// `tokens` spanning from `first` to `last`: the last token at `last`, the others at `first`.

@@ -342,12 +342,44 @@ fn expansion_adds_the_hidden_extractor_and_policy() {
     let text = flat(&out);
     assert!(compile_errors(out).is_empty());
     assert!(text.contains(
-        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me>,Json(body):Json<Value>)->String"
+        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me,impl::clerk::__private::ClerkFromState>,Json(body):Json<Value>)->String"
     ));
     assert!(text.contains("letauth:Auth=__clerk_guard.auth();"));
-    assert!(text.contains("pubstruct__clerk_policy_me;"));
+    assert!(text.contains("#[non_exhaustive]pubstruct__clerk_policy_me;"));
     assert!(text.contains("impl::clerk::__private::StrictPolicyfor__clerk_policy_me"));
     assert!(text.contains("::clerk::__private::has(session,&::clerk::Has::role(\"org:admin\"))"));
+}
+
+#[test]
+fn expansion_names_the_state_for_debug_handler() {
+    let state = |attr: TokenStream, params: TokenStream| {
+        let out = crate::protect(quote!(), quote!(#attr async fn h(#params) {}));
+        let text = flat(&out);
+        let start = text.find("__clerk_policy_h,").expect("a guard") + "__clerk_policy_h,".len();
+        text[start..].split('>').next().expect("a state").to_owned()
+    };
+    assert_eq!(
+        state(quote!(), quote!(s: Session)),
+        "impl::clerk::__private::ClerkFromState"
+    );
+    assert_eq!(
+        state(quote!(#[axum::debug_handler]), quote!(s: Session)),
+        "()"
+    );
+    assert_eq!(
+        state(
+            quote!(#[debug_handler]),
+            quote!(s: Session, State(app): State<AppState>)
+        ),
+        "AppState"
+    );
+    assert_eq!(
+        state(
+            quote!(#[axum::debug_handler(state = app::AppState)]),
+            quote!(State(n): State<&'static str>)
+        ),
+        "app::AppState"
+    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Extractors: [`Auth`] (never rejects), [`Session`] (401 when signed out) and
 //! `Option<Session>`.
 
+use std::io::Write as _;
+use std::sync::Once;
+
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +18,7 @@ use crate::session::Session;
 /// `()` (whose routes need [`ClerkLayer`](super::ClerkLayer)).
 #[diagnostic::on_unimplemented(
     message = "the router state `{Self}` does not provide a `clerk::Clerk`",
-    label = "no `clerk::Clerk` in this state",
+    label = "this handler needs a `clerk::Clerk` from the router state `{Self}`",
     note = "add a `clerk: clerk::Clerk` field to the state and `#[derive(axum::extract::FromRef)]`, or use `Router<()>` with `.layer(clerk::ClerkLayer::new(clerk))`"
 )]
 pub trait ClerkFromState {
@@ -29,6 +32,9 @@ impl ClerkFromState for () {
     }
 }
 
+// Not named in errors: a state without a `Clerk` is reported with the trait's own message
+// (which names the fix), not as "`Clerk: FromRef<AppState>` is not satisfied".
+#[diagnostic::do_not_recommend]
 impl<S> ClerkFromState for S
 where
     Clerk: FromRef<S>,
@@ -46,12 +52,28 @@ pub(crate) fn clerk_for<S: ClerkFromState>(parts: &Parts, state: &S) -> Option<C
     }
 }
 
-/// The 500 of a route that has no `Clerk`, with a log line naming the fix.
+/// What a route without a `Clerk` needs.
+const MISSING_CLERK_FIX: &str = "add `.layer(clerk::ClerkLayer::new(clerk))` to the router, or put a `Clerk` in the router state";
+
+/// The 500 of a route that has no `Clerk`, with a log line naming the fix. Without a tracing
+/// subscriber that line would go nowhere, so the fix is then written to stderr, once per
+/// process.
 pub(crate) fn reject_missing_clerk(parts: &Parts) -> Response {
     tracing::error!(
         path = parts.uri.path(),
-        "clerk: no `Clerk` for this route: add `.layer(clerk::ClerkLayer::new(clerk))` to the router, or put a `Clerk` in the router state"
+        "clerk: no `Clerk` for this route: {MISSING_CLERK_FIX}"
     );
+    if !tracing::dispatcher::has_been_set() {
+        static SAID: Once = Once::new();
+        SAID.call_once(|| {
+            // Not `eprintln!`: a closed stderr must not make a request panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "clerk: no `Clerk` for route `{}` (answered 500): {MISSING_CLERK_FIX}. Said once; install a tracing subscriber to see every such request.",
+                parts.uri.path()
+            );
+        });
+    }
     AuthError::NotConfigured.into_response()
 }
 

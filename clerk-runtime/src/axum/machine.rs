@@ -90,12 +90,12 @@ async fn reject<P: StrictPolicy>(clerk: &Clerk, parts: &Parts, err: AuthError) -
 
 /// The hidden first extractor of `#[clerk::protect(accepts = […])]` when only machine types
 /// are accepted: a verified machine token of one of them.
-pub struct StrictMachine<P> {
+pub struct StrictMachine<P, S> {
     machine: MachineAuth,
-    _policy: PhantomData<fn() -> P>,
+    _policy: PhantomData<fn() -> (P, S)>,
 }
 
-impl<P> StrictMachine<P> {
+impl<P, S> StrictMachine<P, S> {
     /// The machine token.
     pub fn machine(&self) -> MachineAuth {
         self.machine.clone()
@@ -110,7 +110,7 @@ impl<P> StrictMachine<P> {
     }
 }
 
-impl<S, P> FromRequestParts<S> for StrictMachine<P>
+impl<S, P> FromRequestParts<S> for StrictMachine<P, S>
 where
     S: ClerkFromState + Send + Sync,
     P: StrictPolicy,
@@ -131,12 +131,12 @@ where
 
 /// The hidden first extractor of `#[clerk::protect(accepts = […])]` when session tokens and
 /// machine types are accepted: a signed-in session (authorized) or a verified machine token.
-pub struct StrictMixed<P> {
+pub struct StrictMixed<P, S> {
     auth: Auth,
-    _policy: PhantomData<fn() -> P>,
+    _policy: PhantomData<fn() -> (P, S)>,
 }
 
-impl<P> StrictMixed<P> {
+impl<P, S> StrictMixed<P, S> {
     /// The auth object: a session or a machine token.
     pub fn auth(&self) -> Auth {
         self.auth.clone()
@@ -151,7 +151,7 @@ impl<P> StrictMixed<P> {
     }
 }
 
-impl<S, P> FromRequestParts<S> for StrictMixed<P>
+impl<S, P> FromRequestParts<S> for StrictMixed<P, S>
 where
     S: ClerkFromState + Send + Sync,
     P: StrictPolicy,

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
-use super::{AuthError, ClerkFromState};
+use super::AuthError;
 use crate::api::User;
 use crate::auth::Auth;
 use crate::clerk::Clerk;
@@ -20,6 +20,11 @@ use crate::machine::AcceptsToken;
 use crate::session::{Has, Session};
 
 pub use axum;
+
+/// The bound the generated handlers put on the router state (`impl ClerkFromState` in
+/// the hidden extractor's type): a state without a `Clerk` is reported at the route with
+/// [`ClerkFromState`]'s message, not as axum's "`Handler` is not implemented".
+pub use super::ClerkFromState;
 
 pub use super::machine::{StrictMachine, StrictMixed};
 
@@ -63,13 +68,13 @@ pub trait LaxPolicy: Send + Sync + 'static {
 }
 
 /// The hidden first extractor of a strict handler: a verified (and authorized) session.
-pub struct Strict<P> {
+pub struct Strict<P, S> {
     session: Session,
     treat_pending_as_signed_out: bool,
-    _policy: PhantomData<fn() -> P>,
+    _policy: PhantomData<fn() -> (P, S)>,
 }
 
-impl<P> Strict<P> {
+impl<P, S> Strict<P, S> {
     /// The session.
     pub fn session(&self) -> Session {
         self.session.clone()
@@ -84,7 +89,7 @@ impl<P> Strict<P> {
     }
 }
 
-impl<S, P> FromRequestParts<S> for Strict<P>
+impl<S, P> FromRequestParts<S> for Strict<P, S>
 where
     S: ClerkFromState + Send + Sync,
     P: StrictPolicy,
@@ -123,14 +128,14 @@ where
 
 /// The hidden first extractor of a strict handler that injects `User`: the session and the
 /// Backend API user of its `sub`.
-pub struct StrictUser<P> {
+pub struct StrictUser<P, S> {
     session: Session,
     user: User,
     treat_pending_as_signed_out: bool,
-    _policy: PhantomData<fn() -> P>,
+    _policy: PhantomData<fn() -> (P, S)>,
 }
 
-impl<P> StrictUser<P> {
+impl<P, S> StrictUser<P, S> {
     /// The session.
     pub fn session(&self) -> Session {
         self.session.clone()
@@ -153,7 +158,7 @@ impl<P> StrictUser<P> {
     }
 }
 
-impl<S, P> FromRequestParts<S> for StrictUser<P>
+impl<S, P> FromRequestParts<S> for StrictUser<P, S>
 where
     S: ClerkFromState + Send + Sync,
     P: StrictPolicy,
@@ -175,13 +180,13 @@ where
 }
 
 /// The hidden first extractor of a lax handler: the auth object, signed in or not.
-pub struct Lax<P> {
+pub struct Lax<P, S> {
     auth: Auth,
     user: Option<User>,
-    _policy: PhantomData<fn() -> P>,
+    _policy: PhantomData<fn() -> (P, S)>,
 }
 
-impl<P> Lax<P> {
+impl<P, S> Lax<P, S> {
     /// The auth object.
     pub fn auth(&self) -> Auth {
         self.auth.clone()
@@ -196,7 +201,7 @@ impl<P> Lax<P> {
     }
 }
 
-impl<S, P> FromRequestParts<S> for Lax<P>
+impl<S, P> FromRequestParts<S> for Lax<P, S>
 where
     S: ClerkFromState + Send + Sync,
     P: LaxPolicy,
