@@ -6,10 +6,10 @@
 //! **Not a public API.** Compiled only with the `fuzzing` feature (never enabled by
 //! default); anything here may change or disappear in any release.
 //!
-//! Fixed material, shared with the committed seeds in `fuzz/seeds/`: [`FIXED_PEM`] (an RSA
+//! Fixed material, shared with the committed seeds in `fuzz/seeds/`: [`FIXED_PEM`](crate::__fuzz::FIXED_PEM) (an RSA
 //! public key whose private half was thrown away after minting the seed tokens), the clock
-//! [`FIXED_NOW`], the authorized party `https://app.example.com` and the publishable key
-//! [`PUBLISHABLE_KEY`]. The `verify` target also signs fuzzer-made headers and payloads with
+//! [`FIXED_NOW`](crate::__fuzz::FIXED_NOW), the authorized party `https://app.example.com` and the publishable key
+//! [`PUBLISHABLE_KEY`](crate::__fuzz::PUBLISHABLE_KEY). The `verify` target also signs fuzzer-made headers and payloads with
 //! a key generated at start-up, so that the claim checks are reached.
 
 use std::future::Future;

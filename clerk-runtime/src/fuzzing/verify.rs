@@ -36,11 +36,11 @@ fn outcome(r: &Result<Arc<SessionShared>, TokenVerificationError>) -> Outcome {
 /// checks, the verified-token cache) at a fixed clock.
 ///
 /// Input: a flags byte, a signed 16-bit little-endian clock offset in seconds from
-/// [`FIXED_NOW`], then the body. Flags: 1 signed mode, 2 `authorized_parties`
+/// [`FIXED_NOW`](super::FIXED_NOW), then the body. Flags: 1 signed mode, 2 `authorized_parties`
 /// [`AUTHORIZED_PARTY`], 4 `audience` `https://api.example.com`, 8 `issuer`
 /// `https://clerk.example.com`, 16 no clock skew (else 5 s).
 ///
-/// * Raw mode (flag 1 clear): the body is the token, verified with [`FIXED_PEM`]; the seeds
+/// * Raw mode (flag 1 clear): the body is the token, verified with [`FIXED_PEM`](super::FIXED_PEM); the seeds
 ///   are real tokens signed by its key.
 /// * Signed mode: the body is `header JSON \0 payload JSON` (or just the payload, under a
 ///   default RS256 session header); the target signs those exact bytes with a key made at
