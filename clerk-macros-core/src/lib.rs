@@ -18,6 +18,7 @@
 mod attr;
 mod expand;
 mod inject;
+mod names;
 mod validate;
 
 /// The body of the `macro_attr` fuzz target and of its regression test. Not a public API.

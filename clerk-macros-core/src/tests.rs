@@ -5,7 +5,8 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use crate::attr::{Arg, ArgName, AttrArgs, Check, Form, Mode};
-use crate::inject::{self, Injected};
+use crate::inject;
+use crate::names::{self, Injected};
 use crate::validate::{self, Errors};
 
 /// The messages of `errors`, in order.
@@ -272,29 +273,29 @@ fn recognize_clerk_types_by_path() {
     let ty = |tokens: TokenStream| syn::parse2::<syn::Type>(tokens).expect("a type");
     let my: syn::Path = syn::parse_quote!(my::clerk);
     assert_eq!(
-        inject::recognize(&ty(quote!(Session)), None),
+        names::recognize(&ty(quote!(Session)), None),
         Some(Injected::Session)
     );
     assert_eq!(
-        inject::recognize(&ty(quote!(clerk::Auth)), None),
+        names::recognize(&ty(quote!(clerk::Auth)), None),
         Some(Injected::Auth)
     );
     assert_eq!(
-        inject::recognize(&ty(quote!(Option<clerk::User>)), None),
+        names::recognize(&ty(quote!(Option<clerk::User>)), None),
         Some(Injected::OptionUser)
     );
     assert_eq!(
-        inject::recognize(&ty(quote!(Option<Auth>)), None),
+        names::recognize(&ty(quote!(Option<Auth>)), None),
         Some(Injected::OptionAuth)
     );
     assert_eq!(
-        inject::recognize(&ty(quote!(my::clerk::MachineAuth)), Some(&my)),
+        names::recognize(&ty(quote!(my::clerk::MachineAuth)), Some(&my)),
         Some(Injected::MachineAuth)
     );
     // Not clerk's: another crate's `Session`, a wrapper, a plain type.
-    assert_eq!(inject::recognize(&ty(quote!(tower::Session)), None), None);
-    assert_eq!(inject::recognize(&ty(quote!(Json<Session>)), None), None);
-    assert_eq!(inject::recognize(&ty(quote!(String)), None), None);
+    assert_eq!(names::recognize(&ty(quote!(tower::Session)), None), None);
+    assert_eq!(names::recognize(&ty(quote!(Json<Session>)), None), None);
+    assert_eq!(names::recognize(&ty(quote!(String)), None), None);
 }
 
 #[test]

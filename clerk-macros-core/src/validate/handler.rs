@@ -3,7 +3,7 @@
 use syn::{Ident, Path};
 
 use crate::attr::{Accepts, Mode};
-use crate::inject::Injected;
+use crate::names::{names_clerk, Injected};
 
 /// The item is a function (`parsed` is the result of parsing it as one).
 pub(crate) fn check_item_is_fn<T>(mode: Mode, parsed: syn::Result<T>) -> syn::Result<T> {
@@ -55,27 +55,7 @@ fn clerk_attribute(attr: &syn::Attribute, krate: Option<&Path>) -> Option<String
     if !ATTRIBUTE_NAMES.contains(&last.as_str()) {
         return None;
     }
-    let prefix: Vec<String> = path
-        .segments
-        .iter()
-        .rev()
-        .skip(1)
-        .map(|s| s.ident.to_string())
-        .collect();
-    let ok = match prefix.as_slice() {
-        [] => true,
-        [one] if one == "clerk" => true,
-        _ => krate.is_some_and(|k| {
-            let k: Vec<String> = k
-                .segments
-                .iter()
-                .rev()
-                .map(|s| s.ident.to_string())
-                .collect();
-            k == prefix
-        }),
-    };
-    ok.then_some(last)
+    names_clerk(path, krate, &["clerk"]).then_some(last)
 }
 
 /// The message for a second clerk attribute on one handler.
