@@ -246,6 +246,13 @@ impl JwksCache {
         self.fetches.load(Ordering::Relaxed)
     }
 
+    /// Whether a background refresh (stale-while-revalidate) has started and not yet
+    /// stored its outcome. For tests.
+    #[doc(hidden)]
+    pub fn background_refresh_running(&self) -> bool {
+        self.refreshing.load(Ordering::Acquire)
+    }
+
     /// The `kid`s currently held.
     pub fn kids(&self) -> Vec<String> {
         self.snapshot
