@@ -119,7 +119,11 @@ async fn a_padded_variant_flood_leaves_other_users_cached() {
     // Every other user's next request is still a hit.
     sign_in_all(&http, &base, &users).await;
     let after = counters(&clerk);
-    assert_eq!(after.hits - after_flood.hits, 40, "all 40 users still cached");
+    assert_eq!(
+        after.hits - after_flood.hits,
+        40,
+        "all 40 users still cached"
+    );
     assert_eq!(after.signature_checks, after_flood.signature_checks);
 
     // A padded spelling of a valid token is served from its entry, and the session hands
@@ -154,7 +158,10 @@ async fn an_expired_replay_is_verified_once_then_hits() {
     assert_eq!(status, 401);
     assert!(reason.contains("expired"), "{reason}");
     let first = counters(&clerk);
-    assert_eq!(first.signature_checks, 2, "verified once more after its expiry");
+    assert_eq!(
+        first.signature_checks, 2,
+        "verified once more after its expiry"
+    );
     for _ in 0..20 {
         let (status, again, _) = call(&http, &format!("{base_later}/me"), &replayed).await;
         assert_eq!((status, again.as_str()), (401, reason.as_str()));

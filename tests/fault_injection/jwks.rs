@@ -315,10 +315,18 @@ async fn jwks_slow_refresh(mock: MockClerk) {
     for task in futures::future::join_all(tasks).await {
         let r = task.unwrap();
         assert_eq!(r.status, 200, "{r:?}");
-        assert!(r.took < TIMEOUT * FETCH_ATTEMPTS as u32 / 2, "took {:?}", r.took);
+        assert!(
+            r.took < TIMEOUT * FETCH_ATTEMPTS as u32 / 2,
+            "took {:?}",
+            r.took
+        );
     }
     wait_for_jwks_refresh(&app.clerk).await;
-    assert_eq!(mock.jwks_requests(), 1 + FETCH_ATTEMPTS, "one refresh for all");
+    assert_eq!(
+        mock.jwks_requests(),
+        1 + FETCH_ATTEMPTS,
+        "one refresh for all"
+    );
     // Within the failure backoff: served at once, no fetch.
     let r = app.get("/strict", Some(&token)).await;
     assert_eq!(r.status, 200);

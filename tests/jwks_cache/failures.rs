@@ -310,7 +310,10 @@ async fn the_failure_backoff_is_configurable() {
     // Within the backoff: no fetch.
     assert_fails(&short, &token, REMOTE_FAILED).await;
     assert_eq!(mock.jwks_requests(), 2);
-    assert!(failed_at.elapsed() < BACKOFF, "the test's timing assumption");
+    assert!(
+        failed_at.elapsed() < BACKOFF,
+        "the test's timing assumption"
+    );
 
     // After the configured backoff, the short one fetches again and verifies; the default
     // one (10 s) is still backing off.

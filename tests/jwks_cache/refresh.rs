@@ -16,7 +16,12 @@ async fn me(session: Session) -> String {
 
 /// Serves `/me` behind `clerk`; returns its URL.
 async fn serve_me(clerk: &Clerk) -> String {
-    let url = serve(Router::new().route("/me", get(me)).with_state(clerk.clone())).await;
+    let url = serve(
+        Router::new()
+            .route("/me", get(me))
+            .with_state(clerk.clone()),
+    )
+    .await;
     format!("{url}/me")
 }
 
@@ -50,7 +55,10 @@ async fn after_the_ttl_requests_are_answered_at_once_while_a_slow_refresh_runs()
     }))
     .await;
     for (i, (status, body, took)) in answers.into_iter().enumerate() {
-        assert_eq!((status.as_u16(), body.as_str()), (200, &*format!("user_{i}")));
+        assert_eq!(
+            (status.as_u16(), body.as_str()),
+            (200, &*format!("user_{i}"))
+        );
         assert!(took < SLOW / 2, "request {i} took {took:?}");
     }
     // The refresh is under way: one request reached the endpoint, and later requests
@@ -58,10 +66,16 @@ async fn after_the_ttl_requests_are_answered_at_once_while_a_slow_refresh_runs()
     let res = fetch_as(&http, url.clone(), &tokens[3]).await;
     assert_eq!(res.status(), 200);
     assert!(started.elapsed() < SLOW / 2, "took {:?}", started.elapsed());
-    assert!(clerk.verification_keys().unwrap().background_refresh_running());
+    assert!(clerk
+        .verification_keys()
+        .unwrap()
+        .background_refresh_running());
 
     wait_for_jwks_refresh(&clerk).await;
-    assert!(started.elapsed() >= SLOW, "the refresh waited for the endpoint");
+    assert!(
+        started.elapsed() >= SLOW,
+        "the refresh waited for the endpoint"
+    );
     assert_eq!(mock.jwks_requests(), 2, "one refresh");
     assert_eq!(fetch_count(&clerk), 2);
     // Fresh again: no fetch.

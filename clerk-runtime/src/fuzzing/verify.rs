@@ -113,13 +113,9 @@ pub fn verify(data: &[u8]) {
     };
 
     let run_on = |token: &str, cache: Option<&TokenCache>, rules: &Rules<'_>| {
-        block_on(crate::token::verify(
-            token,
-            source,
-            cache,
-            rules,
-            |_, _| Ok::<(), TokenVerificationError>(()),
-        ))
+        block_on(crate::token::verify(token, source, cache, rules, |_, _| {
+            Ok::<(), TokenVerificationError>(())
+        }))
     };
     let run = |cache: Option<&TokenCache>, rules: &Rules<'_>| run_on(&token, cache, rules);
     let cache = TokenCache::new(TokenCacheConfig::default());

@@ -353,7 +353,11 @@ mod tests {
             assert_eq!(shard.order.len(), shard.map.len());
             for e in shard.map.iter() {
                 assert_eq!(
-                    shard.order.iter().filter(|k| Arc::ptr_eq(k, &e.token)).count(),
+                    shard
+                        .order
+                        .iter()
+                        .filter(|k| Arc::ptr_eq(k, &e.token))
+                        .count(),
                     1
                 );
             }
@@ -413,7 +417,13 @@ mod tests {
         assert_eq!(cache.len(), 2);
         assert_accounting(&cache);
         // A live entry is kept, not replaced.
-        cache.insert("a.b.c", cached("a.b.c", "w"), Some(T + 10), skew, at(later + 1));
+        cache.insert(
+            "a.b.c",
+            cached("a.b.c", "w"),
+            Some(T + 10),
+            skew,
+            at(later + 1),
+        );
         let hit = cache.get("a.b.c", at(later + 1)).unwrap();
         assert_eq!(hit.shared.claims().subject(), "u");
         assert_accounting(&cache);

@@ -32,7 +32,7 @@
 //! call does, with the retry policy of the JWKS (its own value: the attempts, backoff and
 //! body limit above, and which failures are transient).
 
-mod fetch;
+pub(crate) mod fetch;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,8 +44,8 @@ use arc_swap::ArcSwap;
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::keys::VerifyingKey;
 use crate::api::{CallPolicy, Transport};
+pub(crate) use fetch::JWKS_POLICY;
 use fetch::{Failure, FetchedKeys};
-pub(crate) use fetch::{body_has_error_code, parse_jwks, JWKS_POLICY};
 
 /// How long a fetched key set is trusted before it is refreshed.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
@@ -64,7 +64,9 @@ pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// [`ClerkBuilder::jwks_failure_backoff`](crate::ClerkBuilder::jwks_failure_backoff).
 pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
 /// The default failure backoff, under its former name.
-#[deprecated(note = "renamed to DEFAULT_FAILURE_BACKOFF; set it with ClerkBuilder::jwks_failure_backoff")]
+#[deprecated(
+    note = "renamed to DEFAULT_FAILURE_BACKOFF; set it with ClerkBuilder::jwks_failure_backoff"
+)]
 pub const FAILURE_BACKOFF: Duration = DEFAULT_FAILURE_BACKOFF;
 /// Largest number of keys kept from one JWKS.
 const MAX_KEYS: usize = 64;
