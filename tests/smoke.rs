@@ -44,6 +44,10 @@ async fn deprecated_names_still_answer() {
     let clerk = mock.clerk();
     assert_eq!(clerk::CLERK_API_VERSION_HEADER, clerk::CLERK_API_VERSION);
     assert_eq!(
+        clerk::jwks::FAILURE_BACKOFF,
+        clerk::jwks::DEFAULT_FAILURE_BACKOFF
+    );
+    assert_eq!(
         clerk.treats_pending_as_signed_out(),
         clerk.treat_pending_as_signed_out()
     );

@@ -124,6 +124,7 @@ pub struct ClerkBuilder {
     jwks_cache_ttl: Duration,
     jwks_refetch_cooldown: Duration,
     jwks_max_staleness: Duration,
+    jwks_failure_backoff: Duration,
     http_timeout: Duration,
     treat_pending_as_signed_out: bool,
     logging: Option<bool>,
@@ -176,6 +177,7 @@ impl Default for ClerkBuilder {
             jwks_cache_ttl: jwks::DEFAULT_JWKS_TTL,
             jwks_refetch_cooldown: jwks::DEFAULT_REFETCH_COOLDOWN,
             jwks_max_staleness: jwks::DEFAULT_MAX_STALENESS,
+            jwks_failure_backoff: jwks::DEFAULT_FAILURE_BACKOFF,
             http_timeout: jwks::DEFAULT_FETCH_TIMEOUT,
             treat_pending_as_signed_out: true,
             logging: None,
@@ -286,6 +288,27 @@ impl ClerkBuilder {
     /// How long cached keys keep serving while the JWKS endpoint fails (default 1 h).
     pub fn jwks_max_staleness(mut self, staleness: Duration) -> Self {
         self.jwks_max_staleness = staleness;
+        self
+    }
+    /// After a failed JWKS fetch, how long no new fetch starts (default 10 s,
+    /// [`DEFAULT_FAILURE_BACKOFF`](crate::jwks::DEFAULT_FAILURE_BACKOFF)). Meanwhile
+    /// requests get the cached keys at once (within
+    /// [`jwks_max_staleness`](Self::jwks_max_staleness), unless the fetch was refused) or
+    /// the fetch's error, instead of each retrying a failing endpoint. Shorter recovers
+    /// sooner from a brief outage; longer spares the Backend API during a long one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_test_abc")
+    ///     .jwks_failure_backoff(Duration::from_secs(2))
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = clerk;
+    /// ```
+    pub fn jwks_failure_backoff(mut self, backoff: Duration) -> Self {
+        self.jwks_failure_backoff = backoff;
         self
     }
     /// Timeout of each Backend API request (default 5 s).
@@ -570,6 +593,7 @@ impl ClerkBuilder {
             settings.ttl = self.jwks_cache_ttl;
             settings.refetch_cooldown = self.jwks_refetch_cooldown;
             settings.max_staleness = self.jwks_max_staleness;
+            settings.failure_backoff = self.jwks_failure_backoff;
             // The JWKS is fetched through the instance's Backend API transport, whose
             // client has the `http_timeout`.
             KeySource::Jwks(Arc::new(JwksCache::new(settings, api.clone())))

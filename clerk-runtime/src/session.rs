@@ -51,6 +51,11 @@ impl SessionShared {
         &self.claims
     }
 
+    /// The token as the request that verified it carried it.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
     /// Rough heap size, for cache accounting.
     pub(crate) fn approximate_size(&self) -> usize {
         self.claims.approximate_size() + self.token.len() + 256

@@ -27,3 +27,17 @@ pub fn seed_named(mock: &MockClerk, first_name: &str) -> clerk::api::User {
     })
     .expect("seed user")
 }
+
+/// Waits until the background JWKS refresh of `clerk` (started by a request that met a
+/// stale key set) has stored its outcome.
+pub async fn wait_for_jwks_refresh(clerk: &Clerk) {
+    let keys = clerk.verification_keys().expect("keys come from the JWKS");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while keys.background_refresh_running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background JWKS refresh did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}

@@ -20,7 +20,8 @@
 //!   Go SDK's middleware answers 401 too); `on_error` sees that reason; lax routes run signed
 //!   out; `User` routes answer 401 without calling the Backend API.
 //! * **JWKS down after start**: cached keys keep serving up to `jwks_max_staleness` (default
-//!   1 h) after the last successful fetch, then requests are refused.
+//!   1 h) after the last successful fetch, then requests are refused. Once the TTL has
+//!   passed, requests do not wait for the refresh: it runs in the background.
 //! * **Backend API failing while loading `User`**: `503 {"error":"Service Unavailable"}`,
 //!   the handler does not run, `on_error` sees `user-unavailable`; the lax route runs with
 //!   no user. Idempotent calls are retried (bounded), honouring `Retry-After`.
@@ -28,8 +29,9 @@
 //! Time-dependent options are set short (TTL, staleness, HTTP timeout, API retries). A JWKS
 //! fetch that fails all its attempts sleeps 1.875–3.75 s between them (125 ms · 2ⁿ plus
 //! jitter, not configurable); after a failed fetch no new fetch starts for
-//! [`clerk::jwks::FAILURE_BACKOFF`] (10 s), which only the recovery test waits out. The
-//! other scenarios run side by side (see [`run_concurrently`]); the file takes about 15 s.
+//! [`clerk::jwks::DEFAULT_FAILURE_BACKOFF`] (10 s, `jwks_failure_backoff`), which only the
+//! recovery test waits out. The other scenarios run side by side (see
+//! [`run_concurrently`]); the file takes about 15 s.
 
 mod backend_api;
 mod jwks;
@@ -37,6 +39,7 @@ mod jwks;
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::seed_named;
+use common::mock::wait_for_jwks_refresh;
 use common::serve;
 
 use std::future::Future;

@@ -50,7 +50,8 @@ async fn ttl_expiry_refetches_exactly_once() {
     assert_eq!(mock.jwks_requests(), 1);
 
     tokio::time::sleep(Duration::from_millis(400)).await;
-    // 50 concurrent verifications on the expired cache share one refresh.
+    // 50 concurrent verifications on the expired cache are answered from the cached key
+    // and share one background refresh.
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let clerk = clerk.clone();
@@ -61,6 +62,7 @@ async fn ttl_expiry_refetches_exactly_once() {
     for task in futures::future::join_all(tasks).await {
         task.unwrap().unwrap();
     }
+    wait_for_jwks_refresh(&clerk).await;
     assert_verifies(&clerk, &token).await;
     assert_eq!(mock.jwks_requests(), 2, "exactly one refetch after the TTL");
     assert_eq!(fetch_count(&clerk), 2);

@@ -219,8 +219,10 @@ async fn stale_keys_serve_while_the_endpoint_fails_up_to_max_staleness() {
 
     sleep_until(t0, TTL + Duration::from_millis(100)).await;
     mock.fail_jwks_next(FETCH_ATTEMPTS, Fault::Status(503));
-    // The refresh fails after all its attempts; the cached key keeps verifying.
+    // The cached key answers at once; the refresh, in the background, fails after all its
+    // attempts.
     assert_verifies(&clerk, &token).await;
+    wait_for_jwks_refresh(&clerk).await;
     assert_eq!(mock.jwks_requests(), 1 + FETCH_ATTEMPTS);
     assert!(t0.elapsed() < MAX_STALENESS, "the test's timing assumption");
 
@@ -241,7 +243,9 @@ async fn stale_keys_serve_while_the_endpoint_fails_up_to_max_staleness() {
 #[tokio::test]
 async fn refused_refresh_stops_stale_keys() {
     // A 4xx or `clerk_key_invalid` is a refusal, not an outage: the keys may have been
-    // revoked, so stale-if-error does not apply.
+    // revoked, so stale-if-error does not apply. The request that meets the expired key
+    // set is answered from it (the refresh runs in the background); once the refusal is
+    // known, the keys stop serving.
     const TTL: Duration = Duration::from_millis(300);
     let mock = MockClerk::start().await;
     let clerk = mock.clerk_builder().jwks_cache_ttl(TTL).build().unwrap();
@@ -250,18 +254,76 @@ async fn refused_refresh_stops_stale_keys() {
 
     tokio::time::sleep(TTL + Duration::from_millis(100)).await;
     mock.fail_jwks_next(1, Fault::Status(404));
-    let err = clerk.verify_token(&token).await.unwrap_err();
-    assert_eq!(err.reason(), "jwk-remote-failed-to-load");
+    assert_verifies(&clerk, &token).await;
+    wait_for_jwks_refresh(&clerk).await;
     assert_eq!(mock.jwks_requests(), 2);
+    assert_fails(&clerk, &token, REMOTE_FAILED).await;
+    assert_fails(&clerk, &mock.token().sign(), REMOTE_FAILED).await;
     // Within the failure backoff: no new request, the same refusal.
-    let err = clerk.verify_token(&token).await.unwrap_err();
-    assert_eq!(err.reason(), "jwk-remote-failed-to-load");
+    assert_fails(&clerk, &token, REMOTE_FAILED).await;
     assert_eq!(mock.jwks_requests(), 2);
 
-    let other = mock.clerk_builder().jwks_cache_ttl(TTL).build().unwrap();
+    let other = mock
+        .clerk_builder()
+        .jwks_cache_ttl(TTL)
+        .jwks_failure_backoff(Duration::from_millis(500))
+        .build()
+        .unwrap();
     assert_verifies(&other, &token).await;
     tokio::time::sleep(TTL + Duration::from_millis(100)).await;
     mock.fail_jwks_next(1, Fault::InvalidSecretKey);
-    let err = other.verify_token(&token).await.unwrap_err();
-    assert_eq!(err.reason(), "secret-key-invalid");
+    assert_verifies(&other, &token).await;
+    wait_for_jwks_refresh(&other).await;
+    let refused_at = Instant::now();
+    assert_fails(&other, &token, SECRET_KEY_INVALID).await;
+    assert_eq!(mock.jwks_requests(), 4);
+    // After the backoff, refused keys are not served stale: the next request waits for
+    // a fetch of its own (which succeeds).
+    sleep_until(refused_at, Duration::from_millis(600)).await;
+    assert_verifies(&other, &token).await;
+    assert_eq!(mock.jwks_requests(), 5);
+    assert!(!other
+        .verification_keys()
+        .unwrap()
+        .background_refresh_running());
+}
+
+#[tokio::test]
+async fn the_failure_backoff_is_configurable() {
+    const BACKOFF: Duration = Duration::from_millis(800);
+    let mock = MockClerk::start().await;
+    let short = mock
+        .clerk_builder()
+        .jwks_failure_backoff(BACKOFF)
+        .build()
+        .unwrap();
+    let default = mock.clerk();
+    let token = mock.token().sign();
+
+    // A refusal (not retried) fails both at once.
+    mock.fail_jwks_next(2, Fault::Status(404));
+    let failed_at = Instant::now();
+    assert_fails(&short, &token, REMOTE_FAILED).await;
+    assert_fails(&default, &token, REMOTE_FAILED).await;
+    assert_eq!(mock.jwks_requests(), 2);
+
+    // Within the backoff: no fetch.
+    assert_fails(&short, &token, REMOTE_FAILED).await;
+    assert_eq!(mock.jwks_requests(), 2);
+    assert!(
+        failed_at.elapsed() < BACKOFF,
+        "the test's timing assumption"
+    );
+
+    // After the configured backoff, the short one fetches again and verifies; the default
+    // one (10 s) is still backing off.
+    sleep_until(failed_at, BACKOFF + Duration::from_millis(200)).await;
+    assert_verifies(&short, &token).await;
+    assert_eq!(mock.jwks_requests(), 3);
+    assert_fails(&default, &token, REMOTE_FAILED).await;
+    assert_eq!(mock.jwks_requests(), 3);
+    assert_eq!(
+        clerk::jwks::DEFAULT_FAILURE_BACKOFF,
+        Duration::from_secs(10)
+    );
 }

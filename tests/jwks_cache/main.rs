@@ -8,12 +8,14 @@
 
 mod caching;
 mod failures;
+mod refresh;
 mod rotation;
 
 #[path = "../common/mod.rs"]
 mod common;
 use common::mock::start_mock;
 use common::mock::start_mock_with;
+use common::mock::wait_for_jwks_refresh;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -95,11 +95,20 @@ async fn removed_key_fails_after_the_ttl_refresh() {
     assert_eq!(mock.jwks_requests(), 1);
 
     tokio::time::sleep(TTL + Duration::from_millis(100)).await;
-    // The TTL refresh drops the key last seen one TTL ago.
-    assert_fails(&clerk, &token_signed_by(&mock, &old_key), KID_MISMATCH).await;
+    // The key set is stale: the old key answers until the refresh it starts (in the
+    // background) lands; that refresh drops the key last seen one TTL ago.
+    assert_verifies(&clerk, &token_signed_by(&mock, &old_key)).await;
+    wait_for_jwks_refresh(&clerk).await;
     assert_eq!(mock.jwks_requests(), 2);
     assert_verifies(&clerk, &new_token).await;
     assert_eq!(mock.jwks_requests(), 2);
+    // Its kid is now unknown: one refetch (the background refresh was not made for that
+    // kid, so no cooldown runs), then the cooldown.
+    assert_fails(&clerk, &token_signed_by(&mock, &old_key), KID_MISMATCH).await;
+    assert_eq!(mock.jwks_requests(), 3);
+    assert_fails(&clerk, &token_signed_by(&mock, &old_key), KID_MISMATCH).await;
+    assert_verifies(&clerk, &new_token).await;
+    assert_eq!(mock.jwks_requests(), 3);
 }
 
 #[tokio::test]

@@ -10,6 +10,11 @@
 //! `extractor` (the plain `clerk::Session` extractor), `protect-user` (`#[clerk::protect]`
 //! injecting the `User` from the local Backend API, with a 60 s user cache). Every mode starts the local Clerk
 //! stand-in and writes `{"valid": …, "expired": …, "garbage": …}` to the tokens file.
+//!
+//! For `bench/cliffs.sh`: `BENCH_USERS=N` also writes N valid tokens of N distinct users,
+//! one a line, to `<tokens-file>.users`; `BENCH_JWKS_TTL_MS` sets the JWKS cache TTL of
+//! the Clerk modes; and every mode serves `GET /counters` (no authentication): the
+//! verified-token cache's hits, misses and RSA signature checks, and the JWKS requests.
 
 use std::net::SocketAddr;
 
@@ -89,6 +94,39 @@ async fn extractor(session: Session) -> String {
     session.user_id().to_owned()
 }
 
+/// What the cliff benchmarks read between runs.
+async fn counters(axum::extract::State(clerk): axum::extract::State<Clerk>) -> String {
+    let cache = clerk.token_cache_counters().unwrap_or_default();
+    let jwks_fetches = clerk.verification_keys().map_or(0, |k| k.fetch_count());
+    serde_json::json!({
+        "hits": cache.hits,
+        "misses": cache.misses,
+        "signature_checks": cache.signature_checks,
+        "jwks_fetches": jwks_fetches,
+    })
+    .to_string()
+}
+
+/// `BENCH_USERS` tokens of as many users, one a line, next to the tokens file.
+fn write_user_tokens(mock: &MockClerk, tokens_file: &str) -> std::io::Result<()> {
+    let users: usize = std::env::var("BENCH_USERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    if users == 0 {
+        return Ok(());
+    }
+    let lines: Vec<String> = (0..users)
+        .map(|i| {
+            mock.token()
+                .user(&format!("user_bench_{i:05}"))
+                .expires_in_secs(24 * 3600)
+                .sign()
+        })
+        .collect();
+    std::fs::write(format!("{tokens_file}.users"), lines.join("\n") + "\n")
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let usage = "usage: bench_server <mode> <port> <tokens-file>";
@@ -111,6 +149,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .sign();
         let expired = mock.token().user(&user.id).expired().sign();
         let garbage = "eyJnYXJiYWdlIjp0cnVlfQ.bm90IGEgdG9rZW4.c2lnbmF0dXJl-but_garbage";
+        // Before the tokens file: the scripts wait for that one.
+        write_user_tokens(&mock, &tokens_file)?;
         std::fs::write(
             &tokens_file,
             serde_json::json!({"valid": valid, "expired": expired, "garbage": garbage}).to_string(),
@@ -127,13 +167,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?,
             validation,
         )));
+        let mut builder = mock.clerk_builder();
+        if let Some(ms) = std::env::var("BENCH_JWKS_TTL_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+        {
+            builder = builder.jwks_cache_ttl(std::time::Duration::from_millis(ms));
+        }
         let clerk = match mode.as_str() {
-            "protect-nocache" => mock.clerk_builder().disable_token_cache().build()?,
-            "protect-user" => mock
-                .clerk_builder()
+            "protect-nocache" => builder.disable_token_cache().build()?,
+            "protect-user" => builder
                 .user_cache_ttl(std::time::Duration::from_secs(60))
                 .build()?,
-            _ => mock.clerk(),
+            _ => builder.build()?,
         };
         // Warm the JWKS so that the first measured request does not fetch it.
         let _ = clerk.verify_token(&valid).await;
@@ -147,10 +193,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "protect-user" => get(protect_user),
             other => return Err(format!("unknown mode {other}").into()),
         };
-        let app = Router::new().route("/me", route).with_state(AppState {
-            clerk,
-            jwt: jwt_key,
-        });
+        let app = Router::new()
+            .route("/me", route)
+            .route("/counters", get(counters))
+            .with_state(AppState {
+                clerk,
+                jwt: jwt_key,
+            });
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         axum::serve(listener, app).await?;

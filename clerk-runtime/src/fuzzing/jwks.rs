@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::VALID_TOKEN;
 use crate::token::b64;
-use crate::token::jwks::{body_has_error_code, parse_jwks};
+use crate::token::jwks::fetch::{body_has_error_code, parse_jwks};
 use crate::token::keys::VerifyingKey;
 
 /// `jwks`: a JWKS response body (and the same bytes as a `CLERK_JWT_KEY` PEM).

@@ -46,8 +46,9 @@ fn outcome(r: &Result<Arc<SessionShared>, TokenVerificationError>) -> Outcome {
 ///   default RS256 session header); the target signs those exact bytes with a key made at
 ///   start-up and verifies with it, so mutations reach the claim checks.
 ///
-/// Invariants: the decision through the cache (miss, then hit, then a hit an hour later)
-/// equals the decision without it; an accepted token is signed by the key (checked with
+/// Invariants: the decision through the cache (miss, then hit, then a hit an hour later,
+/// then other paddings of the token, which share its entry) equals the decision without
+/// it; an accepted token is signed by the key (checked with
 /// aws-lc-rs directly), has RS256, typ `JWT` or none, no `crit`, a non-empty non-machine
 /// `sub`, unexpired `exp`, `nbf`/`iat` not in the future, and the configured `azp`/`iss`;
 /// a PEM key never fails as a key failure or a kid mismatch; in signed mode the signature
@@ -111,15 +112,12 @@ pub fn verify(data: &[u8]) {
         )
     };
 
-    let run = |cache: Option<&TokenCache>, rules: &Rules<'_>| {
-        block_on(crate::token::verify(
-            &token,
-            source,
-            cache,
-            rules,
-            |_, _| Ok::<(), TokenVerificationError>(()),
-        ))
+    let run_on = |token: &str, cache: Option<&TokenCache>, rules: &Rules<'_>| {
+        block_on(crate::token::verify(token, source, cache, rules, |_, _| {
+            Ok::<(), TokenVerificationError>(())
+        }))
     };
+    let run = |cache: Option<&TokenCache>, rules: &Rules<'_>| run_on(&token, cache, rules);
     let cache = TokenCache::new(TokenCacheConfig::default());
     let fresh = run(None, &rules);
     let decision = outcome(&fresh);
@@ -131,6 +129,25 @@ pub fn verify(data: &[u8]) {
         decision_later,
         "cache hit an hour later"
     );
+    // Other paddings of the token share its cache entry (keyed by the canonical token):
+    // through the warm cache each gets its own uncached decision, and a session that
+    // hands back the token as it was carried.
+    let unpadded = token.trim_end_matches('=');
+    for variant in [
+        unpadded.to_owned(),
+        format!("{token}="),
+        format!("{unpadded}=="),
+    ] {
+        let through_cache = run_on(&variant, Some(&cache), &rules);
+        assert_eq!(
+            outcome(&through_cache),
+            outcome(&run_on(&variant, None, &rules)),
+            "padding variant through the cache"
+        );
+        if let Ok(shared) = through_cache {
+            assert_eq!(shared.token(), variant, "the session's token");
+        }
+    }
 
     for (decision, rules) in [(&decision, &rules), (&decision_later, &later)] {
         match decision {

@@ -3,9 +3,18 @@
 //!
 //! # Why this is safe
 //!
-//! * **Keyed by the whole token.** Entries are found by comparing the complete token
-//!   string, never a truncated value or a hash alone: a lookup hits only for the exact
-//!   bytes that were verified.
+//! * **Keyed by the whole canonical token.** Entries are found by comparing the complete
+//!   canonical token ([`canonical`]), never a truncated value or a hash alone. The decoder
+//!   tolerates `=` padding (spec A08); trailing `=` can only pad the signature segment,
+//!   which is not signed, so `t`, `t=`, `t==`… decode to the same header, payload and
+//!   signature bytes and get the same decision. They share one entry: otherwise one token
+//!   (even long expired) would yield ~15,000 distinct strings that pass the RSA check and
+//!   evict everyone else's entries. No other variant maps to the same verification:
+//!   padding in the header or payload changes the signed bytes, leftover bits and
+//!   misplaced `=` fail decoding, and the RSA check accepts only one byte string per
+//!   signature (exactly the modulus length, below the modulus). A token longer than
+//!   [`MAX_TOKEN_LEN`] is never looked up: it is refused before decoding, padding
+//!   included.
 //! * **Only what never changes is remembered.** For a given token, decoding, the header
 //!   checks and the signature check always give the same answer *for the same key*; so the
 //!   cache stores the outcome of those steps together with the key that verified it. On a
@@ -29,6 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use super::jwt::MAX_TOKEN_LEN;
 use super::keys::VerifyingKey;
 use crate::session::SessionShared;
 
@@ -60,6 +70,13 @@ impl Default for TokenCacheConfig {
             expired_retention: Duration::from_secs(60),
         }
     }
+}
+
+/// The form of `token` the cache is keyed by: without its trailing `=` (which pad the
+/// signature segment only, see the [module docs](self)); `None` for a token the decoder
+/// refuses by its length alone, which must never hit.
+pub(crate) fn canonical(token: &str) -> Option<&str> {
+    (token.len() <= MAX_TOKEN_LEN).then(|| token.trim_end_matches('='))
 }
 
 /// What a hit returns.
@@ -98,6 +115,14 @@ impl Shard {
             .ok()
             .map(|e| e.remove().0)
     }
+
+    /// The accounting of an entry taken out of the map other than from the front of
+    /// `order`: its size, and its place in `order` (found by pointer, so that a later
+    /// entry of the same token keeps its own place).
+    fn forget(&mut self, removed: &Entry) {
+        self.bytes -= removed.bytes;
+        self.order.retain(|k| !Arc::ptr_eq(k, &removed.token));
+    }
 }
 
 /// See the [module docs](self).
@@ -107,6 +132,17 @@ pub(crate) struct TokenCache {
     hasher: foldhash::fast::RandomState,
     hits: AtomicU64,
     misses: AtomicU64,
+    signature_checks: AtomicU64,
+}
+
+/// What [`TokenCache::counts`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CacheCounts {
+    pub hits: u64,
+    pub misses: u64,
+    /// RSA signature checks made by verifications through this cache (misses that got
+    /// that far, and hits whose key had changed).
+    pub signature_checks: u64,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -133,6 +169,7 @@ impl TokenCache {
             hasher: Default::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            signature_checks: AtomicU64::new(0),
         }
     }
 
@@ -152,15 +189,17 @@ impl TokenCache {
         &self.shards[(hash >> 60) as usize % SHARDS]
     }
 
-    /// The entry for exactly this token, if present and not past its retention.
+    /// The entry for this token (or another padding of it), if present and not past its
+    /// retention.
     pub(crate) fn get(&self, token: &str, now: SystemTime) -> Option<Arc<Cached>> {
-        let hash = self.hash(token);
-        let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
-        let found = shard
-            .get(hash, token)
-            .filter(|e| e.evict_at > unix_secs(now))
-            .map(|e| e.cached.clone());
-        drop(shard);
+        let found = canonical(token).and_then(|token| {
+            let hash = self.hash(token);
+            let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
+            shard
+                .get(hash, token)
+                .filter(|e| e.evict_at > unix_secs(now))
+                .map(|e| e.cached.clone())
+        });
         match &found {
             Some(_) => self.hits.fetch_add(1, Ordering::Relaxed),
             None => self.misses.fetch_add(1, Ordering::Relaxed),
@@ -168,7 +207,9 @@ impl TokenCache {
         found
     }
 
-    /// Remembers a token whose signature `key` verified.
+    /// Remembers a token whose signature `key` verified, replacing an entry of the same
+    /// token that is past its retention (a token cached while valid and replayed after
+    /// its expiry is remembered again, as expired).
     pub(crate) fn insert(
         &self,
         token: &str,
@@ -177,6 +218,9 @@ impl TokenCache {
         skew: Duration,
         now: SystemTime,
     ) {
+        let Some(token) = canonical(token) else {
+            return;
+        };
         let now_secs = unix_secs(now);
         let live_until = exp.map(|e| e.saturating_add(skew.as_secs() as i64 + 1));
         let evict_at = match live_until {
@@ -195,8 +239,14 @@ impl TokenCache {
         let key: Arc<str> = Arc::from(token);
         let hash = self.hash(token);
         let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
-        if shard.get(hash, token).is_some() {
-            return;
+        match shard.get(hash, token) {
+            Some(live) if live.evict_at > now_secs => return,
+            Some(_) => {
+                if let Some(stale) = shard.remove(hash, token) {
+                    shard.forget(&stale);
+                }
+            }
+            None => {}
         }
         // Make room: drop entries past their time, then the oldest.
         while shard.map.len() >= per_shard_entries || shard.bytes + bytes > per_shard_bytes {
@@ -237,11 +287,13 @@ impl TokenCache {
 
     /// Forgets a token (its key is gone).
     pub(crate) fn remove(&self, token: &str) {
+        let Some(token) = canonical(token) else {
+            return;
+        };
         let hash = self.hash(token);
         let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = shard.remove(hash, token) {
-            shard.bytes -= e.bytes;
-            shard.order.retain(|k| &**k != token);
+            shard.forget(&e);
         }
     }
 
@@ -252,10 +304,146 @@ impl TokenCache {
             .sum()
     }
 
-    pub(crate) fn stats(&self) -> (u64, u64) {
-        (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        )
+    /// Counts an RSA signature check made on the way to [`insert`](Self::insert).
+    pub(crate) fn note_signature_check(&self) {
+        self.signature_checks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn counts(&self) -> CacheCounts {
+        CacheCounts {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            signature_checks: self.signature_checks.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::SessionClaims;
+    use crate::token::rules::ClaimFacts;
+
+    const T: i64 = 1_700_000_000;
+
+    fn at(secs: i64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64)
+    }
+
+    fn cached(token: &str, sub: &str) -> Cached {
+        let claims = serde_json::json!({ "sub": sub });
+        let serde_json::Value::Object(map) = claims else {
+            unreachable!()
+        };
+        Cached {
+            facts: ClaimFacts::of(&map),
+            shared: Arc::new(SessionShared::new(SessionClaims::from_verified(map), token)),
+            key: Arc::new(VerifyingKey::unusable()),
+            kid: None,
+        }
+    }
+
+    /// The byte count of every shard equals the sum of its entries, and `order` names
+    /// each entry exactly once.
+    fn assert_accounting(cache: &TokenCache) {
+        for shard in cache.shards.iter() {
+            let shard = shard.read().unwrap();
+            let sum: usize = shard.map.iter().map(|e| e.bytes).sum();
+            assert_eq!(shard.bytes, sum);
+            assert_eq!(shard.order.len(), shard.map.len());
+            for e in shard.map.iter() {
+                assert_eq!(
+                    shard
+                        .order
+                        .iter()
+                        .filter(|k| Arc::ptr_eq(k, &e.token))
+                        .count(),
+                    1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_strips_trailing_padding_only() {
+        assert_eq!(canonical("h.p.sig"), Some("h.p.sig"));
+        assert_eq!(canonical("h.p.sig=="), Some("h.p.sig"));
+        assert_eq!(canonical("h==.p.sig="), Some("h==.p.sig"));
+        assert_eq!(canonical("h.p.==="), Some("h.p."));
+        let long = format!("h.p.{}", "=".repeat(MAX_TOKEN_LEN));
+        assert_eq!(canonical(&long), None);
+        let exact = format!("h.p.s{}", "=".repeat(MAX_TOKEN_LEN - 5));
+        assert_eq!(canonical(&exact), Some("h.p.s"));
+    }
+
+    #[test]
+    fn paddings_of_one_token_share_one_entry() {
+        let cache = TokenCache::new(TokenCacheConfig::default());
+        let skew = Duration::from_secs(5);
+        cache.insert("h.p.sig", cached("h.p.sig", "u"), Some(T + 60), skew, at(T));
+        for pad in 1..50 {
+            let variant = format!("h.p.sig{}", "=".repeat(pad));
+            assert!(cache.get(&variant, at(T)).is_some(), "{variant}");
+            cache.insert(&variant, cached(&variant, "u"), Some(T + 60), skew, at(T));
+        }
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.counts().hits, 49);
+        // Too long to be decoded, so never a hit, padding or not.
+        let over = format!("h.p.sig{}", "=".repeat(MAX_TOKEN_LEN));
+        assert!(cache.get(&over, at(T)).is_none());
+        cache.remove("h.p.sig===");
+        assert_eq!(cache.len(), 0);
+        assert_accounting(&cache);
+    }
+
+    #[test]
+    fn an_entry_past_its_time_is_replaced() {
+        let cache = TokenCache::new(TokenCacheConfig {
+            expired_retention: Duration::from_secs(60),
+            ..Default::default()
+        });
+        let skew = Duration::from_secs(5);
+        cache.insert("a.b.c", cached("a.b.c", "u"), Some(T + 10), skew, at(T));
+        cache.insert("d.e.f", cached("d.e.f", "v"), Some(T + 3600), skew, at(T));
+        assert!(cache.get("a.b.c", at(T + 10)).is_some());
+        // Past exp + skew: the entry no longer counts, and a new verification replaces it
+        // (remembered as expired, for the retention).
+        let later = T + 100;
+        assert!(cache.get("a.b.c", at(later)).is_none());
+        cache.insert("a.b.c", cached("a.b.c", "u"), Some(T + 10), skew, at(later));
+        assert!(cache.get("a.b.c", at(later)).is_some());
+        assert!(cache.get("a.b.c", at(later + 59)).is_some());
+        assert!(cache.get("a.b.c", at(later + 60)).is_none());
+        assert_eq!(cache.len(), 2);
+        assert_accounting(&cache);
+        // A live entry is kept, not replaced.
+        cache.insert(
+            "a.b.c",
+            cached("a.b.c", "w"),
+            Some(T + 10),
+            skew,
+            at(later + 1),
+        );
+        let hit = cache.get("a.b.c", at(later + 1)).unwrap();
+        assert_eq!(hit.shared.claims().subject(), "u");
+        assert_accounting(&cache);
+    }
+
+    #[test]
+    fn replacing_keeps_the_limits() {
+        let cache = TokenCache::new(TokenCacheConfig {
+            max_entries: SHARDS * 4,
+            ..Default::default()
+        });
+        let skew = Duration::ZERO;
+        for round in 0..5 {
+            let now = T + round * 1000;
+            for i in 0..200 {
+                let token = format!("t.{i}.s");
+                cache.insert(&token, cached(&token, "u"), Some(T), skew, at(now));
+            }
+            assert!(cache.len() <= SHARDS * 4);
+            assert_accounting(&cache);
+        }
     }
 }

@@ -16,6 +16,9 @@ const MAX_MODULUS_BYTES: usize = 1024;
 #[derive(Clone)]
 pub(crate) struct VerifyingKey {
     key: Option<ParsedPublicKey>,
+    /// What the key was made from (the DER, or the JWK's modulus and exponent), to tell
+    /// an unchanged key in a refreshed JWKS from a new one.
+    material: Box<[u8]>,
 }
 
 /// Why a key could not be used.
@@ -45,7 +48,10 @@ impl VerifyingKey {
     /// A key that never verifies anything: what a garbage `jwtKey` amounts to in
     /// `@clerk/backend` (every token then fails with `token-invalid-signature`).
     pub(crate) fn unusable() -> Self {
-        Self { key: None }
+        Self {
+            key: None,
+            material: Box::default(),
+        }
     }
 
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, KeyError> {
@@ -53,7 +59,10 @@ impl VerifyingKey {
         check_size(public.modulus_len())?;
         let key =
             ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der).map_err(|_| KeyError::NotRsa)?;
-        Ok(Self { key: Some(key) })
+        Ok(Self {
+            key: Some(key),
+            material: der.into(),
+        })
     }
 
     /// From the big-endian modulus and exponent of a JWK.
@@ -67,7 +76,21 @@ impl VerifyingKey {
         let key = aws_lc_rs::rsa::PublicKeyComponents { n, e }
             .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
             .map_err(|_| KeyError::NotRsa)?;
-        Ok(Self { key: Some(key) })
+        // The exponent is at most 8 bytes: its length first keeps the split unambiguous.
+        let mut material = Vec::with_capacity(1 + e.len() + n.len());
+        material.push(e.len() as u8);
+        material.extend_from_slice(e);
+        material.extend_from_slice(n);
+        Ok(Self {
+            key: Some(key),
+            material: material.into(),
+        })
+    }
+
+    /// Whether `other` was made from the same material the same way (then it verifies
+    /// exactly what this key verifies). A usable key is never the same as an unusable one.
+    pub(crate) fn same_material(&self, other: &Self) -> bool {
+        self.key.is_some() == other.key.is_some() && self.material == other.material
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
@@ -166,5 +189,74 @@ mod tests {
         ] {
             assert_eq!(pem_to_der(pem).unwrap(), expected, "{pem:?}");
         }
+    }
+
+    /// A key pair, its public key as a `VerifyingKey` (from the JWK components), and a
+    /// signature of `message`.
+    fn signed(message: &[u8]) -> (aws_lc_rs::rsa::KeyPair, VerifyingKey, Vec<u8>) {
+        use aws_lc_rs::signature::KeyPair as _;
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let components = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+        let key = VerifyingKey::from_components(&components.n, &components.e).unwrap();
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            message,
+            &mut signature,
+        )
+        .unwrap();
+        (pair, key, signature)
+    }
+
+    /// The verified-token cache treats the signature bytes as canonical: no other byte
+    /// string verifies for the same message (not `s + n`, not `s` with a leading zero
+    /// added or removed).
+    #[test]
+    fn only_one_byte_string_verifies_per_signature() {
+        use aws_lc_rs::signature::KeyPair as _;
+        let message = b"header.payload";
+        let (pair, key, signature) = signed(message);
+        assert!(key.verify_rs256(message, &signature));
+
+        let n = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key()).n;
+        let n = strip_leading_zeros(&n);
+        assert_eq!(n.len(), signature.len());
+        // s + n, big-endian, with the carry as an extra leading byte when there is one.
+        let mut sum = vec![0u8; signature.len()];
+        let mut carry = 0u16;
+        for i in (0..signature.len()).rev() {
+            let v = u16::from(signature[i]) + u16::from(n[i]) + carry;
+            sum[i] = v as u8;
+            carry = v >> 8;
+        }
+        if carry > 0 {
+            sum.insert(0, carry as u8);
+        }
+        assert!(!key.verify_rs256(message, &sum), "s + n");
+
+        let mut longer = vec![0];
+        longer.extend_from_slice(&signature);
+        assert!(!key.verify_rs256(message, &longer), "a leading zero added");
+        // (Removing the first byte: a leading zero when there is one.)
+        assert!(!key.verify_rs256(message, &signature[1..]), "a byte short");
+    }
+
+    #[test]
+    fn material_tells_unchanged_keys_from_new_ones() {
+        use aws_lc_rs::signature::KeyPair as _;
+        let (pair, key, _) = signed(b"m");
+        let components = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+        // The same JWK again (also with a leading zero on the modulus): the same material.
+        let again = VerifyingKey::from_components(&components.n, &components.e).unwrap();
+        assert!(key.same_material(&again));
+        let mut padded_n = vec![0];
+        padded_n.extend_from_slice(&components.n);
+        let padded = VerifyingKey::from_components(&padded_n, &components.e).unwrap();
+        assert!(key.same_material(&padded));
+
+        let (_, other, _) = signed(b"m");
+        assert!(!key.same_material(&other));
+        assert!(!key.same_material(&VerifyingKey::unusable()));
     }
 }

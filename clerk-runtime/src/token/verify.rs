@@ -132,7 +132,15 @@ where
             let key = source.resolve(hit.kid.as_deref()).await?;
             if Arc::ptr_eq(&key, &hit.key) {
                 hit.facts.check(rules)?;
-                return Ok(hit.shared.clone());
+                if hit.shared.token() == token {
+                    return Ok(hit.shared.clone());
+                }
+                // Another padding of the cached token: same claims, but the session
+                // hands back the token as this request carried it.
+                return Ok(Arc::new(SessionShared::new(
+                    hit.shared.claims().clone(),
+                    token,
+                )));
             }
             // The JWKS no longer has the key that verified this token.
             cache.remove(token);
@@ -160,6 +168,9 @@ async fn verify_decoded(
             Reason::TokenVerificationFailed,
             "Error verifying JWT signature: the key is for RS256 only.",
         ));
+    }
+    if let Some(cache) = cache {
+        cache.note_signature_check();
     }
     if !key.verify_rs256(decoded.signing_input, &decoded.signature) {
         return Err(TokenVerificationError::new(

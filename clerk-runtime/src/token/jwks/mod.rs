@@ -9,12 +9,22 @@
 //!   its result instead of fetching again (1,000 concurrent cold requests → one fetch);
 //! * **TTL**: the key set is refreshed after [`DEFAULT_JWKS_TTL`] (5 min, as Clerk's SDKs);
 //!   keys that disappear from the JWKS stay valid for one TTL after they were last seen;
+//!   a key whose material (kid, modulus, exponent) a refresh finds unchanged keeps its
+//!   object, so the tokens the verified-token cache holds for it stay cached;
+//! * **stale-while-revalidate**: once the TTL has passed, a request whose key the cache
+//!   holds gets it at once while the refresh runs in the background (one at a time, on
+//!   the Tokio runtime), as long as the keys are within the staleness bound and the last
+//!   fetch was not refused. A request waits for a fetch only when it needs a key the cache
+//!   does not have (a cold cache, an unknown kid), when the keys are beyond the bound or
+//!   were refused, or when there is no runtime to refresh on;
 //! * **unknown kids**: an unknown `kid` triggers at most one refetch per cooldown
 //!   ([`DEFAULT_REFETCH_COOLDOWN`]); a flood of forged kids costs at most one fetch;
 //! * **stale-if-error**: when a refresh fails, the keys already held keep serving for up to
 //!   [`DEFAULT_MAX_STALENESS`] after the last successful fetch, so a Clerk outage does not
-//!   sign everybody out;
-//!   Within [`FAILURE_BACKOFF`] of a failed fetch no new fetch starts;
+//!   sign everybody out. A refusal (`clerk_key_invalid`, another 4xx, an empty key set)
+//!   is not an outage: the keys may have been revoked, so they stop serving. Within the
+//!   failure backoff ([`DEFAULT_FAILURE_BACKOFF`], configurable) of a failed fetch no new
+//!   fetch starts;
 //! * **bounded**: per-attempt timeout, at most [`FETCH_ATTEMPTS`] attempts with exponential
 //!   backoff and jitter, and a response body limit of [`MAX_JWKS_BYTES`].
 //!
@@ -22,20 +32,20 @@
 //! call does, with the retry policy of the JWKS (its own value: the attempts, backoff and
 //! body limit above, and which failures are transient).
 
+pub(crate) mod fetch;
+
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use serde::Deserialize;
 
-use super::b64;
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::keys::VerifyingKey;
-use crate::api::{
-    ApiRequest, AttemptError, CallPolicy, Failed, Jitter, Judged, RetryPolicy, Transport,
-};
+use crate::api::{CallPolicy, Transport};
+pub(crate) use fetch::JWKS_POLICY;
+use fetch::{Failure, FetchedKeys};
 
 /// How long a fetched key set is trusted before it is refreshed.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
@@ -50,24 +60,16 @@ pub const FETCH_ATTEMPTS: u32 = 5;
 /// Largest JWKS response body accepted.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// After a failed fetch, requests within this window get the cached keys (or the failure)
-/// at once instead of starting another fetch.
-pub const FAILURE_BACKOFF: Duration = Duration::from_secs(10);
+/// at once instead of starting another fetch. The default of
+/// [`ClerkBuilder::jwks_failure_backoff`](crate::ClerkBuilder::jwks_failure_backoff).
+pub const DEFAULT_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
+/// The default failure backoff, under its former name.
+#[deprecated(
+    note = "renamed to DEFAULT_FAILURE_BACKOFF; set it with ClerkBuilder::jwks_failure_backoff"
+)]
+pub const FAILURE_BACKOFF: Duration = DEFAULT_FAILURE_BACKOFF;
 /// Largest number of keys kept from one JWKS.
 const MAX_KEYS: usize = 64;
-
-/// How the JWKS is fetched, as `@clerk/backend` does: [`FETCH_ATTEMPTS`] attempts, 125 ms
-/// doubled per retry plus up to as much again of jitter, no time budget (the attempts
-/// bound it), answers up to [`MAX_JWKS_BYTES`]. Which failures are retried is decided
-/// by [`JwksCache::judge`].
-pub(crate) const JWKS_POLICY: CallPolicy = CallPolicy {
-    retry: RetryPolicy {
-        max_retries: FETCH_ATTEMPTS - 1,
-        initial_delay: Duration::from_millis(125),
-        budget: Duration::MAX,
-    },
-    jitter: Jitter::Above,
-    max_body_bytes: MAX_JWKS_BYTES,
-};
 
 /// Where a verification gets its key.
 #[derive(Clone, Debug)]
@@ -113,6 +115,7 @@ pub(crate) struct JwksSettings {
     pub ttl: Duration,
     pub refetch_cooldown: Duration,
     pub max_staleness: Duration,
+    pub failure_backoff: Duration,
     pub policy: CallPolicy,
 }
 
@@ -127,12 +130,13 @@ impl JwksSettings {
             ttl: DEFAULT_JWKS_TTL,
             refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
             max_staleness: DEFAULT_MAX_STALENESS,
+            failure_backoff: DEFAULT_FAILURE_BACKOFF,
             policy: JWKS_POLICY,
         }
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     kid: String,
     key: Arc<VerifyingKey>,
@@ -178,6 +182,8 @@ pub struct JwksCache {
     snapshot: ArcSwap<Snapshot>,
     fetch_lock: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
+    /// Whether a background refresh has been started and has not finished.
+    refreshing: AtomicBool,
 }
 
 impl fmt::Debug for JwksCache {
@@ -194,11 +200,34 @@ impl fmt::Debug for JwksCache {
     }
 }
 
+/// What a request needs to get its key.
 enum Need {
+    /// Nothing: the key set is fresh.
     Ready(Arc<VerifyingKey>),
+    /// Nothing now, but the key set is due for a refresh (in the background).
+    Stale(Arc<VerifyingKey>),
+    /// A fetch, waited for.
     Refetch { kid_miss: bool },
+    /// Nothing: the kid is unknown and its refetch cooling down.
     Mismatch,
+    /// Nothing: a fetch failed moments ago (the cached key may still serve).
     Failed(TokenVerificationError),
+}
+
+/// The outcome of one fetch, stored.
+enum Refreshed {
+    Fetched(Arc<Snapshot>),
+    Failed(Arc<Snapshot>, TokenVerificationError),
+}
+
+/// Clears the "refreshing" flag when the background refresh ends, or is dropped unrun
+/// (its runtime shut down), so that the next stale request can start another.
+struct RefreshingFlag(Arc<JwksCache>);
+
+impl Drop for RefreshingFlag {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
 }
 
 impl JwksCache {
@@ -209,6 +238,7 @@ impl JwksCache {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
+            refreshing: AtomicBool::new(false),
         }
     }
 
@@ -216,6 +246,13 @@ impl JwksCache {
     #[doc(hidden)]
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Whether a background refresh (stale-while-revalidate) has started and not yet
+    /// stored its outcome. For tests.
+    #[doc(hidden)]
+    pub fn background_refresh_running(&self) -> bool {
+        self.refreshing.load(Ordering::Acquire)
     }
 
     /// The `kid`s currently held.
@@ -229,43 +266,56 @@ impl JwksCache {
     }
 
     fn assess(&self, snap: &Snapshot, kid: &str, now: Instant) -> Need {
-        let fresh = snap
-            .fetched_at
-            .is_some_and(|t| now.saturating_duration_since(t) < self.settings.ttl);
-        match (fresh, snap.find(kid, now, self.settings.ttl)) {
-            (true, Some(key)) => Need::Ready(key.clone()),
-            (true, None) => {
-                let cooling = snap.kid_refetch_at.is_some_and(|t| {
-                    now.saturating_duration_since(t) < self.settings.refetch_cooldown
-                });
-                if cooling {
-                    Need::Mismatch
-                } else {
-                    Need::Refetch { kid_miss: true }
+        let age = snap.fetched_at.map(|t| now.saturating_duration_since(t));
+        let found = snap.find(kid, now, self.settings.ttl);
+        if age.is_some_and(|age| age < self.settings.ttl) {
+            return match found {
+                Some(key) => Need::Ready(key.clone()),
+                None => {
+                    let cooling = snap.kid_refetch_at.is_some_and(|t| {
+                        now.saturating_duration_since(t) < self.settings.refetch_cooldown
+                    });
+                    if cooling {
+                        Need::Mismatch
+                    } else {
+                        Need::Refetch { kid_miss: true }
+                    }
                 }
+            };
+        }
+        // A fetch failed moments ago: do not hammer a failing endpoint.
+        if let (Some(err), Some(failed_at)) = (&snap.last_error, snap.failed_at) {
+            if now.saturating_duration_since(failed_at) < self.settings.failure_backoff {
+                return Need::Failed(err.clone());
             }
-            (false, _) => match (&snap.last_error, snap.failed_at) {
-                // A fetch failed moments ago: do not hammer a failing endpoint.
-                (Some(err), Some(failed_at))
-                    if now.saturating_duration_since(failed_at) < FAILURE_BACKOFF =>
-                {
-                    Need::Failed(err.clone())
-                }
-                _ => Need::Refetch { kid_miss: false },
-            },
+        }
+        // Due for a refresh. A request whose key is held, within the staleness bound and
+        // not refused, need not wait for it.
+        let usable = (snap.last_error.is_none() || snap.last_error_transient)
+            && age.is_some_and(|age| age < self.settings.max_staleness);
+        match found {
+            Some(key) if usable => Need::Stale(key.clone()),
+            _ => Need::Refetch { kid_miss: false },
         }
     }
 
     /// The key for `kid`, fetching the JWKS if needed. A missing `kid` behaves like an
     /// unknown one, as in `@clerk/backend`.
     pub(crate) async fn get(
-        &self,
+        self: &Arc<Self>,
         kid: Option<&str>,
     ) -> Result<Arc<VerifyingKey>, TokenVerificationError> {
         let kid = kid.unwrap_or("");
         let snap = self.snapshot.load();
         let kid_miss = match self.assess(&snap, kid, Instant::now()) {
             Need::Ready(key) => return Ok(key),
+            Need::Stale(key) => {
+                if self.refresh_in_background(snap.generation) {
+                    return Ok(key);
+                }
+                // No runtime to refresh on: wait, as before the staleness.
+                false
+            }
             Need::Mismatch => return Err(kid_mismatch()),
             Need::Failed(err) => return self.stale_or(&snap, kid, err),
             Need::Refetch { kid_miss } => kid_miss,
@@ -284,9 +334,9 @@ impl JwksCache {
         let _guard = self.fetch_lock.lock().await;
         let snap = self.snapshot.load_full();
         if snap.generation != seen_generation {
-            // Another request fetched while we waited: use its outcome.
+            // Another fetch ran while we waited: use its outcome.
             return match self.assess(&snap, kid, Instant::now()) {
-                Need::Ready(key) => Ok(key),
+                Need::Ready(key) | Need::Stale(key) => Ok(key),
                 Need::Mismatch => Err(kid_mismatch()),
                 Need::Failed(err) => self.stale_or(&snap, kid, err),
                 Need::Refetch { kid_miss } => self.refetch(&snap, kid, kid_miss).await,
@@ -295,61 +345,62 @@ impl JwksCache {
         self.refetch(&snap, kid, kid_miss).await
     }
 
+    /// Starts a refresh on the current Tokio runtime unless one is under way; the request
+    /// does not wait for it. `false` when there is no runtime to run it on.
+    fn refresh_in_background(self: &Arc<Self>, seen_generation: u64) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let flag = RefreshingFlag(self.clone());
+        runtime.spawn(async move {
+            let cache = &flag.0;
+            let _guard = cache.fetch_lock.lock().await;
+            let snap = cache.snapshot.load_full();
+            // A fetch that ran meanwhile (for an unknown kid, say) was this refresh.
+            if snap.generation == seen_generation {
+                cache.refresh(&snap, None).await;
+            }
+        });
+        true
+    }
+
+    /// A fetch a request waits for, and the key it needed from it.
     async fn refetch(
         &self,
         snap: &Snapshot,
         kid: &str,
         kid_miss: bool,
     ) -> Result<Arc<VerifyingKey>, TokenVerificationError> {
+        match self.refresh(snap, Some((kid, kid_miss))).await {
+            Refreshed::Fetched(next) => next
+                .keys
+                .iter()
+                .find(|e| e.kid == kid)
+                .map(|e| e.key.clone())
+                .ok_or_else(kid_mismatch),
+            Refreshed::Failed(next, err) => self.stale_or(&next, kid, err),
+        }
+    }
+
+    /// Fetches the key set and stores the outcome as the next snapshot. `for_kid`: the
+    /// kid a waiting request needs and whether it was unknown (the fetch then counts as
+    /// that kid's refetch); `None` for a background refresh.
+    async fn refresh(&self, snap: &Snapshot, for_kid: Option<(&str, bool)>) -> Refreshed {
         let started = Instant::now();
         let result = self.fetch().await;
         let now = Instant::now();
-        let kid_refetch_at = if kid_miss {
-            Some(started)
-        } else {
-            snap.kid_refetch_at
+        let kid_refetch_at = match for_kid {
+            Some((_, true)) => Some(started),
+            _ => snap.kid_refetch_at,
         };
         match result {
             Ok(fetched) => {
-                let mut keys: Vec<Entry> = fetched
-                    .into_iter()
-                    .map(|(kid, key)| Entry {
-                        kid,
-                        key,
-                        last_seen: now,
-                    })
-                    .collect();
-                // Keep keys that vanished from the JWKS for one TTL after they were last seen.
-                for old in &snap.keys {
-                    if keys.len() < MAX_KEYS
-                        && !keys.iter().any(|e| e.kid == old.kid)
-                        && now.saturating_duration_since(old.last_seen) < self.settings.ttl
-                    {
-                        keys.push(Entry {
-                            kid: old.kid.clone(),
-                            key: old.key.clone(),
-                            last_seen: old.last_seen,
-                        });
-                    }
-                }
-                // A fetch that did not find the kid (a cold start or a TTL refresh) counts as
-                // that kid's refetch, so a flood of forged kids costs one fetch in all.
-                let found = keys.iter().find(|e| e.kid == kid).map(|e| e.key.clone());
-                let next = Snapshot {
-                    keys,
-                    fetched_at: Some(now),
-                    kid_refetch_at: if found.is_none() {
-                        Some(started)
-                    } else {
-                        kid_refetch_at
-                    },
-                    generation: snap.generation + 1,
-                    last_error: None,
-                    last_error_transient: false,
-                    failed_at: None,
-                };
-                self.snapshot.store(Arc::new(next));
-                found.ok_or_else(kid_mismatch)
+                let next = Arc::new(self.fetched_snapshot(snap, fetched, for_kid, started, now));
+                self.snapshot.store(next.clone());
+                Refreshed::Fetched(next)
             }
             Err(failure) => {
                 let (err, transient) = match failure {
@@ -361,27 +412,71 @@ impl JwksCache {
                     "clerk: JWKS fetch failed: {}",
                     err.message()
                 );
-                let next = Snapshot {
-                    keys: snap
-                        .keys
-                        .iter()
-                        .map(|e| Entry {
-                            kid: e.kid.clone(),
-                            key: e.key.clone(),
-                            last_seen: e.last_seen,
-                        })
-                        .collect(),
+                let next = Arc::new(Snapshot {
+                    keys: snap.keys.clone(),
                     fetched_at: snap.fetched_at,
                     kid_refetch_at,
                     generation: snap.generation + 1,
                     last_error: Some(err.clone()),
                     last_error_transient: transient,
                     failed_at: Some(now),
-                };
-                let result = self.stale_or(&next, kid, err);
-                self.snapshot.store(Arc::new(next));
-                result
+                });
+                self.snapshot.store(next.clone());
+                Refreshed::Failed(next, err)
             }
+        }
+    }
+
+    /// The snapshot after a successful fetch at `now`.
+    fn fetched_snapshot(
+        &self,
+        snap: &Snapshot,
+        fetched: FetchedKeys,
+        for_kid: Option<(&str, bool)>,
+        started: Instant,
+        now: Instant,
+    ) -> Snapshot {
+        let mut keys: Vec<Entry> = fetched
+            .into_iter()
+            .map(|(kid, key)| {
+                // An unchanged key keeps its object: the verified-token cache only counts
+                // a hit when the key is the very object that verified the token.
+                let key = snap
+                    .keys
+                    .iter()
+                    .find(|old| old.kid == kid && old.key.same_material(&key))
+                    .map_or(key, |old| old.key.clone());
+                Entry {
+                    kid,
+                    key,
+                    last_seen: now,
+                }
+            })
+            .collect();
+        // Keep keys that vanished from the JWKS for one TTL after they were last seen.
+        for old in &snap.keys {
+            if keys.len() < MAX_KEYS
+                && !keys.iter().any(|e| e.kid == old.kid)
+                && now.saturating_duration_since(old.last_seen) < self.settings.ttl
+            {
+                keys.push(old.clone());
+            }
+        }
+        // A fetch that did not find the kid it was made for (a cold start or a TTL refresh)
+        // counts as that kid's refetch, so a flood of forged kids costs one fetch in all.
+        let kid_refetch_at = match for_kid {
+            Some((kid, _)) if !keys.iter().any(|e| e.kid == kid) => Some(started),
+            Some((_, true)) => Some(started),
+            _ => snap.kid_refetch_at,
+        };
+        Snapshot {
+            keys,
+            fetched_at: Some(now),
+            kid_refetch_at,
+            generation: snap.generation + 1,
+            last_error: None,
+            last_error_transient: false,
+            failed_at: None,
         }
     }
 
@@ -412,88 +507,6 @@ impl JwksCache {
             _ => Err(err),
         }
     }
-
-    /// One fetch through the Backend API transport, retried within the JWKS policy.
-    async fn fetch(&self) -> Result<Vec<(String, Arc<VerifyingKey>)>, Failure> {
-        let request = ApiRequest::get(&["jwks"]).without_extra_headers();
-        self.transport
-            .send_judged(&request, &self.settings.policy, |outcome| {
-                self.fetches.fetch_add(1, Ordering::Relaxed);
-                self.judge(outcome)
-            })
-            .await
-            .map_err(|Failed { error, transient }| {
-                if transient {
-                    Failure::Transient(error)
-                } else {
-                    Failure::Final(error)
-                }
-            })
-    }
-
-    /// What one attempt means for the cache. Transient (retried, and stale keys may serve
-    /// meanwhile): no answer, a timeout, a 5xx or 429, an answer too long or not a key set.
-    /// Final (the keys may have been revoked): `clerk_key_invalid`, another 4xx, an empty
-    /// key set.
-    fn judge(
-        &self,
-        outcome: Result<Vec<u8>, AttemptError>,
-    ) -> Judged<Vec<(String, Arc<VerifyingKey>)>, TokenVerificationError> {
-        let load_failed =
-            |msg: String| TokenVerificationError::new(Reason::RemoteJwkFailedToLoad, msg);
-        let transient = |error| Judged::Retry { error, after: None };
-        let body = match outcome {
-            Ok(body) => body,
-            Err(AttemptError::Http { error, .. }) => {
-                return transient(load_failed(format!(
-                    "Error loading Clerk JWKS: {}",
-                    describe_reqwest_error(&error)
-                )))
-            }
-            // Only an invalid URL reaches here (a JWKS cache always has a secret key and
-            // checks for a runtime first): reqwest would fail it the same way.
-            Err(AttemptError::Invalid(_)) => {
-                return transient(load_failed(
-                    "Error loading Clerk JWKS: the request failed".into(),
-                ))
-            }
-            Err(AttemptError::TooLarge(limit)) => {
-                return transient(load_failed(format!(
-                    "Error loading Clerk JWKS: the response is larger than {limit} bytes"
-                )))
-            }
-            Err(AttemptError::Status { status, body, .. }) => {
-                if body_has_error_code(&body, "clerk_key_invalid") {
-                    return Judged::Stop(TokenVerificationError::new(
-                        Reason::InvalidSecretKey,
-                        "The Backend API refused the secret key (clerk_key_invalid).",
-                    ));
-                }
-                let err = load_failed(format!(
-                    "Error loading Clerk JWKS from {} with code={status}",
-                    self.settings.url
-                ));
-                return if (500..600).contains(&status) || status == 429 {
-                    transient(err)
-                } else {
-                    Judged::Stop(err)
-                };
-            }
-        };
-        match parse_jwks(&body) {
-            Err(msg) => transient(load_failed(msg)),
-            Ok(keys) if keys.is_empty() => Judged::Stop(load_failed(
-                "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."
-                    .into(),
-            )),
-            Ok(keys) => Judged::Done(keys),
-        }
-    }
-}
-
-enum Failure {
-    Transient(TokenVerificationError),
-    Final(TokenVerificationError),
 }
 
 fn kid_mismatch() -> TokenVerificationError {
@@ -501,98 +514,4 @@ fn kid_mismatch() -> TokenVerificationError {
         Reason::JwkKidMismatch,
         "Unable to find a signing key in JWKS that matches the kid of the provided session token.",
     )
-}
-
-fn describe_reqwest_error(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "the request timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "the request failed"
-    }
-}
-
-pub(crate) fn body_has_error_code(body: &[u8], code: &str) -> bool {
-    #[derive(Deserialize)]
-    struct Errors {
-        #[serde(default)]
-        errors: Vec<ApiErrorCode>,
-    }
-    #[derive(Deserialize)]
-    struct ApiErrorCode {
-        #[serde(default)]
-        code: Option<String>,
-    }
-    serde_json::from_slice::<Errors>(body)
-        .map(|e| e.errors.iter().any(|e| e.code.as_deref() == Some(code)))
-        .unwrap_or(false)
-}
-
-/// Parses a JWKS, keeping the usable RSA signing keys and skipping anything else (other key
-/// types, encryption keys, malformed entries) rather than failing the whole set.
-pub(crate) fn parse_jwks(body: &[u8]) -> Result<Vec<(String, Arc<VerifyingKey>)>, String> {
-    #[derive(Deserialize)]
-    struct Jwks {
-        keys: Vec<serde_json::Value>,
-    }
-    #[derive(Deserialize)]
-    struct RsaJwk {
-        kty: String,
-        #[serde(default)]
-        kid: Option<String>,
-        #[serde(default, rename = "use")]
-        use_: Option<String>,
-        #[serde(default)]
-        alg: Option<String>,
-        n: String,
-        e: String,
-    }
-    let jwks: Jwks = serde_json::from_slice(body)
-        .map_err(|_| "The JWKS response is not a JSON key set.".to_owned())?;
-    let mut keys = Vec::new();
-    for raw in jwks.keys.into_iter().take(MAX_KEYS) {
-        let Ok(jwk) = serde_json::from_value::<RsaJwk>(raw) else {
-            continue;
-        };
-        if jwk.kty != "RSA"
-            || jwk.use_.as_deref().is_some_and(|u| u != "sig")
-            || jwk.alg.as_deref().is_some_and(|a| a != "RS256")
-        {
-            continue;
-        }
-        let (Some(n), Some(e)) = (
-            b64::decode_loose(jwk.n.as_bytes()),
-            b64::decode_loose(jwk.e.as_bytes()),
-        ) else {
-            continue;
-        };
-        let Ok(key) = VerifyingKey::from_components(&n, &e) else {
-            continue;
-        };
-        keys.push((jwk.kid.unwrap_or_default(), Arc::new(key)));
-    }
-    Ok(keys)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jwks_parsing_skips_unusable_entries() {
-        let body = br#"{"keys":[{"kty":"EC","kid":"x","crv":"P-256","x":"a","y":"b"},{"kty":"RSA","kid":"bad","n":"AQAB","e":"AQAB"},{"kty":"RSA"}]}"#;
-        assert!(parse_jwks(body).unwrap().is_empty());
-        assert!(parse_jwks(b"garbage").is_err());
-        assert!(parse_jwks(br#"{"keys":{}}"#).is_err());
-    }
-
-    #[test]
-    fn error_code_detection() {
-        assert!(body_has_error_code(
-            br#"{"errors":[{"code":"clerk_key_invalid"}]}"#,
-            "clerk_key_invalid"
-        ));
-        assert!(!body_has_error_code(b"<html>", "clerk_key_invalid"));
-    }
 }
