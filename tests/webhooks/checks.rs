@@ -145,8 +145,10 @@ async fn an_empty_svix_header_does_not_fall_back_to_the_standard_one() {
     let post = |headers: Vec<(String, String)>, body: Vec<u8>| {
         let url = server.url.clone();
         async move {
-            let headers: Vec<(&str, String)> =
-                headers.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+            let headers: Vec<(&str, String)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.clone()))
+                .collect();
             raw_post(&url, &headers, body).await
         }
     };
@@ -159,7 +161,10 @@ async fn an_empty_svix_header_does_not_fall_back_to_the_standard_one() {
             let standard = w.clone().standard_headers().headers();
             (
                 standard_name.clone(),
-                standard[standard_name.as_str()].to_str().unwrap().to_owned(),
+                standard[standard_name.as_str()]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
             )
         };
 
@@ -167,12 +172,21 @@ async fn an_empty_svix_header_does_not_fall_back_to_the_standard_one() {
         let w = webhook();
         let mut headers: Vec<_> = pairs(&w.headers())
             .into_iter()
-            .map(|(n, v)| if n == svix_name { (n, String::new()) } else { (n, v) })
+            .map(|(n, v)| {
+                if n == svix_name {
+                    (n, String::new())
+                } else {
+                    (n, v)
+                }
+            })
             .collect();
         headers.push(with_standard(&w));
         let response = post(headers, w.payload().to_vec()).await;
         let body = expect_rejected(response, 400, "missing-header", &mock).await;
-        assert!(body["message"].as_str().unwrap().contains(&svix_name), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(&svix_name),
+            "{body}"
+        );
 
         // Absent: the webhook-* header is read.
         let w = webhook();
