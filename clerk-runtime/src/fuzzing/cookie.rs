@@ -54,6 +54,9 @@ fn cookie_model(values: &[String], name: &str) -> Option<String> {
     None
 }
 
+/// A cookie family's session and `__client_uat` cookies, when present and non-empty.
+type Family = (Option<String>, Option<String>);
+
 /// `cookie`: `Cookie` header values separated by `\0` (up to four headers), no
 /// `Authorization`.
 ///
@@ -104,7 +107,7 @@ pub fn cookie(data: &[u8]) {
 
     // The request. Clerk reads both cookies from one family, suffixed or plain (spec §1.4):
     // whichever it chose, the outcome must be explained by one family alone.
-    let families = [
+    let families: [Family; 2] = [
         ("__session", "__client_uat"),
         (fx.suffixed_session.as_str(), fx.suffixed_uat.as_str()),
     ]
@@ -119,8 +122,7 @@ pub fn cookie(data: &[u8]) {
         .filter_map(|(session, _)| session.as_deref())
         .collect();
     let state = authenticate(&headers, &tokens);
-    let some_family =
-        |f: &dyn Fn(&(Option<String>, Option<String>)) -> bool| families.iter().any(f);
+    let some_family = |f: &dyn Fn(&Family) -> bool| families.iter().any(f);
     match &state {
         RequestState::SignedIn {
             session,
