@@ -330,3 +330,82 @@ async fn require_auth_with_machine_types_lets_verified_machine_tokens_through() 
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(reason.as_deref(), Some("token-invalid"));
 }
+
+/// Two instances with different keys: `a` in a layer around the whole app, `b` in the state
+/// of the `/tenant` routes. The state's instance, the more specific one, decides for its
+/// routes (macros, plain extractors, machine tokens alike); the layer's decides elsewhere.
+#[tokio::test]
+async fn the_state_clerk_wins_over_the_layer_clerk() {
+    let mock_a = MockClerk::start().await;
+    let mock_b = MockClerk::start().await;
+    let (clerk_a, clerk_b) = (mock_a.clerk(), mock_b.clerk());
+    let tenant = || {
+        Router::new()
+            .route("/protected", get(protected))
+            .route("/many", get(many))
+            .route("/mixed", get(mixed))
+            .with_state(clerk_b.clone())
+    };
+    let app = |layer: ClerkLayer| {
+        Router::new()
+            .route("/protected", get(protected))
+            .nest("/tenant", tenant())
+            .layer(layer)
+    };
+    let token_a = mock_a.token().user("user_a").sign();
+    let token_b = mock_b.token().user("user_b").sign();
+    let (_, key_a) = mock_a.create_api_key("user_key_a", &[], None);
+    let (_, key_b) = mock_b.create_api_key("user_key_b", &[], None);
+    let http = client();
+    let get = |url: String, token: String| {
+        let request = http.get(url).bearer_auth(token);
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+
+    let url = serve(app(ClerkLayer::new(clerk_a.clone()))).await;
+    let (a_before, b_before) = (verifications(&clerk_a), verifications(&clerk_b));
+    for path in ["/tenant/protected", "/tenant/many"] {
+        assert_eq!(
+            get(format!("{url}{path}"), token_b.clone()).await,
+            (200, "user_b".to_owned()),
+            "{path}"
+        );
+        assert_eq!(
+            get(format!("{url}{path}"), token_a.clone()).await.0,
+            401,
+            "{path}"
+        );
+    }
+    // Only the state's instance verified the tenant requests: `/protected` once per token;
+    // `/many` three times for b's token, twice for a's (refused by its second extractor).
+    assert_eq!(verifications(&clerk_a), a_before);
+    assert_eq!(verifications(&clerk_b) - b_before, 1 + 1 + 3 + 2);
+    // API keys too: the state's instance asks its own Backend API.
+    assert_eq!(
+        get(format!("{url}/tenant/mixed"), key_b.clone()).await,
+        (200, "user_key_b".to_owned())
+    );
+    assert_eq!(get(format!("{url}/tenant/mixed"), key_a).await.0, 401);
+    // Routes without a `Clerk` in their state use the layer's.
+    assert_eq!(
+        get(format!("{url}/protected"), token_a.clone()).await,
+        (200, "user_a".to_owned())
+    );
+    assert_eq!(
+        get(format!("{url}/protected"), token_b.clone()).await.0,
+        401
+    );
+
+    // `authenticate()`: the layer's result (signed out, for b's token) is not reused.
+    let url = serve(app(ClerkLayer::new(clerk_a.clone()).authenticate())).await;
+    assert_eq!(
+        get(format!("{url}/tenant/protected"), token_b.clone()).await,
+        (200, "user_b".to_owned())
+    );
+    // `require_auth()` is a gate before routing: it refuses what its own instance refuses.
+    let url = serve(app(ClerkLayer::new(clerk_a).require_auth())).await;
+    assert_eq!(get(format!("{url}/tenant/protected"), token_b).await.0, 401);
+}

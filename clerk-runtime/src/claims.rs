@@ -152,7 +152,8 @@ pub(crate) struct AuthFields {
 }
 
 impl AuthFields {
-    /// v2 (`"v": 2`) reads `o`, `fea`, `pla`; anything else reads the v1 `org_*` claims.
+    /// v2 (`"v": 2`) reads `o` (with `fea` for its permissions); anything else reads the v1
+    /// `org_*` claims. `fea` and `pla` are read in both, as `has()` reads them.
     pub(crate) fn from_claims(claims: &SessionClaims) -> Self {
         let map = &claims.map;
         let string = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
@@ -164,16 +165,20 @@ impl AuthFields {
             factor_verification_age: map.get("fva").filter(|v| !v.is_null()).cloned(),
             ..Default::default()
         };
+        // `has()` reads `fea`/`pla` whatever the version (`sessionClaims.fea || ""` in
+        // `signedInAuthObject`); only the org fields depend on it.
+        fields.features = string(map.get("fea"));
+        fields.plans = string(map.get("pla"));
         let is_v2 = map.get("v").and_then(Value::as_f64) == Some(2.0);
         if is_v2 {
-            fields.features = string(map.get("fea"));
-            fields.plans = string(map.get("pla"));
             if let Some(Value::Object(o)) = map.get("o") {
                 fields.org_id = string(o.get("id"));
                 fields.org_slug = string(o.get("slg"));
+                // Clerk sets `orgRole` only `if (claims.o?.rol)`: an empty `rol` is no role.
                 fields.org_role = o
                     .get("rol")
                     .and_then(Value::as_str)
+                    .filter(|r| !r.is_empty())
                     .map(|r| format!("org:{r}"));
                 fields.org_permissions = Some(v2_org_permissions(
                     fields.features.as_deref(),
@@ -200,33 +205,49 @@ impl AuthFields {
     }
 }
 
-/// One `scope:name` entry of a `fea`/`pla` claim. Entries without a colon are skipped
-/// (the JavaScript parser throws on them).
-pub(crate) fn scoped_entries(claim: &str) -> impl Iterator<Item = (&str, &str)> {
-    claim.split(',').filter_map(|entry| {
-        let entry = entry.trim();
-        let mut parts = entry.split(':');
-        let scope = parts.next()?;
-        let name = parts.next()?;
-        Some((scope, name))
-    })
+/// The elements of a `fea`/`pla` claim as `splitByScope` (`@clerk/shared`) reads them:
+/// split on `,`, each trimmed, cut at its first colon into scope and name (`o:a:b` is
+/// scope `o`, name `a:b`). An element without a colon (an empty one included) is `None`:
+/// Clerk's parser throws on it.
+pub(crate) fn scoped_entries(claim: &str) -> impl Iterator<Item = Option<(&str, &str)>> {
+    claim.split(',').map(|entry| js_trim(entry).split_once(':'))
+}
+
+/// Scopes of the org set: `o`, and `ou`/`uo` (both). Any other scope is in neither set.
+pub(crate) fn is_org_scope(scope: &str) -> bool {
+    matches!(scope, "o" | "ou" | "uo")
+}
+
+/// Scopes of the user set: `u`, and `ou`/`uo` (both).
+pub(crate) fn is_user_scope(scope: &str) -> bool {
+    matches!(scope, "u" | "ou" | "uo")
+}
+
+/// JavaScript's `String.prototype.trim`: its white space and line terminators (Rust's
+/// `trim` differs on U+0085, which JavaScript keeps, and U+FEFF, which it removes).
+fn js_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
 }
 
 /// v2 permission expansion: for the i-th org-scoped feature of `fea`, bit j of the i-th
 /// decimal mask in `fpm` (least significant bit first) grants `org:<feature>:<per[j]>`.
+/// Elements of `fea` without a colon are skipped (where Clerk's parser throws; spec §4.2),
+/// and an empty `per` or `fpm` grants nothing (`if (!per || !fpm)`).
 fn v2_org_permissions(fea: Option<&str>, per: Option<&str>, fpm: Option<&str>) -> Vec<String> {
-    let (Some(per), Some(fpm)) = (per, fpm) else {
+    let (Some(per), Some(fpm)) = (per.filter(|p| !p.is_empty()), fpm.filter(|f| !f.is_empty()))
+    else {
         return Vec::new();
     };
-    let names: Vec<&str> = per.split(',').map(str::trim).collect();
+    let names: Vec<&str> = per.split(',').map(js_trim).collect();
     let org_features = fea
         .into_iter()
         .flat_map(scoped_entries)
-        .filter(|(scope, _)| scope.contains('o'))
+        .flatten()
+        .filter(|(scope, _)| is_org_scope(scope))
         .map(|(_, name)| name);
     let mut permissions = Vec::new();
     for (feature, mask) in org_features.zip(fpm.split(',')) {
-        let bits = decimal_to_bits(mask.trim(), names.len());
+        let bits = decimal_to_bits(js_trim(mask), names.len());
         for (j, name) in names.iter().enumerate() {
             if bits.get(j).copied().unwrap_or(false) {
                 permissions.push(format!("org:{feature}:{name}"));
@@ -294,6 +315,42 @@ mod tests {
         let p = v2_org_permissions(Some("nocolon,o:a"), Some("read"), Some("1,1"));
         assert_eq!(p, ["org:a:read"]);
         assert!(v2_org_permissions(Some("o:a"), None, Some("1")).is_empty());
+    }
+
+    #[test]
+    fn fea_elements_are_cut_at_their_first_colon_and_scoped_exactly() {
+        let entries: Vec<_> =
+            scoped_entries(" o:a:b ,org:x,\u{feff}u:y\u{feff},nocolon,").collect();
+        assert_eq!(
+            entries,
+            [
+                Some(("o", "a:b")),
+                Some(("org", "x")),
+                Some(("u", "y")),
+                None,
+                None
+            ]
+        );
+        // Only `o`, `ou` and `uo` are org scopes: `org:x` grants no permission.
+        let p = v2_org_permissions(Some("org:x,oo:y,o:a:b,uo:c"), Some("read"), Some("1,1,1,1"));
+        assert_eq!(p, ["org:a:b:read", "org:c:read"]);
+        // An empty `per` or `fpm` grants nothing.
+        assert!(v2_org_permissions(Some("o:a"), Some(""), Some("1")).is_empty());
+        assert!(v2_org_permissions(Some("o:a"), Some("read"), Some("")).is_empty());
+    }
+
+    #[test]
+    fn an_empty_v2_role_is_no_role_and_fea_is_read_in_v1_too() {
+        let f = AuthFields::from_claims(&claims(
+            json!({"sub":"u","v":2,"o":{"id":"org_1","rol":""}}),
+        ));
+        assert_eq!(f.org_role, None);
+        let v1 = claims(json!({"sub":"u","fea":"u:premium","pla":"u:pro"}));
+        let f = AuthFields::from_claims(&v1);
+        assert_eq!(
+            (f.features.as_deref(), f.plans.as_deref()),
+            (Some("u:premium"), Some("u:pro"))
+        );
     }
 
     #[test]

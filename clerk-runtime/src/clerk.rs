@@ -48,8 +48,9 @@ pub(crate) struct ClerkInner {
     pub treat_pending_as_signed_out: bool,
     pub logging: bool,
     pub sign_in_url: Option<String>,
-    /// `__session_<suffix>` and `__client_uat_<suffix>`, when a publishable key is set.
-    pub suffixed_cookies: Option<(String, String)>,
+    /// `__session_<suffix>` and `__client_uat_<suffix>`, and what chooses between them and
+    /// the plain cookies, when a publishable key is set.
+    pub suffixed_cookies: Option<crate::token::extract::CookieFamily>,
     /// Shared with every `Session` this instance verifies (`get_token`).
     pub api: Arc<Transport>,
     pub keys: KeySource,

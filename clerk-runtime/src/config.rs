@@ -9,8 +9,9 @@ use crate::api::{RetryPolicy, Transport};
 use crate::cache::{CacheHandle, InMemoryUserCache, UserCache, DEFAULT_USER_CACHE_TIMEOUT};
 use crate::clerk::{Clerk, ClerkInner};
 use crate::machine::{MachineState, MachineTokenCacheConfig};
-use crate::publishable_key::PublishableKey;
+use crate::publishable_key::{InstanceType, PublishableKey};
 use crate::token::cache::TokenCache;
+use crate::token::extract::CookieFamily;
 use crate::token::jwks::{self, JwksCache, JwksSettings, KeySource};
 use crate::token::keys::{KeyError, VerifyingKey};
 use crate::token::{self, TokenCacheConfig};
@@ -603,10 +604,12 @@ impl ClerkBuilder {
 
         let suffixed_cookies = publishable_key.as_ref().map(|pk| {
             let suffix = pk.cookie_suffix();
-            (
-                format!("__session_{suffix}"),
-                format!("__client_uat_{suffix}"),
-            )
+            CookieFamily {
+                session: format!("__session_{suffix}"),
+                client_uat: format!("__client_uat_{suffix}"),
+                frontend_api: pk.frontend_api().to_owned(),
+                production: pk.instance_type() == InstanceType::Production,
+            }
         });
 
         Ok(Clerk {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::api::{ApiError, ApiRequest, Token, Transport};
-use crate::claims::{scoped_entries, AuthFields, SessionClaims};
+use crate::claims::{is_org_scope, is_user_scope, scoped_entries, AuthFields, SessionClaims};
 
 /// A signed-in session: who the user is, their active organization, and the verified claims.
 ///
@@ -197,9 +197,10 @@ impl fmt::Debug for Session {
 /// Parameters of an authorization check, like the object passed to Clerk's `has()`.
 ///
 /// Each parameter given is one condition and all must hold (AND); a check with no
-/// parameter is false. Roles compare with or without the `org:` prefix; permissions are
-/// `org:<feature>:<permission>`; features and plans take an optional scope (`org:`, `o:`,
-/// `organization:`, `user:`, `u:`).
+/// parameter is false. Roles and permissions compare with their leading `org:` prefixes
+/// normalised to one, as Clerk's `prefixWithOrg` does (`admin`, `org:admin` and
+/// `org:org:admin` are one role); permissions are `org:<feature>:<permission>`; features
+/// and plans take an optional scope (`org:`, `o:`, `organization:`, `user:`, `u:`).
 ///
 /// ```
 /// use clerk_runtime::{Has, Reverification};
@@ -379,7 +380,10 @@ enum Verdict {
     Skip,
 }
 
-/// `value` without any number of leading `org:` (Clerk normalises to a single prefix).
+/// `value` without any number of leading `org:`. Clerk's `prefixWithOrg` is
+/// `value.replace(/^(org:)*/, "org:")` (`@clerk/shared` `authorization.ts`): every leading
+/// `org:` is replaced by one, so `org:org:admin` and `admin` are the same role. Comparing
+/// the stripped forms is comparing the prefixed ones.
 fn strip_org(mut value: &str) -> &str {
     while let Some(rest) = value.strip_prefix("org:") {
         value = rest;
@@ -387,8 +391,24 @@ fn strip_org(mut value: &str) -> &str {
     value
 }
 
-/// Clerk's `checkForFeatureOrPlan` over a `fea`/`pla` claim.
+/// Clerk's `checkForFeatureOrPlan` over a `fea`/`pla` claim: `name` is looked up in the org
+/// and user sets, `org:name`/`o:`/`organization:` in the org set, `user:name`/`u:` in the
+/// user set; any other scope is false. A claim with an element Clerk cannot parse (no
+/// colon) fails every check, as Clerk's parser throws and `has()` catches it as a failure.
 fn has_feature_or_plan(claim: &str, asked: &str) -> bool {
+    let mut org = Vec::new();
+    let mut user = Vec::new();
+    for entry in scoped_entries(claim) {
+        let Some((scope, name)) = entry else {
+            return false;
+        };
+        if is_org_scope(scope) {
+            org.push(name);
+        }
+        if is_user_scope(scope) {
+            user.push(name);
+        }
+    }
     let mut parts = asked.split(':');
     let raw_scope = parts.next().unwrap_or_default();
     let raw_id = parts.next();
@@ -396,15 +416,10 @@ fn has_feature_or_plan(claim: &str, asked: &str) -> bool {
         Some(id) if !id.is_empty() => id,
         _ => raw_scope,
     };
-    let want_org = |scope: &str| scope.contains('o');
-    let want_user = |scope: &str| scope.contains('u');
-    let matches = |select: &dyn Fn(&str) -> bool| {
-        scoped_entries(claim).any(|(scope, name)| select(scope) && name == id)
-    };
     match raw_id.map(|_| raw_scope) {
-        None => matches(&|s| want_org(s) || want_user(s)),
-        Some("org" | "o" | "organization") => matches(&want_org),
-        Some("user" | "u") => matches(&want_user),
+        None => org.contains(&id) || user.contains(&id),
+        Some("org" | "o" | "organization") => org.contains(&id),
+        Some("user" | "u") => user.contains(&id),
         Some(_) => false,
     }
 }

@@ -53,6 +53,29 @@ pub enum Fault {
         /// The `Retry-After` value, in seconds.
         retry_after_secs: u64,
     },
+    /// Answer with this status and this JSON body, e.g. an answer the real Backend API does
+    /// not give, to check that the SDK refuses it:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use clerk_testing::{Fault, MockClerk};
+    /// let mock = MockClerk::start().await;
+    /// let (id, secret) = mock.create_api_key("user_1", &[], None);
+    /// // Clerk answers a revoked key with a 404; a 200 that says `revoked` is refused too.
+    /// let body = serde_json::json!({"object": "api_key", "id": id, "subject": "user_1",
+    ///     "revoked": true, "expired": false, "scopes": []});
+    /// mock.inject_api_faults([Fault::Json { status: 200, body }]);
+    /// let err = mock.clerk().verify_machine_token(&secret).await.unwrap_err();
+    /// assert_eq!(err.reason(), "token-invalid");
+    /// # }
+    /// ```
+    Json {
+        /// The status.
+        status: u16,
+        /// The body, sent with `content-type: application/json`.
+        body: serde_json::Value,
+    },
 }
 
 /// A signing key of the mock instance.

@@ -531,6 +531,65 @@ async fn allowlist_identifiers() {
     );
 }
 
+/// Both wildcard forms Clerk's docs give for a whole email domain (`*@example.com` and
+/// `*.example.com`) are accepted, without an invitation even with `notify`; what is not a
+/// domain is still refused.
+#[tokio::test]
+async fn allowlist_wildcard_domains() {
+    let (_mock, clerk) = start_mock().await;
+    let allowlist = clerk.allowlist_identifiers();
+    for identifier in ["*.example.com", "*@example.com", "*.mail.acme-corp.co.uk"] {
+        let created = allowlist
+            .create(&CreateAllowlistIdentifierParams {
+                identifier: identifier.into(),
+                notify: Some(true),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{identifier}: {e}"));
+        assert_eq!(created.identifier, identifier);
+        assert_eq!(created.identifier_type, Some(IdentifierType::EmailAddress));
+        assert_eq!(created.invitation_id, None, "{identifier}");
+    }
+    let invitations = clerk.invitations().list(&Default::default()).await.unwrap();
+    assert_eq!(invitations.total_count, Some(0));
+    assert_fails(
+        allowlist.create(&allow("*.EXAMPLE.com")).await,
+        400,
+        "duplicate_record",
+        None,
+    );
+    for refused in [
+        "*.com",
+        "*.",
+        "*",
+        "*.example..com",
+        "*..example.com",
+        "**.example.com",
+        "*.exa mple.com",
+        "*.*.example.com",
+        "example.com",
+        ".example.com",
+    ] {
+        assert_fails(
+            allowlist.create(&allow(refused)).await,
+            422,
+            "form_param_format_invalid",
+            Some("identifier"),
+        );
+    }
+    // The block-list takes the wildcard too (and bare domains, as before).
+    let blocklist = clerk.blocklist_identifiers();
+    for identifier in ["*.spam.example", "spam.example"] {
+        let created = blocklist
+            .create(&CreateBlocklistIdentifierParams {
+                identifier: identifier.into(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{identifier}: {e}"));
+        assert_eq!(created.identifier_type, Some(IdentifierType::EmailAddress));
+    }
+}
+
 #[tokio::test]
 async fn blocklist_identifiers() {
     let (mock, clerk) = start_mock().await;

@@ -155,7 +155,7 @@ async fn cookie_parsing_quotes_order_and_spacing() {
 }
 
 #[tokio::test]
-async fn suffixed_cookies_win_over_unsuffixed() {
+async fn the_cookie_suffix_is_sha1_of_the_publishable_key() {
     let (mock, clerk) = start_mock().await;
     let pk = PublishableKey::parse(&mock.publishable_key()).unwrap();
     let suffix = pk.cookie_suffix();
@@ -175,33 +175,161 @@ async fn suffixed_cookies_win_over_unsuffixed() {
     assert_eq!(suffix.len(), 8);
 
     let (good, iat) = signed(mock.token().user("user_suffixed"));
-
-    // Suffixed valid, unsuffixed garbage → suffixed wins.
-    let cookie = format!(
-        "__session=garbage; __client_uat=0; __session_{suffix}={good}; __client_uat_{suffix}={iat}"
-    );
-    let state = get(&clerk, None, Some(&cookie)).await;
-    assert_signed_in(&state, "user_suffixed", TokenCarrier::Cookie);
-
-    // Suffixed garbage, unsuffixed valid → suffixed still wins.
-    let cookie = format!(
-        "__session={good}; __client_uat={iat}; __session_{suffix}=garbage; __client_uat_{suffix}={iat}"
-    );
-    let state = get(&clerk, None, Some(&cookie)).await;
-    assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Cookie));
-
-    // Suffixed only.
     let cookie = format!("__session_{suffix}={good}; __client_uat_{suffix}={iat}");
     let state = get(&clerk, None, Some(&cookie)).await;
     assert_signed_in(&state, "user_suffixed", TokenCarrier::Cookie);
-
-    // Suffixed client_uat of 0 is "signed out" even if the unsuffixed one is set.
-    let cookie = format!("__session_{suffix}={good}; __client_uat_{suffix}=0; __client_uat={iat}");
-    let state = get(&clerk, None, Some(&cookie)).await;
-    assert_signed_out(&state, "session-token-but-no-client-uat", None);
-
     // Another instance's suffix is ignored.
     let cookie = format!("__session_zzzzzzzz={good}; __client_uat_zzzzzzzz={iat}");
     let state = get(&clerk, None, Some(&cookie)).await;
     assert_signed_out(&state, "session-token-and-uat-missing", None);
+    // Without a publishable key there is no suffixed family.
+    let bare = Clerk::builder()
+        .without_env()
+        .jwt_key(mock.jwt_key_pem())
+        .build()
+        .unwrap();
+    let cookie = format!("__session_{suffix}={good}; __client_uat_{suffix}={iat}");
+    let state = get(&bare, None, Some(&cookie)).await;
+    assert_signed_out(&state, "session-token-and-uat-missing", None);
+}
+
+/// Spec §1.1/§1.4: `__session` and `__client_uat` come from one family, suffixed or
+/// plain, as `AuthenticateContext.usesSuffixedCookies()` of `@clerk/backend` 3.25 chooses
+/// it (`initCookieValues` reads both through it), never one cookie of each. Over HTTP, with
+/// a development and a production instance of the same Frontend API.
+#[tokio::test]
+async fn one_cookie_family_for_the_session_and_client_uat() {
+    use axum::{routing::get as route, Router};
+    let mock = MockClerk::start().await;
+    let dev_pk = mock.publishable_key();
+    let host = PublishableKey::parse(&dev_pk)
+        .unwrap()
+        .frontend_api()
+        .to_owned();
+    let live_pk = format!(
+        "pk_live_{}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{host}$"))
+    );
+    let dev = mock
+        .clerk_builder()
+        .publishable_key(dev_pk)
+        .build()
+        .unwrap();
+    let live = mock
+        .clerk_builder()
+        .publishable_key(live_pk.clone())
+        .build()
+        .unwrap();
+    let s = PublishableKey::parse(&mock.publishable_key())
+        .unwrap()
+        .cookie_suffix();
+    let ls = PublishableKey::parse(&live_pk).unwrap().cookie_suffix();
+    async fn me(session: clerk::Session) -> String {
+        session.user_id().to_owned()
+    }
+    let app = Router::new()
+        .route("/dev", route(me).with_state(dev))
+        .route("/live", route(me).with_state(live));
+    let base = common::serve(app).await;
+    let http = common::http::client();
+
+    let (good, t) = signed(mock.token().user("user_s"));
+    let (older, t_older) = signed(mock.token().user("user_old").issued_in_secs(-100));
+    let (foreign, _) = signed(
+        mock.token()
+            .user("user_foreign")
+            .issuer("https://clerk.other.example"),
+    );
+    let (no_iss, _) = signed(mock.token().user("user_no_iss").without_claim("iss"));
+    let (expired, _) = signed(mock.token().user("user_expired").expired());
+    let cases: Vec<(&str, String, &str)> = vec![
+        // A plain token that is not a JWT has no issuer: the plain family, whose
+        // `__client_uat` is 0 (each cookie on its own would have signed in).
+        (
+            "/dev",
+            format!("__session=garbage; __client_uat=0; __session_{s}={good}; __client_uat_{s}={t}"),
+            "session-token-but-no-client-uat",
+        ),
+        // The plain token is newer than the suffixed one (garbage: `iat` 0): plain.
+        (
+            "/dev",
+            format!("__session={good}; __client_uat={t}; __session_{s}=garbage; __client_uat_{s}={t}"),
+            "user_s",
+        ),
+        (
+            "/dev",
+            format!("__session={good}; __client_uat={t}; __session_{s}={older}; __client_uat_{s}={t_older}"),
+            "user_s",
+        ),
+        // The suffixed token is as new or newer: suffixed.
+        (
+            "/dev",
+            format!("__session={older}; __client_uat={t_older}; __session_{s}={good}; __client_uat_{s}={t}"),
+            "user_s",
+        ),
+        // A suffixed `__client_uat=0` with a plain one that is not 0: plain, which has no
+        // session cookie.
+        (
+            "/dev",
+            format!("__session_{s}={good}; __client_uat_{s}=0; __client_uat={t}"),
+            "client-uat-but-no-session-token",
+        ),
+        // A suffixed session without a suffixed `__client_uat`: plain.
+        (
+            "/dev",
+            format!("__session_{s}={good}; __client_uat={t}"),
+            "client-uat-but-no-session-token",
+        ),
+        // A plain token of another instance: suffixed, even when there is none (the plain
+        // cookie, which this instance's key verifies, is not read).
+        (
+            "/dev",
+            format!("__session={foreign}; __client_uat={t}; __session_{s}={good}; __client_uat_{s}={t}"),
+            "user_s",
+        ),
+        (
+            "/dev",
+            format!("__session={foreign}; __client_uat={t}"),
+            "session-token-and-uat-missing",
+        ),
+        // A plain token without an issuer: plain.
+        (
+            "/dev",
+            format!("__session={no_iss}; __client_uat={t}; __session_{s}={good}; __client_uat_{s}={t}"),
+            "user_no_iss",
+        ),
+        // Development only: an expired suffixed token with a plain `__client_uat=0` (a
+        // sign-out in another app of the domain) reads the plain family.
+        (
+            "/dev",
+            format!("__session_{s}={expired}; __client_uat_{s}={t}; __client_uat=0"),
+            "session-token-and-uat-missing",
+        ),
+        (
+            "/live",
+            format!("__session_{ls}={expired}; __client_uat_{ls}={t}; __client_uat=0"),
+            "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+        ),
+        (
+            "/live",
+            format!("__session_{ls}={good}; __client_uat_{ls}={t}; __client_uat=0"),
+            "user_s",
+        ),
+    ];
+    for (path, cookie, expected) in cases {
+        let response = http
+            .get(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let got = match response.status().as_u16() {
+            200 => response.text().await.unwrap(),
+            _ => response.headers()["x-clerk-auth-reason"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        };
+        assert_eq!(got, expected, "{path} {cookie}");
+    }
 }

@@ -468,7 +468,8 @@ async fn v2_permission_expansion_follows_the_spec_example() {
         if fea.starts_with("nocolon") {
             assert!(!s.has(&Has::feature("nocolon")));
             assert!(!s.has(&Has::permission("org:nocolon:read")));
-            assert!(s.has(&Has::feature("sso")));
+            // Clerk's `has()` fails every feature check of a `fea` its parser throws on.
+            assert!(!s.has(&Has::feature("sso")));
         }
     }
 }
@@ -526,4 +527,97 @@ async fn claim_versions_do_not_mix() {
         assert_eq!(s.org_role(), Some("org:admin"));
         assert_eq!(perms(&s), ["org:a:b"]);
     }
+}
+
+/// Roles and permissions as `@clerk/shared`'s `has()` compares them: `prefixWithOrg` is
+/// `value.replace(/^(org:)*/, "org:")`, so every leading `org:` of the asked value and of
+/// the role becomes one; permissions of the claims are compared as they are. Checked
+/// against `createCheckAuthorization` of `@clerk/shared` 4.41 (the version
+/// `@clerk/backend` 3.25 installs).
+#[tokio::test]
+async fn org_prefixes_and_org_claims_as_clerk_reads_them() {
+    let mock = MockClerk::start().await;
+    // v1 `org_role: "org:org:admin"`, and v2 `rol: "org:admin"` (read as `org:org:admin`).
+    let v1 = mock
+        .token()
+        .v1()
+        .org("org_1", "admin")
+        .claim("org_role", "org:org:admin")
+        .claim("org_permissions", json!(["org:org:a:read", "org:b:read"]));
+    let v2 = mock.token().org("org_1", "org:org:admin");
+    for builder in [v1, v2] {
+        let s = session(&mock, builder).await;
+        assert_eq!(s.org_role(), Some("org:org:admin"));
+        for role in ["admin", "org:admin", "org:org:admin", "org:org:org:admin"] {
+            assert!(s.has(&Has::role(role)), "{role}");
+        }
+        assert!(!s.has(&Has::role("org:member")));
+    }
+    let s = session(
+        &mock,
+        mock.token()
+            .v1()
+            .org("org_1", "admin")
+            .claim("org_permissions", json!(["org:org:a:read", "org:b:read"])),
+    )
+    .await;
+    // A claimed `org:org:a:read` matches nothing (the asked value becomes `org:a:read`);
+    // a claimed `org:b:read` matches `b:read`, `org:b:read` and `org:org:b:read`.
+    for asked in ["a:read", "org:a:read", "org:org:a:read"] {
+        assert!(!s.has(&Has::permission(asked)), "{asked}");
+    }
+    for asked in ["b:read", "org:b:read", "org:org:b:read"] {
+        assert!(s.has(&Has::permission(asked)), "{asked}");
+    }
+
+    // v2 `rol: ""` is no role at all (`if (claims.o?.rol)`), not the role `org:`.
+    let s = session(&mock, mock.token().org("org_1", "")).await;
+    assert_eq!(s.org_role(), None);
+    for role in ["", "org:", "org:org:"] {
+        assert!(!s.has(&Has::role(role)), "{role:?}");
+    }
+    // An empty `per` grants no permission (`if (!per || !fpm)`), whatever `fpm` says.
+    let s = session(
+        &mock,
+        mock.token().org("org_1", "admin").features("o:a").claim(
+            "o",
+            json!({"id": "org_1", "rol": "admin", "per": "", "fpm": "1"}),
+        ),
+    )
+    .await;
+    assert_eq!(s.org_permissions(), &[] as &[String]);
+    assert!(!s.has(&Has::permission("a:")));
+}
+
+/// `fea`/`pla` as `splitByScope` reads them: scopes `o`, `u`, `ou`, `uo` only; a name runs
+/// from the first colon to the end of its element; an element without a colon makes every
+/// feature (or plan) check fail; and `has()` reads them in v1 tokens too.
+#[tokio::test]
+async fn features_and_plans_as_clerk_parses_them() {
+    let mock = MockClerk::start().await;
+    let s = session(&mock, mock.token().features("user:premium,org:sso,oo:x")).await;
+    for asked in ["premium", "user:premium", "sso", "org:sso", "x", "o:x"] {
+        assert!(!s.has(&Has::feature(asked)), "{asked}");
+    }
+    let s = session(&mock, mock.token().features("u:premium:trial")).await;
+    for asked in ["premium", "u:premium", "premium:trial"] {
+        assert!(!s.has(&Has::feature(asked)), "{asked}");
+    }
+    // `user:premium:trial` asks for `premium` (the first two fields of the query).
+    let s = session(&mock, mock.token().features("u:premium")).await;
+    assert!(s.has(&Has::feature("user:premium:trial")));
+    for fea in ["u:premium,oops", "u:premium,", "u:premium,,o:sso"] {
+        let s = session(&mock, mock.token().features(fea).plans("u:pro")).await;
+        assert!(!s.has(&Has::feature("premium")), "{fea}");
+        assert!(s.has(&Has::plan("pro")), "{fea}: only `fea` is unreadable");
+    }
+    let s = session(&mock, mock.token().features(" u:premium , o:sso ")).await;
+    assert!(s.has(&Has::feature("premium")) && s.has(&Has::feature("org:sso")));
+    let s = session(
+        &mock,
+        mock.token().v1().features("u:premium").plans("o:team"),
+    )
+    .await;
+    assert!(s.has(&Has::feature("premium")));
+    assert!(s.has(&Has::plan("org:team")));
 }

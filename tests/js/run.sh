@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Drives the local Clerk stand-in (`examples/mock_server.rs`) with Clerk's official
-# JavaScript client, `@clerk/backend` 3.25.0: it must work as against the real API.
+# JavaScript client, `@clerk/backend` 3.25.0: it must work as against the real API. Then
+# the differential check: the SDK's decisions on generated requests
+# (`examples/js_differential.rs`) must be `@clerk/backend`'s (differential.mjs).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
 npm ci --no-audit --no-fund --silent
-(cd ../.. && cargo build -q --example mock_server)
+(cd ../.. && cargo build -q --example mock_server --example js_differential)
 # Where cargo put it: CARGO_TARGET_DIR, or the workspace's target/.
 target_dir=$(cd ../.. && cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 export CLERK_TELEMETRY_DISABLED=1
 "$target_dir/debug/examples/mock_server" > mock.json &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f mock.json' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -f mock.json differential.json' EXIT
 for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done
 node check.mjs "$(head -1 mock.json)"
+"$target_dir/debug/examples/js_differential" > differential.json
+node differential.mjs differential.json

@@ -194,30 +194,64 @@ async fn unknown_revoked_and_expired_tokens_are_refused() {
         );
     }
 
+    // Revoked and expired tokens: the stand-in answers 404, as Clerk does, and the SDK says
+    // what Clerk's client says for a 404.
     let (key_id, key) = f.mock.create_api_key(USER, &[], None);
     assert!(f.mock.revoke_machine_token(&key_id));
     let message = f.refused("/api_keys", Some(&key), "token-invalid").await;
-    assert!(message.starts_with("API key has been revoked"), "{message}");
+    assert!(message.starts_with("API key not found"), "{message}");
 
     let (mt_id, mt) = f.mock.create_m2m_token(MACHINE, &[], None);
     assert!(f.mock.expire_machine_token(&mt_id));
     let message = f.refused("/m2m", Some(&mt), "token-invalid").await;
-    assert!(
-        message.starts_with("Machine token has expired"),
-        "{message}"
-    );
+    assert!(message.starts_with("Machine token not found"), "{message}");
 
-    // Only the `expiration` says so: still refused.
+    // Only the `expiration` says so: still a 404.
     let (oat_id, oat) = f.mock.create_oauth_token(USER, CLIENT, &[]);
     f.mock
         .merge_into_machine_token(&oat_id, json!({"expiration": 1_000_000_000_000i64}));
-    f.refused("/oauth", Some(&oat), "token-invalid").await;
+    let message = f.refused("/oauth", Some(&oat), "token-invalid").await;
+    assert!(message.starts_with("OAuth token not found"), "{message}");
 
-    // An answer without the `revoked` flag: fail closed.
-    let (id, key) = f.mock.create_api_key(USER, &[], None);
-    f.mock
-        .merge_into_machine_token(&id, json!({"revoked": null}));
-    f.refused("/api_keys", Some(&key), "unexpected-error").await;
+    // A 200 that says the token is revoked or expired (Clerk does not answer so; fail
+    // closed all the same): refused, as is a 200 without the `revoked` flag. One key per
+    // case, so that no case is answered from an earlier one.
+    for (patch, reason, message) in [
+        (
+            json!({"revoked": true}),
+            "token-invalid",
+            "API key has been revoked",
+        ),
+        (
+            json!({"expired": true}),
+            "token-invalid",
+            "API key has expired",
+        ),
+        (
+            json!({"expiration": 1_000_000_000_000i64}),
+            "token-invalid",
+            "API key has expired",
+        ),
+        (
+            json!({"revoked": null}),
+            "unexpected-error",
+            "Unexpected error",
+        ),
+    ] {
+        let (id, key) = f.mock.create_api_key(USER, &[], None);
+        let mut body = json!({
+            "object": "api_key", "id": id, "type": "api_key", "subject": USER,
+            "name": "k", "claims": null, "scopes": [], "revoked": false,
+            "revocation_reason": null, "expired": false, "expiration": null,
+        });
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        f.mock
+            .inject_api_faults([Fault::Json { status: 200, body }]);
+        let got = f.refused("/api_keys", Some(&key), reason).await;
+        assert!(got.starts_with(message), "{patch}: {got}");
+    }
 
     // Tokens over 16 KiB never leave the process.
     let before = f.machine_calls();
@@ -225,7 +259,57 @@ async fn unknown_revoked_and_expired_tokens_are_refused() {
     f.refused("/api_keys", Some(&huge), "token-invalid").await;
     assert_eq!(f.machine_calls(), before);
     // Failures are not cached: each refused request asked again.
-    assert_eq!(f.calls("/api_keys/verify"), 3);
+    assert_eq!(f.calls("/api_keys/verify"), 6);
+}
+
+/// The stand-in answers a revoked or expired machine token as the Backend API does: 404
+/// `resource_not_found` with Clerk's error body (the verify endpoints document 400 and 404
+/// only), never a 200 that a client reading no flag (Clerk's own) would take as valid.
+#[tokio::test]
+async fn the_stand_in_refuses_revoked_and_expired_tokens_with_404() {
+    let (mock, _) = start_mock().await;
+    let http = reqwest::Client::new();
+    let verify = |path: &'static str, field: &'static str, token: String| {
+        let request = http
+            .post(format!("{}{path}", mock.api_url()))
+            .bearer_auth(mock.secret_key())
+            .json(&json!({ field: token }));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (key_id, key) = mock.create_api_key(USER, &[], None);
+    let (mt_id, mt) = mock.create_m2m_token(MACHINE, &[], None);
+    let (oat_id, oat) = mock.create_oauth_token(USER, CLIENT, &[]);
+    let (expiring_id, expiring) = mock.create_api_key(USER, &[], None);
+    let cases = [
+        ("/api_keys/verify", "secret", key.clone()),
+        ("/m2m_tokens/verify", "token", mt.clone()),
+        (
+            "/oauth_applications/access_tokens/verify",
+            "access_token",
+            oat.clone(),
+        ),
+        ("/api_keys/verify", "secret", expiring.clone()),
+    ];
+    for (path, field, token) in cases.clone() {
+        let (status, body) = verify(path, field, token).await;
+        assert_eq!((status, &body["revoked"]), (200, &json!(false)), "{path}");
+    }
+    assert!(mock.revoke_machine_token(&key_id));
+    assert!(mock.revoke_machine_token(&mt_id));
+    assert!(mock.expire_machine_token(&oat_id));
+    let past = json!({"expiration": 1_000_000_000_000i64});
+    assert!(mock.merge_into_machine_token(&expiring_id, past));
+    for (path, field, token) in cases {
+        let (status, body) = verify(path, field, token).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "resource_not_found", "{body}");
+        assert!(body["errors"][0]["message"].is_string(), "{body}");
+        assert!(body["errors"][0]["long_message"].is_string(), "{body}");
+    }
 }
 
 #[tokio::test]

@@ -125,6 +125,43 @@ fn authorization_tokens(mock: &MockClerk) -> Vec<(&'static str, String)> {
         ),
         ("stale_second", t("stale_second").factor_ages(0, 30).sign()),
         ("fresh_second", t("fresh_second").factor_ages(30, 5).sign()),
+        // Clerk's `prefixWithOrg` replaces every leading `org:` by one: a doubled prefix
+        // (v1 `org_role`, or v2 `rol: "org:admin"`, read as `org:org:admin`) is `org:admin`.
+        (
+            "v1_double_prefix",
+            t("v1_double_prefix")
+                .v1()
+                .org("org_1", "admin")
+                .claim("org_role", "org:org:admin")
+                .sign(),
+        ),
+        (
+            "v2_double_prefix",
+            t("v2_double_prefix").org("org_1", "org:org:admin").sign(),
+        ),
+        // `fea` as `splitByScope` reads it: `user:` is no scope, a name runs to the end of
+        // the element (`premium:trial`), an element without a colon fails every check.
+        (
+            "fake_scope",
+            t("fake_scope").features("user:premium,org:sso").sign(),
+        ),
+        (
+            "colon_name",
+            t("colon_name").features("u:premium:trial").sign(),
+        ),
+        (
+            "unparsable",
+            t("unparsable").features("u:premium,oops").sign(),
+        ),
+        // `has()` reads `fea`/`pla` in v1 tokens too.
+        (
+            "v1_premium",
+            t("v1_premium")
+                .v1()
+                .features("u:premium")
+                .plans("u:pro")
+                .sign(),
+        ),
     ]
 }
 
@@ -151,48 +188,46 @@ fn authorization_table(names: &[&'static str]) -> Vec<AuthorizationRow> {
             .filter(|n| !excluded.contains(n))
             .collect()
     };
+    let admins = || {
+        vec![
+            "admin",
+            "sso_admin",
+            "team_admin",
+            "stale_first",
+            "v1_double_prefix",
+            "v2_double_prefix",
+        ]
+    };
     vec![
-        denied(
-            "/az/role",
-            vec!["admin", "sso_admin", "team_admin", "stale_first"],
-        ),
+        denied("/az/role", admins()),
         denied("/az/permission", vec!["member_create"]),
-        denied("/az/feature", vec!["premium_user", "org_premium"]),
-        denied("/az/feature_user", vec!["premium_user"]),
-        denied("/az/feature_org", vec!["sso_admin"]),
-        denied("/az/plan", vec!["pro_user"]),
-        denied("/az/plan_org", vec!["team_admin", "team_member"]),
         denied(
-            "/az/any",
-            vec![
-                "admin",
-                "sso_admin",
-                "team_admin",
-                "stale_first",
-                "member_create",
-            ],
+            "/az/feature",
+            vec!["premium_user", "org_premium", "v1_premium"],
         ),
+        denied("/az/feature_user", vec!["premium_user", "v1_premium"]),
+        denied("/az/feature_org", vec!["sso_admin"]),
+        denied("/az/plan", vec!["pro_user", "v1_premium"]),
+        denied("/az/plan_org", vec!["team_admin", "team_member"]),
+        denied("/az/any", [admins(), vec!["member_create"]].concat()),
         denied("/az/all", vec!["member_read"]),
         denied("/az/and", vec!["team_admin"]),
-        denied("/az/nested", vec!["sso_admin", "pro_user"]),
+        denied("/az/nested", vec!["sso_admin", "pro_user", "v1_premium"]),
         denied("/az/reverify", all_but(&["stale_first", "stale_second"])),
         (
             "/az/sync",
-            vec!["admin", "sso_admin", "team_admin", "stale_first"],
+            admins(),
             Expect::custom("sync", "forbidden"),
             Expect::custom("sync", MISSING),
         ),
         (
             "/az/async",
-            vec!["member_create", "pro_user"],
+            vec!["member_create", "pro_user", "v1_premium"],
             Expect::custom("async", "forbidden"),
             Expect::custom("async", MISSING),
         ),
         // A signed-in browser that lacks the role gets 403, never a redirect to sign in.
-        denied(
-            "/az/redirect",
-            vec!["admin", "sso_admin", "team_admin", "stale_first"],
-        ),
+        denied("/az/redirect", admins()),
     ]
 }
 

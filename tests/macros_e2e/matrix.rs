@@ -485,14 +485,15 @@ async fn authorized_parties_and_pending_configurations() {
 }
 
 #[tokio::test]
-async fn layer_wins_over_state_and_missing_clerk_is_500() {
+async fn state_wins_over_layer_and_missing_clerk_is_500() {
     let mock = MockClerk::start().await;
     let azp_clerk = mock
         .clerk_builder()
         .authorized_parties(["https://app.example.com"])
         .build()
         .unwrap();
-    // The state's Clerk would refuse the default `azp`; the layer's accepts it.
+    // The state's Clerk refuses the default `azp`, which the layer's would accept: the
+    // state's, the more specific one, decides.
     let both = serve(
         matrix_routes()
             .with_state(AppState {
@@ -512,17 +513,19 @@ async fn layer_wins_over_state_and_missing_clerk_is_500() {
     .await;
     let http = client();
     let token = mock.token().user("user_l").sign();
+    let authorized = mock
+        .token()
+        .user("user_s")
+        .azp("https://app.example.com")
+        .sign();
     for v in &VARIANTS {
-        let reply = send(
-            &http,
-            "GET",
-            &format!("{both}{}", v.path),
-            &bearer(&token),
-            None,
-        )
-        .await;
-        expected(v, &Outcome::In("user_l", "active"))
-            .check(&reply, &format!("layer wins {}", v.path));
+        let url = format!("{both}{}", v.path);
+        let reply = send(&http, "GET", &url, &bearer(&token), None).await;
+        expected(v, &Outcome::Out("token-invalid-authorized-parties", HEADER))
+            .check(&reply, &format!("state wins {}", v.path));
+        let reply = send(&http, "GET", &url, &bearer(&authorized), None).await;
+        expected(v, &Outcome::In("user_s", "active"))
+            .check(&reply, &format!("state wins {}", v.path));
     }
     let paths: Vec<&str> = VARIANTS
         .iter()

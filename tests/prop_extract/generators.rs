@@ -3,9 +3,34 @@
 use super::*;
 
 /// The users of the signed tokens: `KNOWN[i]` signs in as `USERS[i]`.
-pub(crate) const USERS: [&str; 5] = ["user_a", "user_b", "user_c", "user_d", "user_expired"];
+pub(crate) const USERS: [&str; 8] = [
+    "user_a",
+    "user_b",
+    "user_c",
+    "user_d",
+    "user_foreign",
+    "user_no_iss",
+    "user_older",
+    "user_expired",
+];
+/// A token of another instance (`iss` `https://clerk.other.example`), valid for this one's
+/// key: it chooses the suffixed cookie family (§1.4).
+pub(crate) const FOREIGN: usize = 4;
+/// A token without `iss`: it chooses the plain family.
+pub(crate) const NO_ISS: usize = 5;
+/// An older token (`iat` = T0 − 100), still valid.
+pub(crate) const OLDER: usize = 6;
 /// The last known token is expired (`exp` = T0 − 200, `iat` = T0 − 260).
-pub(crate) const EXPIRED: usize = 4;
+pub(crate) const EXPIRED: usize = 7;
+
+/// The `iat` of `KNOWN[i]`.
+pub(crate) fn known_iat(i: usize) -> i64 {
+    match i {
+        EXPIRED => T0 - 260,
+        OLDER => T0 - 100,
+        _ => T0,
+    }
+}
 
 /// A candidate token.
 #[derive(Clone, Debug)]
@@ -223,14 +248,24 @@ pub(crate) struct Request {
 }
 
 /// Cookie headers; most of the time with a session cookie and a `__client_uat` (suffixed
-/// or not) put among the other items, so that the cookie ladder reaches its last rows.
+/// or not) put among the other items, so that the cookie ladder reaches its last rows, and
+/// often with a cookie of the other family too, so that the choice of a family (§1.4) is
+/// exercised: foreign, issuer-less, older and expired tokens, `__client_uat=0`.
 pub(crate) fn cookie_headers() -> impl Strategy<Value = Vec<Vec<(Item, &'static str)>>> {
     let session_name = prop::sample::select(&[Name::Session, Name::SessionSuffixed][..]);
     let uat_name = prop::sample::select(&[Name::ClientUat, Name::ClientUatSuffixed][..]);
-    let uat = prop_oneof![
-        3 => prop::sample::select(vec![T0 - 1, T0, T0 + 1]).prop_map(|n| n.to_string()),
-        1 => uat_value(),
-    ];
+    let uat = || {
+        prop_oneof![
+            6 => prop::sample::select(vec![T0 - 1, T0, T0 + 1, T0 - 150]).prop_map(|n| n.to_string()),
+            1 => Just("0".to_owned()),
+            1 => uat_value(),
+        ]
+    };
+    // The other family's cookies: a session, a `__client_uat`, both or neither.
+    let other = (
+        prop::option::weighted(0.5, tok()),
+        prop::option::weighted(0.5, uat()),
+    );
     let pair = |name, value| Item::Pair {
         name,
         value,
@@ -250,32 +285,52 @@ pub(crate) fn cookie_headers() -> impl Strategy<Value = Vec<Vec<(Item, &'static 
         session_name,
         tok(),
         uat_name,
-        uat,
+        uat(),
         any::<prop::sample::Index>(),
         duplicate,
+        prop::option::weighted(0.6, other),
     )
-        .prop_map(move |(session_name, token, uat_name, uat, at, duplicate)| {
-            (
-                pair(session_name, Val::Token(token)),
-                pair(uat_name, Val::Uat(uat)),
-                at,
-                duplicate.map(|(t, h, i)| (pair(Name::Session, Val::Token(t)), h, i)),
-            )
-        });
+        .prop_map(
+            move |(session_name, token, uat_name, uat, at, duplicate, other)| {
+                let mut pairs = vec![
+                    pair(session_name, Val::Token(token)),
+                    pair(uat_name, Val::Uat(uat)),
+                ];
+                if let Some((other_token, other_uat)) = other {
+                    let (other_session, other_uat_name) = match session_name {
+                        Name::Session => (Name::SessionSuffixed, Name::ClientUatSuffixed),
+                        _ => (Name::Session, Name::ClientUat),
+                    };
+                    if let Some(t) = other_token {
+                        pairs.push(pair(other_session, Val::Token(t)));
+                    }
+                    if let Some(u) = other_uat {
+                        // Next to the first `__client_uat` of its name, this one is ignored.
+                        pairs.push(pair(other_uat_name, Val::Uat(u)));
+                    }
+                }
+                (
+                    pairs,
+                    at,
+                    duplicate.map(|(t, h, i)| (pair(Name::Session, Val::Token(t)), h, i)),
+                )
+            },
+        );
     (
         prop::collection::vec(cookie_header(), 0..=3),
         prop::option::weighted(0.7, core),
     )
         .prop_map(|(mut headers, core)| {
-            if let Some((session, uat, at, duplicate)) = core {
+            if let Some((pairs, at, duplicate)) = core {
                 if headers.is_empty() {
                     headers.push(Vec::new());
                 }
                 let n = headers.len();
                 let header = &mut headers[at.index(n)];
                 let i = at.index(header.len() + 1);
-                header.insert(i, (uat, "; "));
-                header.insert(i, (session, "; "));
+                for pair in pairs.into_iter().rev() {
+                    header.insert(i, (pair, "; "));
+                }
                 if let Some((pair, h, i)) = duplicate {
                     let header = &mut headers[h.index(n)];
                     header.insert(i.index(header.len() + 1), (pair, "; "));

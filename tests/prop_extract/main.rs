@@ -2,8 +2,10 @@
 //! `clerk-auth-semantics.md` §1.1–§1.4), against a reference model written from the spec
 //! text: `Authorization` parsed as `value.split(' ', 2)` (§1.2, on the header's bytes read
 //! as Latin-1, as Node.js reads them), the header token winning over cookies (§1.3), the
-//! cookie ladder (§1.4 rows 5–8, 10, 11, 14), suffixed cookies first when a publishable key is
-//! configured (§1.1), `__client_uat` read with `parseInt` (§1.1).
+//! cookie ladder (§1.4 rows 5–8, 10, 11, 14), one cookie family for both `__session` and
+//! `__client_uat`, suffixed or plain, chosen as `@clerk/backend`'s `usesSuffixedCookies()`
+//! chooses it when a publishable key is configured (§1.1), `__client_uat` read with
+//! `parseInt` (§1.1).
 //!
 //! Cookie headers are parsed as RFC 6265 §4.2.1 and the `cookie` package Clerk uses do:
 //! `;`-separated `name=value` pairs, the name and value trimmed of spaces and tabs (HTTP's

@@ -99,7 +99,7 @@ pub(crate) fn model_token(
     };
     match fx.known.iter().position(|k| k.as_bytes() == token) {
         Some(i) => {
-            let iat = if i == EXPIRED { T0 - 260 } else { T0 };
+            let iat = known_iat(i);
             // §1.4 row 10 (cookie path only), before verification.
             if client_uat.is_some_and(|uat| (iat as f64) < uat) {
                 return signed_out(Some("session-token-iat-before-client-uat"));
@@ -128,10 +128,10 @@ pub(crate) fn model_token(
     }
 }
 
-/// The `iat` of a three-part token whose header and payload are base64url JSON objects and
-/// whose signature is base64url (§2.1 step 1; canonical base64url, which every decoder
+/// The payload of a three-part token whose header and payload are base64url JSON objects
+/// and whose signature is base64url (§2.1 step 1; canonical base64url, which every decoder
 /// accepts).
-pub(crate) fn decoded_iat(token: &[u8]) -> Option<f64> {
+pub(crate) fn decoded_payload(token: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
     let mut parts = token.split(|&b| b == b'.');
@@ -145,7 +145,59 @@ pub(crate) fn decoded_iat(token: &[u8]) -> Option<f64> {
     object(parts.next())?;
     let payload = object(parts.next())?;
     URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
-    payload.get("iat")?.as_f64()
+    parts.next().is_none().then_some(payload)
+}
+
+pub(crate) fn decoded_iat(token: &[u8]) -> Option<f64> {
+    decoded_payload(token)?.get("iat")?.as_f64()
+}
+
+/// `usesSuffixedCookies()` of `@clerk/backend` 3.25 (`AuthenticateContext`), on the cookies
+/// this generator makes (issuers are strings or absent, `iat`/`exp` numbers). `getCookie`
+/// reads an empty cookie as absent. The instance is a development one, at T0.
+pub(crate) fn model_uses_suffixed(fx: &Fixture, cookies: &[Vec<u8>], suffix: &str) -> bool {
+    let get = |name: String| model_cookie(cookies, name.as_bytes()).filter(|v| !v.is_empty());
+    let suffixed_uat = get(format!("__client_uat_{suffix}"));
+    let uat = get("__client_uat".to_owned());
+    let suffixed_session = get(format!("__session_{suffix}")).unwrap_or_default();
+    let session = get("__session".to_owned()).unwrap_or_default();
+    let claim = |token: &[u8], name: &str| decoded_payload(token)?.get(name).cloned();
+    if !session.is_empty() {
+        // `tokenHasIssuer`, then `tokenBelongsToInstance` (`iss` without `https://`).
+        let iss = claim(&session, "iss");
+        let iss = iss
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty());
+        let Some(iss) = iss else {
+            return false;
+        };
+        if iss.strip_prefix("https://") != Some(fx.frontend_api.as_str()) {
+            return true;
+        }
+    }
+    if suffixed_uat.is_none() && suffixed_session.is_empty() {
+        return false;
+    }
+    let iat = |token: &[u8]| claim(token, "iat").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let zero = |v: &Option<Vec<u8>>| v.as_deref() == Some(b"0");
+    if !zero(&suffixed_uat) && !zero(&uat) && iat(&session) > iat(&suffixed_session) {
+        return false;
+    }
+    if zero(&suffixed_uat) && !zero(&uat) {
+        return false;
+    }
+    // Development instance: a suffixed token expired at T0 with a plain `__client_uat=0`.
+    let expired = claim(&suffixed_session, "exp")
+        .and_then(|v| v.as_f64())
+        .is_some_and(|exp| exp <= T0 as f64);
+    if !zero(&suffixed_uat) && zero(&uat) && expired {
+        return false;
+    }
+    if suffixed_uat.is_none() && !suffixed_session.is_empty() {
+        return false;
+    }
+    true
 }
 
 /// §1.3 and §1.4.
@@ -159,12 +211,13 @@ pub(crate) fn model_outcome(
     if let Some(token) = authorization.and_then(model_header_token) {
         return model_token(fx, &token, TokenCarrier::Header, None, post);
     }
-    // §1.1: suffixed cookies first when a publishable key is configured.
-    let read = |name: &str| {
-        suffix
-            .and_then(|s| model_cookie(cookies, format!("{name}_{s}").as_bytes()))
-            .or_else(|| model_cookie(cookies, name.as_bytes()))
+    // §1.1, §1.4: both cookies from one family, suffixed or plain, as Clerk chooses it
+    // (only the plain one without a publishable key).
+    let family = match suffix {
+        Some(s) if model_uses_suffixed(fx, cookies, s) => format!("_{s}"),
+        _ => String::new(),
     };
+    let read = |name: &str| model_cookie(cookies, format!("{name}{family}").as_bytes());
     let session = read("__session").filter(|s| !s.is_empty());
     let uat = read("__client_uat").map_or(0.0, |v| parse_int(&v));
     let ladder = |reason| Outcome::SignedOut {

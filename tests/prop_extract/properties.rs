@@ -38,6 +38,10 @@ struct Coverage {
     header_over_cookie: usize,
     suffixed_signed_in: usize,
     first_of_duplicates: usize,
+    /// Cookie requests with cookies of both families: how many read the suffixed family,
+    /// how many the plain one (§1.4).
+    mixed_read_suffixed: usize,
+    mixed_read_plain: usize,
 }
 
 fn check(fx: &Fixture, r: &Request, cov: &RefCell<Coverage>) -> Result<(), TestCaseError> {
@@ -155,6 +159,18 @@ fn check(fx: &Fixture, r: &Request, cov: &RefCell<Coverage>) -> Result<(), TestC
             cov.suffixed_signed_in += 1;
         }
     }
+    if let (Some(s), None) = (suffix, &expected_header) {
+        let has = |name: String| model_cookie(&cookies, name.as_bytes()).is_some();
+        let plain = has("__session".into()) || has("__client_uat".into());
+        let suffixed = has(format!("__session_{s}")) || has(format!("__client_uat_{s}"));
+        if plain && suffixed {
+            if model_uses_suffixed(fx, &cookies, s) {
+                cov.mixed_read_suffixed += 1;
+            } else {
+                cov.mixed_read_plain += 1;
+            }
+        }
+    }
     let joined = cookies.join(&b"; "[..]);
     let sessions = joined
         .split(|&b| b == b';')
@@ -178,12 +194,14 @@ fn token_sources_match_the_spec_model() {
     let cov = cov.into_inner();
     eprintln!(
         "outcomes {:?}; header tokens {}; header over a signing-in cookie {}; suffixed {}; \
-         first of duplicates {}",
+         first of duplicates {}; both families, read suffixed {} / plain {}",
         cov.outcomes,
         cov.header_tokens,
         cov.header_over_cookie,
         cov.suffixed_signed_in,
-        cov.first_of_duplicates
+        cov.first_of_duplicates,
+        cov.mixed_read_suffixed,
+        cov.mixed_read_plain
     );
     // Coverage bounds hold at the default case count (or more); a smaller run (e.g.
     // `PROPTEST_CASES=64`) is too noisy for them.
@@ -207,6 +225,8 @@ fn token_sources_match_the_spec_model() {
     assert!(cov.header_over_cookie * 100 >= total);
     assert!(cov.suffixed_signed_in * 100 >= total);
     assert!(cov.first_of_duplicates * 100 >= total);
+    assert!(cov.mixed_read_suffixed * 50 >= total);
+    assert!(cov.mixed_read_plain * 50 >= total);
 }
 
 /// The model on the spec's own table 1.2.

@@ -7,6 +7,8 @@ pub(crate) struct Fixture {
     pub(crate) rt: tokio::runtime::Runtime,
     pub(crate) known: Vec<String>,
     pub(crate) suffix: String,
+    /// The Frontend API host of the publishable key (the `iss` of its tokens, unprefixed).
+    pub(crate) frontend_api: String,
     /// With the publishable key, without.
     pub(crate) clerks: (Clerk, Clerk),
 }
@@ -19,19 +21,24 @@ pub(crate) fn fixture() -> Fixture {
         .enumerate()
         .map(|(i, user)| {
             let builder = mock.token().at(at).user(user);
-            if i == EXPIRED {
-                builder
+            match i {
+                EXPIRED => builder
                     .claim("exp", T0 - 200)
                     .claim("iat", T0 - 260)
-                    .claim("nbf", T0 - 265)
-                    .sign()
-            } else {
-                builder.sign()
+                    .claim("nbf", T0 - 265),
+                OLDER => builder.claim("iat", T0 - 100).claim("nbf", T0 - 105),
+                FOREIGN => builder.issuer("https://clerk.other.example"),
+                NO_ISS => builder.without_claim("iss"),
+                _ => builder,
             }
+            .sign()
         })
         .collect();
     let pk = mock.publishable_key();
-    let suffix = PublishableKey::parse(&pk).unwrap().cookie_suffix();
+    let parsed = PublishableKey::parse(&pk).unwrap();
+    let suffix = parsed.cookie_suffix();
+    let frontend_api = parsed.frontend_api().to_owned();
+    assert_eq!(mock.issuer(), format!("https://{frontend_api}"));
     let builder = || Clerk::builder().without_env().jwt_key(mock.jwt_key_pem());
     let clerks = (
         builder()
@@ -46,6 +53,7 @@ pub(crate) fn fixture() -> Fixture {
         rt,
         known,
         suffix,
+        frontend_api,
         clerks,
     }
 }

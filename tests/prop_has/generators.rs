@@ -39,7 +39,7 @@ pub(crate) struct Claims {
     pub(crate) sts: Option<&'static str>,
 }
 
-pub(crate) const FEATURES: &[&str] = &["a", "b", "sso"];
+pub(crate) const FEATURES: &[&str] = &["a", "b", "sso", "a:b"];
 pub(crate) const PERMISSIONS: &[&str] = &["read", "manage", "x"];
 pub(crate) const PLANS: &[&str] = &["pro", "team"];
 
@@ -54,13 +54,18 @@ pub(crate) fn pick(names: &'static [&'static str]) -> impl Strategy<Value = Stri
 }
 
 /// A `fea`/`pla` claim: comma-separated `scope:name` entries (scopes `o`, `u`, `ou`, `uo`,
-/// and ones that name no scope), and entries without a colon.
+/// and ones that only look like them: `org`, `user`, `oo`, `xo`, …), names with a colon
+/// (`a:b`), spaces around entries, and entries without a colon or empty.
 pub(crate) fn scoped_list(names: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let scopes = &[
+        "o", "u", "ou", "uo", "o", "u", "ou", "x", "", "org", "user", "oo", "xo", "uu",
+    ][..];
     let entry = prop_oneof![
-        6 => (prop::sample::select(&["o", "u", "ou", "uo", "x", ""][..]), pick(names))
-            .prop_map(|(scope, name)| format!("{scope}:{name}")),
+        12 => (prop::sample::select(scopes), pick(names), prop::sample::select(&["", "", "", " "][..]))
+            .prop_map(|(scope, name, space)| format!("{space}{scope}:{name}{space}")),
         1 => pick(names),
         1 => Just("o".to_owned()),
+        1 => Just(String::new()),
     ];
     prop_oneof![
         8 => prop::collection::vec(entry, 1..=5).prop_map(|e| e.join(",")),
@@ -240,6 +245,7 @@ pub(crate) fn granted(c: &Claims) -> Granted {
             .map(entries)
             .unwrap_or_default()
             .into_iter()
+            .flatten()
             .map(|(_, name)| name.to_owned())
             .collect()
     };

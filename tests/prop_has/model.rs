@@ -15,12 +15,14 @@ pub(crate) struct Fields {
     pub(crate) pending: bool,
 }
 
-/// `scope:name` entries of a `fea`/`pla` claim; entries without a colon are skipped (§4.2,
-/// V12: the Rust port skips them and derives nothing from them).
-pub(crate) fn entries(claim: &str) -> Vec<(&str, &str)> {
+/// The elements of a `fea`/`pla` claim as `@clerk/shared`'s `splitByScope` reads them:
+/// split on `,`, trimmed, `scope:name` cut at the first colon (so a name may hold colons).
+/// An element without a colon (an empty one too) is `None`: the JavaScript parser throws on
+/// it (V12).
+pub(crate) fn entries(claim: &str) -> Vec<Option<(&str, &str)>> {
     claim
         .split(',')
-        .filter_map(|entry| entry.split_once(':'))
+        .map(|entry| entry.trim().split_once(':'))
         .collect()
 }
 
@@ -58,16 +60,27 @@ pub(crate) fn expand_permissions(
     let (Some(per), Some(fpm)) = (per, fpm) else {
         return Vec::new();
     };
-    let names: Vec<&str> = per.split(',').collect();
+    // `if (!per || !fpm)`: empty ones grant nothing.
+    if per.is_empty() || fpm.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = per.split(',').map(str::trim).collect();
+    // Elements without a colon are skipped (§4.2: the Rust port skips them).
     let features: Vec<&str> = fea
         .map(entries)
         .unwrap_or_default()
         .into_iter()
+        .flatten()
         .filter(|(scope, _)| org_scoped(scope))
         .map(|(_, name)| name)
         .collect();
     let mut out = Vec::new();
     for (feature, mask) in features.iter().zip(fpm.split(',')) {
+        // `decimalToBinaryBits`: a mask that is not all ASCII digits grants nothing.
+        let mask = mask.trim();
+        if mask.is_empty() || !mask.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
         for (j, bit) in bits_of_decimal(mask).into_iter().enumerate() {
             if bit && j < names.len() {
                 out.push(format!("org:{feature}:{}", names[j]));
@@ -87,12 +100,17 @@ pub(crate) fn fields(c: &Claims) -> Fields {
         pending: c.sts == Some("pending"),
         ..Fields::default()
     };
+    // `has()` reads `fea`/`pla` in every version (`features: sessionClaims.fea || ""`).
+    f.features = c.fea.clone();
+    f.plans = c.pla.clone();
     if v2 {
-        f.features = c.fea.clone();
-        f.plans = c.pla.clone();
         if let OrgClaim::Object { id, rol, per, fpm } = &c.o {
             f.org_id = id.clone();
-            f.org_role = rol.as_ref().map(|r| format!("org:{r}"));
+            // `if (claims.o?.rol)`: an empty `rol` is no role.
+            f.org_role = rol
+                .as_ref()
+                .filter(|r| !r.is_empty())
+                .map(|r| format!("org:{r}"));
             f.org_permissions = Some(expand_permissions(
                 c.fea.as_deref(),
                 per.as_deref(),
@@ -110,7 +128,9 @@ pub(crate) fn fields(c: &Claims) -> Fields {
     f
 }
 
-/// "Normalising to a single `org:` prefix" (§4.4).
+/// "Normalising to a single `org:` prefix" (§4.4): Clerk's `prefixWithOrg`,
+/// `value.replace(/^(org:)*/, "org:")`, which replaces every leading `org:` by one (so
+/// `org:org:admin` is `org:admin`).
 pub(crate) fn with_org_prefix(mut value: &str) -> String {
     while let Some(rest) = value.strip_prefix("org:") {
         value = rest;
@@ -127,15 +147,26 @@ pub(crate) fn billing_check(claim: Option<&str>, asked: &str) -> bool {
     let Some(claim) = claim.filter(|c| !c.is_empty()) else {
         return false;
     };
-    let entries = entries(claim);
+    // An element the parser throws on fails the check (`has()` catches it as a failure).
+    let Some(entries) = entries(claim).into_iter().collect::<Option<Vec<_>>>() else {
+        return false;
+    };
     let in_set = |scoped: fn(&str) -> bool, name: &str| {
         entries.iter().any(|(scope, n)| scoped(scope) && *n == name)
     };
-    match asked.split_once(':') {
-        None => in_set(org_scoped, asked) || in_set(user_scoped, asked),
-        Some(("org" | "o" | "organization", name)) => in_set(org_scoped, name),
-        Some(("user" | "u", name)) => in_set(user_scoped, name),
-        Some(_) => false,
+    // `const [rawScope, rawId] = featureOrPlan.split(":")`: the first two fields only
+    // (`org:a:b` asks for `a` in the org set); an empty id stands for the scope itself.
+    let fields: Vec<&str> = asked.split(':').collect();
+    let (scope, id) = match fields.as_slice() {
+        [name] => return in_set(org_scoped, name) || in_set(user_scoped, name),
+        [scope, "", ..] => (*scope, *scope),
+        [scope, id, ..] => (*scope, *id),
+        [] => unreachable!("split yields at least one field"),
+    };
+    match scope {
+        "org" | "o" | "organization" => in_set(org_scoped, id),
+        "user" | "u" => in_set(user_scoped, id),
+        _ => false,
     }
 }
 

@@ -131,6 +131,86 @@ async fn standard_webhooks_header_names_are_accepted() {
     ));
 }
 
+/// As Svix (`headers["svix-id"] ?? headers["webhook-id"]`): the `webhook-*` names stand in
+/// for absent `svix-*` headers only. A sender that leaves `svix-id` empty next to a valid
+/// `webhook-id` is refused before the handler.
+#[tokio::test]
+async fn an_empty_svix_header_does_not_fall_back_to_the_standard_one() {
+    let (mock, server) = start_with_server().await;
+    let pairs = |map: &http::HeaderMap| -> Vec<(String, String)> {
+        map.iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+            .collect()
+    };
+    let post = |headers: Vec<(String, String)>, body: Vec<u8>| {
+        let url = server.url.clone();
+        async move {
+            let headers: Vec<(&str, String)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.clone()))
+                .collect();
+            raw_post(&url, &headers, body).await
+        }
+    };
+    for part in ["id", "timestamp", "signature"] {
+        let svix_name = format!("svix-{part}");
+        let standard_name = format!("webhook-{part}");
+        // A fresh message each time (the route has a replay guard).
+        let webhook = || mock.webhook("user.created", json!({"id": "user_1"}));
+        let with_standard = |w: &clerk::testing::MockWebhook| {
+            let standard = w.clone().standard_headers().headers();
+            (
+                standard_name.clone(),
+                standard[standard_name.as_str()]
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        };
+
+        // Present but empty, next to a valid webhook-* header: refused, naming the svix one.
+        let w = webhook();
+        let mut headers: Vec<_> = pairs(&w.headers())
+            .into_iter()
+            .map(|(n, v)| {
+                if n == svix_name {
+                    (n, String::new())
+                } else {
+                    (n, v)
+                }
+            })
+            .collect();
+        headers.push(with_standard(&w));
+        let response = post(headers, w.payload().to_vec()).await;
+        let body = expect_rejected(response, 400, "missing-header", &mock).await;
+        assert!(
+            body["message"].as_str().unwrap().contains(&svix_name),
+            "{body}"
+        );
+
+        // Absent: the webhook-* header is read.
+        let w = webhook();
+        let mut headers: Vec<_> = pairs(&w.headers())
+            .into_iter()
+            .filter(|(n, _)| *n != svix_name)
+            .collect();
+        headers.push(with_standard(&w));
+        assert_eq!(post(headers, w.payload().to_vec()).await.status(), 200);
+
+        // Both present: the svix header decides; a wrong webhook-* one is not looked at.
+        let w = webhook();
+        let wrong = match part {
+            "id" => "msg_other".to_owned(),
+            "timestamp" => (now() - 3600).to_string(),
+            _ => "v1,AAAA".to_owned(),
+        };
+        let mut headers = pairs(&w.headers());
+        headers.push((standard_name.clone(), wrong));
+        assert_eq!(post(headers, w.payload().to_vec()).await.status(), 200);
+    }
+    assert_eq!(server.count(), 6);
+}
+
 #[tokio::test]
 async fn a_secret_from_the_dashboard_format_and_raw_requests() {
     // A receiver configured from the `whsec_…` string; a sender signing by hand.

@@ -44,12 +44,13 @@ where
     }
 }
 
-/// The `Clerk` for this request: the layer's, else the state's.
+/// The `Clerk` for this request: the handler's router state's, else the layer's. The state
+/// is the more specific of the two (it belongs to these routes, where a layer may wrap a
+/// whole app), so it wins when both are present.
 pub(crate) fn clerk_for<S: ClerkFromState>(parts: &Parts, state: &S) -> Option<Clerk> {
-    match parts.extensions.get::<Clerk>() {
-        Some(clerk) => Some(clerk.clone()),
-        None => state.clerk_from_state(),
-    }
+    state
+        .clerk_from_state()
+        .or_else(|| parts.extensions.get::<Clerk>().cloned())
 }
 
 /// What a route without a `Clerk` needs.

@@ -28,6 +28,33 @@ use crate::request::{AnyTokenRequestState, Authenticated, RequestState};
 /// [`.redirect_to_sign_in()`](Self::redirect_to_sign_in) makes `require_auth` answer a
 /// browser navigation with a `307` to the sign-in page instead, as `requireAuth()` does.
 ///
+/// **A handler whose router state holds a `Clerk` uses that one**, not the layer's: the
+/// state is the more specific of the two (it belongs to those routes, where a layer may
+/// wrap a whole app). The layer's authentication result is then not reused (it is reused
+/// only by the instance that produced it), and a `require_auth` layer still refuses, before
+/// routing, what its own instance refuses. For example, `/admin/me` below verifies with
+/// `admin` and `/me` with `main`:
+///
+/// ```
+/// use axum::{extract::FromRef, routing::get, Router};
+/// use clerk_runtime::{Clerk, ClerkLayer, Session};
+///
+/// #[derive(Clone, FromRef)]
+/// struct AdminState { clerk: Clerk }
+///
+/// async fn me(session: Session) -> String { session.user_id().to_owned() }
+///
+/// fn app(main: Clerk, admin: Clerk) -> Router {
+///     let admin_routes = Router::new()
+///         .route("/me", get(me))
+///         .with_state(AdminState { clerk: admin });
+///     Router::new()
+///         .route("/me", get(me))
+///         .nest("/admin", admin_routes)
+///         .layer(ClerkLayer::new(main))
+/// }
+/// ```
+///
 /// ```
 /// use axum::{routing::get, Router};
 /// use clerk_runtime::{Auth, Clerk, ClerkLayer, Session};

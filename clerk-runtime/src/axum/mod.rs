@@ -7,8 +7,13 @@
 //!   (or use `Clerk` itself as the state). A state that provides none is a compile error.
 //! * **[`ClerkLayer`]**, for routers whose state is `()`: `.layer(ClerkLayer::new(clerk))`.
 //!
-//! The layer wins when both are present. A `Router<()>` route reached without the layer
-//! answers 500 and logs an error naming the fix; it never panics.
+//! When both are present, **the state's `Clerk` wins**: it is the more specific one (it
+//! belongs to the routes that hold it, where a layer may wrap a whole app). A layer of
+//! another instance is then still a gate: with
+//! [`require_auth`](ClerkLayer::require_auth) it refuses what its own instance refuses, and
+//! the handler's extractors verify again with the state's instance (a layer's result is
+//! reused only by the instance that produced it). A `Router<()>` route reached without the
+//! layer answers 500 and logs an error naming the fix; it never panics.
 //!
 //! ```
 //! use axum::{extract::FromRef, routing::get, Router};

@@ -54,14 +54,17 @@ fn cookie_model(values: &[String], name: &str) -> Option<String> {
     None
 }
 
+/// A cookie family's session and `__client_uat` cookies, when present and non-empty.
+type Family = (Option<String>, Option<String>);
+
 /// `cookie`: `Cookie` header values separated by `\0` (up to four headers), no
 /// `Authorization`.
 ///
 /// Invariants: every cookie lookup equals the model of the `cookie` package (with a
 /// `decodeURIComponent` written independently); any text percent-encoded into a cookie
-/// decodes back to itself; a request is signed in only by its `__session` token (suffixed
-/// name first), and the signed-out reasons of the `__client_uat` ladder match which cookies
-/// are present; decisions are deterministic (cache hit); messages never quote the token.
+/// decodes back to itself; a request is signed in only by the `__session` token of one
+/// family (suffixed or plain) with that family's `__client_uat`, and the signed-out reasons
+/// of the `__client_uat` ladder match the cookies of one family; decisions are deterministic (cache hit); messages never quote the token.
 pub fn cookie(data: &[u8]) {
     let fx = fixture();
     let mut headers = HeaderMap::new();
@@ -102,13 +105,24 @@ pub fn cookie(data: &[u8]) {
         "percent-encoded text did not decode back"
     );
 
-    // The request.
-    let read = |suffixed: &str, plain: &str| {
-        extract::cookie(&headers, suffixed).or_else(|| extract::cookie(&headers, plain))
-    };
-    let session_cookie = read(&fx.suffixed_session, "__session").filter(|s| !s.is_empty());
-    let uat = read(&fx.suffixed_uat, "__client_uat");
-    let state = authenticate(&headers, &[session_cookie.as_deref().unwrap_or_default()]);
+    // The request. Clerk reads both cookies from one family, suffixed or plain (spec §1.4):
+    // whichever it chose, the outcome must be explained by one family alone.
+    let families: [Family; 2] = [
+        ("__session", "__client_uat"),
+        (fx.suffixed_session.as_str(), fx.suffixed_uat.as_str()),
+    ]
+    .map(|(session, uat)| {
+        (
+            extract::cookie(&headers, session).filter(|s| !s.is_empty()),
+            extract::cookie(&headers, uat).filter(|s| !s.is_empty()),
+        )
+    });
+    let tokens: Vec<&str> = families
+        .iter()
+        .filter_map(|(session, _)| session.as_deref())
+        .collect();
+    let state = authenticate(&headers, &tokens);
+    let some_family = |f: &dyn Fn(&Family) -> bool| families.iter().any(f);
     match &state {
         RequestState::SignedIn {
             session,
@@ -116,21 +130,26 @@ pub fn cookie(data: &[u8]) {
             ..
         } => {
             assert_eq!(*token_carrier, TokenCarrier::Cookie);
-            assert_eq!(Some(session.token()), session_cookie.as_deref());
-            assert!(uat.is_some(), "signed in without __client_uat");
+            assert!(
+                some_family(&|(s, uat)| s.as_deref() == Some(session.token()) && uat.is_some()),
+                "signed in without the token and a __client_uat of one family"
+            );
         }
         RequestState::SignedOut(s) => {
             assert_ne!(s.token_carrier, Some(TokenCarrier::Header));
             match s.reason {
                 AuthErrorReason::SessionTokenAndUatMissing
                 | AuthErrorReason::ClientUatButNoSessionToken => {
-                    assert!(session_cookie.is_none(), "{s:?}")
+                    assert!(some_family(&|(s, _)| s.is_none()), "{s:?}")
                 }
                 AuthErrorReason::SessionTokenButNoClientUat => {
-                    assert!(session_cookie.is_some(), "{s:?}")
+                    assert!(some_family(&|(s, _)| s.is_some()), "{s:?}")
                 }
                 _ => {
-                    assert!(session_cookie.is_some() && uat.is_some(), "{s:?}");
+                    assert!(
+                        some_family(&|(s, uat)| s.is_some() && uat.is_some()),
+                        "{s:?}"
+                    );
                     assert_eq!(s.token_carrier, Some(TokenCarrier::Cookie));
                 }
             }

@@ -23,7 +23,7 @@ use crate::auth::Auth;
 use crate::clerk::Clerk;
 use crate::machine::{MachineTokenVerificationErrorCode, TokenType};
 use crate::session::Session;
-use crate::token::extract::{cookie, header_token, TokenCarrier};
+use crate::token::extract::{header_token, session_cookies, TokenCarrier};
 use crate::token::{self, TokenVerificationError, TokenVerificationErrorReason as TReason};
 use crate::wire::{X_CLERK_AUTH_MESSAGE, X_CLERK_AUTH_REASON, X_CLERK_AUTH_STATUS};
 
@@ -285,14 +285,15 @@ impl Clerk {
                 .await;
         }
 
-        let suffixed = self.inner.suffixed_cookies.as_ref();
-        let read = |name: &str, suffixed_name: Option<&String>| {
-            suffixed_name
-                .and_then(|n| cookie(headers, n))
-                .or_else(|| cookie(headers, name))
-        };
-        let session_cookie = read("__session", suffixed.map(|(s, _)| s)).filter(|s| !s.is_empty());
-        let client_uat = read("__client_uat", suffixed.map(|(_, u)| u))
+        // One family for both cookies, suffixed or plain, as Clerk chooses it (spec §1.4).
+        let now_secs = self
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let cookies = session_cookies(headers, self.inner.suffixed_cookies.as_ref(), now_secs);
+        let session_cookie = cookies.session;
+        let client_uat = cookies
+            .client_uat
             .map(|v| parse_int_like_js(&v))
             .unwrap_or(0.0);
         let has_uat = client_uat != 0.0;

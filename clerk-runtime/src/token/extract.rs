@@ -3,6 +3,10 @@
 
 use http::header::{AUTHORIZATION, COOKIE};
 use http::HeaderMap;
+use serde_json::Value;
+
+use super::js_value;
+use super::jwt;
 
 /// Which part of the request a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,6 +133,148 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     None
 }
 
+/// An instance's suffixed cookies (`__session_<suffix>`, `__client_uat_<suffix>`, from its
+/// publishable key) and what Clerk compares to choose between them and the plain ones.
+#[derive(Debug, Clone)]
+pub(crate) struct CookieFamily {
+    pub session: String,
+    pub client_uat: String,
+    /// The Frontend API host of the publishable key (`clerk.example.com`).
+    pub frontend_api: String,
+    pub production: bool,
+}
+
+/// The session token and `__client_uat` of a request, both from one cookie family.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SessionCookies {
+    /// The session cookie, when non-empty.
+    pub session: Option<String>,
+    /// The `__client_uat` cookie as sent (parsed by the caller), when non-empty.
+    pub client_uat: Option<String>,
+}
+
+/// The session cookies of a request, as `@clerk/backend` reads them
+/// (`AuthenticateContext.initCookieValues`): both from the suffixed family or both from the
+/// plain one, never one of each, as [`uses_suffixed_cookies`] decides. Without a
+/// publishable key (`family` is `None`) only the plain cookies exist. `now_secs` is the
+/// current Unix time.
+pub(crate) fn session_cookies(
+    headers: &HeaderMap,
+    family: Option<&CookieFamily>,
+    now_secs: i64,
+) -> SessionCookies {
+    let get = |name: &str| cookie(headers, name).filter(|v| !v.is_empty());
+    let (session, client_uat) = match family {
+        Some(f) if uses_suffixed_cookies(headers, f, now_secs) => {
+            (f.session.as_str(), f.client_uat.as_str())
+        }
+        _ => ("__session", "__client_uat"),
+    };
+    SessionCookies {
+        session: get(session),
+        client_uat: get(client_uat),
+    }
+}
+
+/// `AuthenticateContext.usesSuffixedCookies()` of `@clerk/backend` 3.25, step for step.
+/// The claims it reads (`iss`, `iat`, `exp`) are not verified yet: they only choose which
+/// family is verified.
+fn uses_suffixed_cookies(headers: &HeaderMap, family: &CookieFamily, now_secs: i64) -> bool {
+    let get = |name: &str| cookie(headers, name).filter(|v| !v.is_empty());
+    let suffixed_client_uat = get(&family.client_uat);
+    let client_uat = get("__client_uat");
+    let suffixed_session = get(&family.session).unwrap_or_default();
+    let session = get("__session").unwrap_or_default();
+    let session_payload = payload(&session);
+    let suffixed_payload = payload(&suffixed_session);
+
+    if !session.is_empty() {
+        let iss = session_payload.as_ref().and_then(|p| p.get("iss"));
+        // `tokenHasIssuer`: a plain token without an issuer is not Clerk's: plain family.
+        if !iss.is_some_and(js_value::truthy) {
+            return false;
+        }
+        // `tokenBelongsToInstance`: one of another instance leaves the suffixed family.
+        let belongs = match iss {
+            Some(Value::String(iss)) => strip_http_schemes(iss) == family.frontend_api,
+            _ => false,
+        };
+        if !belongs {
+            return true;
+        }
+    }
+    if suffixed_client_uat.is_none() && suffixed_session.is_empty() {
+        return false;
+    }
+    // `payload.iat || 0`, compared as JavaScript compares (the claims are not verified).
+    let iat = |payload: &Option<serde_json::Map<String, Value>>| {
+        payload
+            .as_ref()
+            .and_then(|p| p.get("iat"))
+            .filter(|v| js_value::truthy(v))
+            .cloned()
+            .unwrap_or(Value::from(0))
+    };
+    let suffixed_uat_is_zero = suffixed_client_uat.as_deref() == Some("0");
+    let uat_is_zero = client_uat.as_deref() == Some("0");
+    if !suffixed_uat_is_zero
+        && !uat_is_zero
+        && js_value::greater_than(&iat(&session_payload), &iat(&suffixed_payload))
+    {
+        return false;
+    }
+    if suffixed_uat_is_zero && !uat_is_zero {
+        return false;
+    }
+    if !family.production {
+        // `sessionExpired`: `exp <= Date.now() / 1e3 >> 0`, of a decodable token.
+        let suffixed_expired = suffixed_payload.as_ref().is_some_and(|p| {
+            let exp = js_value::to_number(p.get("exp").unwrap_or(&Value::Null));
+            let missing = p.get("exp").is_none();
+            !missing && exp <= f64::from(now_secs as i32)
+        });
+        if !suffixed_uat_is_zero && uat_is_zero && suffixed_expired {
+            return false;
+        }
+    }
+    if suffixed_client_uat.is_none() && !suffixed_session.is_empty() {
+        return false;
+    }
+    true
+}
+
+/// The payload of a token that decodes as `decodeJwt` decodes it, else `None`.
+fn payload(token: &str) -> Option<serde_json::Map<String, Value>> {
+    if token.is_empty() {
+        return None;
+    }
+    jwt::decode(token).ok().map(|decoded| decoded.payload)
+}
+
+/// `iss.replace(/https?:\/\//gi, "")`: every `http://` and `https://`, in any case, removed.
+fn strip_http_schemes(iss: &str) -> String {
+    let mut out = String::with_capacity(iss.len());
+    let mut rest = iss;
+    while !rest.is_empty() {
+        let lower = rest.get(..8).map(str::to_ascii_lowercase);
+        let skip = if lower.as_deref() == Some("https://") {
+            8
+        } else if rest.get(..7).map(str::to_ascii_lowercase).as_deref() == Some("http://") {
+            7
+        } else {
+            0
+        };
+        if skip > 0 {
+            rest = &rest[skip..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// Without leading and trailing spaces and tabs (the `cookie` package's trimming).
 fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
@@ -194,6 +340,26 @@ mod tests {
         h.append(COOKIE, "\u{a0}a=1; b=\t2\u{a0}".parse().unwrap());
         assert_eq!(cookie(&h, "a"), None);
         assert_eq!(cookie(&h, "b").as_deref(), Some("2\u{a0}"));
+    }
+
+    #[test]
+    fn issuers_lose_every_http_scheme_as_with_a_global_regex() {
+        assert_eq!(
+            strip_http_schemes("https://clerk.example.com"),
+            "clerk.example.com"
+        );
+        assert_eq!(
+            strip_http_schemes("HTTP://clerk.example.com"),
+            "clerk.example.com"
+        );
+        assert_eq!(strip_http_schemes("https://https://a.b"), "a.b");
+        // Left to right, without rescanning what a removal joins.
+        assert_eq!(strip_http_schemes("hthttps://tps://a.b"), "https://a.b");
+        assert_eq!(
+            strip_http_schemes("clerk.example.com/https://"),
+            "clerk.example.com/"
+        );
+        assert_eq!(strip_http_schemes("é https:/"), "é https:/");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub(crate) mod b64;
 pub(crate) mod cache;
 mod error;
 pub mod extract;
+pub(crate) mod js_value;
 pub mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod keys;

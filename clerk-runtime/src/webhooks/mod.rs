@@ -7,7 +7,8 @@
 //! under the endpoint's signing secret (`whsec_<base64>`, in the Clerk Dashboard).
 //!
 //! This module decides as Svix's reference libraries do: the `svix-*` headers (or the
-//! Standard Webhooks `webhook-*` names), a timestamp within five minutes either way,
+//! Standard Webhooks `webhook-*` names for the absent ones only: an empty `svix-*` header
+//! is refused, as Svix refuses it), a timestamp within five minutes either way,
 //! `v1` entries only (`v1a` and other versions ignored), constant-time comparison.
 //!
 //! * [`verify`] / [`verify_at`] / [`verify_event`]: for any framework.

@@ -174,6 +174,58 @@ fn svix_headers_win_over_standard_ones() {
     assert_eq!(verify_at(&h, VECTOR_BODY, VECTOR_SECRET, VECTOR_TS), Ok(()));
 }
 
+/// Svix reads `headers["svix-id"] ?? headers["webhook-id"]` (svix `webhook.ts`,
+/// `Webhook.verify`): the `webhook-*` name is a fallback for an absent `svix-*` header
+/// only. A present but empty `svix-*` header is missing, whatever the `webhook-*` one says.
+#[test]
+fn standard_names_are_read_only_when_the_svix_header_is_absent() {
+    let verify = |h: &HeaderMap| verify_at(h, VECTOR_BODY, VECTOR_SECRET, VECTOR_TS);
+    let standard = headers("webhook", VECTOR_ID, "1614265330", VECTOR_SIGNATURE);
+    for (name, standard_name) in [
+        ("svix-id", "webhook-id"),
+        ("svix-timestamp", "webhook-timestamp"),
+        ("svix-signature", "webhook-signature"),
+    ] {
+        // Absent: the valid `webhook-*` header is read.
+        let mut h = vector_headers(VECTOR_SIGNATURE);
+        h.remove(name);
+        h.insert(standard_name, standard[standard_name].clone());
+        assert_eq!(verify(&h), Ok(()), "{name} absent");
+        // Present and empty (or blank): refused, the `webhook-*` header is not read.
+        for empty in ["", " ", "\t"] {
+            let mut h = vector_headers(VECTOR_SIGNATURE);
+            h.insert(name, empty.parse().unwrap());
+            h.insert(standard_name, standard[standard_name].clone());
+            assert_eq!(
+                verify(&h),
+                Err(WebhookError::MissingHeader(name)),
+                "{name} = {empty:?}"
+            );
+        }
+        // Both present and valid-looking: the `svix-*` one decides, even when it is wrong.
+        let mut h = vector_headers(VECTOR_SIGNATURE);
+        h.insert(standard_name, standard[standard_name].clone());
+        assert_eq!(verify(&h), Ok(()), "both {name}");
+        let mut wrong = vector_headers(VECTOR_SIGNATURE);
+        let bad = match name {
+            "svix-id" => "msg_other",
+            "svix-timestamp" => "1614265331",
+            _ => "v1,AAAA",
+        };
+        wrong.insert(name, bad.parse().unwrap());
+        wrong.insert(standard_name, standard[standard_name].clone());
+        assert_eq!(
+            verify(&wrong),
+            Err(WebhookError::NoMatchingSignature),
+            "svix {name} wrong, webhook right"
+        );
+    }
+    // Only the `webhook-*` names, one of them empty: missing, named by its `svix-*` name.
+    let mut h = standard.clone();
+    h.insert("webhook-id", "".parse().unwrap());
+    assert_eq!(verify(&h), Err(WebhookError::MissingHeader("svix-id")));
+}
+
 #[test]
 fn signature_lists() {
     let ok = |sig: &str| verify_at(&vector_headers(sig), VECTOR_BODY, VECTOR_SECRET, VECTOR_TS);

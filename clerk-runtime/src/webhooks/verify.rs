@@ -84,21 +84,24 @@ impl<'a> SignedHeaders<'a> {
     }
 }
 
-/// The first of the names present with a non-empty value (trimmed), else the error for
-/// the first name.
+/// The `svix-*` header when it is present, else its `webhook-*` equivalent, as Svix's
+/// libraries read them (`headers["svix-id"] ?? headers["webhook-id"]`): the fallback is
+/// taken only when the `svix-*` header is absent. A present header that is empty (after
+/// trimming) is missing, and the other name is not read: an empty `svix-id` next to a
+/// valid `webhook-id` is refused, as Svix refuses it.
 fn header<'a>(headers: &'a HeaderMap, names: [&'static str; 2]) -> Result<&'a str, WebhookError> {
-    for name in names {
-        if let Some(value) = headers.get(name) {
-            let value = value
-                .to_str()
-                .map_err(|_| WebhookError::InvalidHeader(names[0]))?
-                .trim();
-            if !value.is_empty() {
-                return Ok(value);
-            }
-        }
+    let value = headers
+        .get(names[0])
+        .or_else(|| headers.get(names[1]))
+        .ok_or(WebhookError::MissingHeader(names[0]))?;
+    let value = value
+        .to_str()
+        .map_err(|_| WebhookError::InvalidHeader(names[0]))?
+        .trim();
+    if value.is_empty() {
+        return Err(WebhookError::MissingHeader(names[0]));
     }
-    Err(WebhookError::MissingHeader(names[0]))
+    Ok(value)
 }
 
 /// An integer number of seconds, as Svix's Rust library parses it; negative timestamps
@@ -121,8 +124,9 @@ pub(crate) fn unix_now() -> i64 {
 /// Verifies a webhook as Svix's libraries do, now.
 ///
 /// In order: the `svix-id`, `svix-timestamp` and `svix-signature` headers must be
-/// present (the Standard Webhooks names `webhook-id`, `webhook-timestamp` and
-/// `webhook-signature` are read when the `svix-*` ones are absent); the timestamp must
+/// present and non-empty (the Standard Webhooks names `webhook-id`, `webhook-timestamp`
+/// and `webhook-signature` are read only when a `svix-*` header is absent, not when it is
+/// empty, as in Svix's libraries); the timestamp must
 /// be an integer number of seconds within five minutes of now, either way; and one of
 /// the space-separated `v1,<base64>` entries of the signature header must be the
 /// HMAC-SHA256 of `{svix-id}.{svix-timestamp}.{body}` under the secret, compared in

@@ -1,6 +1,7 @@
 //! `/v1/allowlist_identifiers` (list: bare array, or a page with `paginated=true`) and
 //! `/v1/blocklist_identifiers` (list: always a page, no parameters) of the local Backend
-//! API. The identifier type is inferred from the value; a duplicate is a 400
+//! API. The identifier type is inferred from the value (an email address, a whole domain as
+//! `*@example.com` or `*.example.com`, a phone number, a Web3 wallet); a duplicate is a 400
 //! `duplicate_record`, an identifier of no known kind a 422 `form_param_format_invalid`.
 
 // The helpers return the error `Response` itself, as the handlers answer it; boxing it would
@@ -70,8 +71,9 @@ impl List {
     }
 }
 
-/// The kind of an identifier: an email address (or `*@domain` pattern, or, on the
-/// block-list, a bare email domain), an E.164 phone number or a `0x…` Web3 wallet.
+/// The kind of an identifier: an email address (or a whole email domain: `*@domain`, or
+/// `*.domain`, the wildcard form Clerk's docs give for `createAllowlistIdentifier`, or, on
+/// the block-list, a bare domain), an E.164 phone number or a `0x…` Web3 wallet.
 fn identifier_type(identifier: &str, list: List) -> Option<&'static str> {
     let s = identifier;
     if s.contains('@') {
@@ -88,13 +90,28 @@ fn identifier_type(identifier: &str, list: List) -> Option<&'static str> {
         return (hex.len() == 40 && hex.chars().all(|c| c.is_ascii_hexdigit()))
             .then_some("web3_wallet");
     }
-    let domain = list == List::Block
-        && s.contains('.')
-        && !s.starts_with('.')
-        && !s.ends_with('.')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    domain.then_some("email_address")
+    if let Some(domain) = s.strip_prefix("*.") {
+        return is_domain(domain).then_some("email_address");
+    }
+    (list == List::Block && is_domain(s)).then_some("email_address")
+}
+
+/// A host name of at least two labels (`example.com`): letters, digits and `-`, no empty
+/// label. `com`, `.example.com`, `example..com` and `*.*.example.com` are not.
+fn is_domain(s: &str) -> bool {
+    let mut labels = 0;
+    for label in s.split('.') {
+        if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return false;
+        }
+        labels += 1;
+    }
+    labels >= 2
+}
+
+/// Whether an email-address identifier stands for a whole domain (no invitation for it).
+fn is_wildcard(identifier: &str) -> bool {
+    identifier.starts_with("*@") || identifier.starts_with("*.")
 }
 
 fn instance_id(state: &State) -> String {
@@ -178,7 +195,7 @@ fn create(state: &State, body: &[u8], list: List) -> Response {
     });
     let notify = body.get("notify").and_then(Value::as_bool).unwrap_or(false);
     // With `notify`, an email address gets an invitation to sign up (reused if pending).
-    if list == List::Allow && notify && kind == "email_address" && !identifier.starts_with("*@") {
+    if list == List::Allow && notify && kind == "email_address" && !is_wildcard(&identifier) {
         let invitation_id = match pending_for(&store, &identifier) {
             Some(existing) => existing["id"].clone(),
             None => {

@@ -2,11 +2,14 @@
 //! and `POST /oauth_applications/access_tokens/verify` (unversioned paths, as Clerk serves
 //! them), over an in-memory store seeded with [`MockClerk::create_api_key`] and friends.
 //!
-//! Answers follow the spec's 200 schemas. A revoked or expired token is still answered
-//! 200, with `revoked: true` / `expired: true` (the schemas allow it, and it lets tests
-//! check that the SDK refuses such answers); an unknown token is a 404 with Clerk's error
-//! body; a body without its field is a 400. `POST /m2m_tokens/verify` also accepts the
-//! mock's [`machine secret key`](MockClerk::machine_secret_key).
+//! Answers follow the spec: a live token is a 200 with its object; an unknown, revoked or
+//! expired one (`revoked`/`expired` set, or its `expiration` past) is a 404
+//! `resource_not_found` with Clerk's error body, as the real API answers it (its only
+//! documented refusals are 400 and 404, and Clerk's own client reads no flag of a 200: it
+//! treats every 200 as a valid token); a body without its field is a 400.
+//! `POST /m2m_tokens/verify` also accepts the mock's
+//! [`machine secret key`](MockClerk::machine_secret_key). To check how a client handles a
+//! 200 that says `revoked: true`, inject it with [`Fault::Json`](crate::Fault::Json).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -80,17 +83,29 @@ fn field(body: &Bytes, names: &[&str]) -> Result<String, Response> {
         })
 }
 
-/// The stored object, with `last_used_at` set to now, or Clerk's 404.
+/// The stored object of a live token, with `last_used_at` set to now, or Clerk's 404 for
+/// a token that is unknown, revoked or expired.
 fn answer(object: Option<&mut Value>) -> Response {
+    let now = now_ms();
     match object {
-        Some(object) => {
+        Some(object) if is_live(object, now) => {
             if object.get("last_used_at").is_some() {
-                object["last_used_at"] = json!(now_ms());
+                object["last_used_at"] = json!(now);
             }
             Json(object.clone()).into_response()
         }
-        None => error(404, "resource_not_found", "not found", None),
+        _ => error(404, "resource_not_found", "not found", None),
     }
+}
+
+/// Neither revoked nor expired, by its flags or by its `expiration` (milliseconds).
+fn is_live(object: &Value, now_ms: i64) -> bool {
+    let flag = |name: &str| object.get(name).and_then(Value::as_bool) == Some(true);
+    let expired_by_time = object
+        .get("expiration")
+        .and_then(Value::as_f64)
+        .is_some_and(|expiration| expiration <= now_ms as f64);
+    !flag("revoked") && !flag("expired") && !expired_by_time
 }
 
 async fn verify_api_key(AxumState(state): AxumState<Arc<State>>, body: Bytes) -> Response {
@@ -255,7 +270,8 @@ impl MockClerk {
     }
 
     /// Revokes the machine token with this id (`ak_…`, `mt_…`, `oat_…`): verifications now
-    /// answer `revoked: true`. Returns whether it exists.
+    /// answer 404 `resource_not_found`, as Clerk answers a revoked token. Returns whether
+    /// it exists.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -275,7 +291,8 @@ impl MockClerk {
     }
 
     /// Marks the machine token with this id as expired (`expired: true`, `expiration` in
-    /// the past). Returns whether it exists.
+    /// the past): verifications now answer 404 `resource_not_found`, as Clerk answers an
+    /// expired token. Returns whether it exists.
     pub fn expire_machine_token(&self, id: &str) -> bool {
         self.update_machine_token(id, |object| {
             object["expired"] = json!(true);
@@ -284,7 +301,9 @@ impl MockClerk {
     }
 
     /// Deep-merges `patch` into the served object of a machine token (a `null` deletes a
-    /// key), e.g. to drop its `revoked` flag. Returns whether it exists.
+    /// key), e.g. to drop its `revoked` flag. A patch that sets `revoked` or `expired`, or
+    /// an `expiration` in the past, makes verifications answer 404, as revocation and
+    /// expiry do. Returns whether it exists.
     pub fn merge_into_machine_token(&self, id: &str, patch: Value) -> bool {
         self.update_machine_token(id, |object| {
             if let (Some(target), Value::Object(patch)) = (object.as_object_mut(), &patch) {

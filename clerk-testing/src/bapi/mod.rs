@@ -143,6 +143,7 @@ pub(super) async fn middleware(
             tokio::time::sleep(d).await;
             next.run(request).await
         }
+        Some(Fault::Json { status, body }) => crate::server::json_answer(status, body),
         Some(Fault::Garbage) => (
             StatusCode::OK,
             [("content-type", "application/json")],
