@@ -3,8 +3,9 @@
 //! servers shares.
 //!
 //! A handler that injects `clerk::User` costs one Backend API call (`GET /users/{id}`)
-//! per request, and Clerk rate-limits the Backend API per secret key: 1,000 requests per
-//! 10 s in production, 100 in development. A user cache answers
+//! per request (concurrent requests of one user share it, cache or not), and Clerk
+//! rate-limits the Backend API per secret key: 1,000 requests per 10 s in production, 100
+//! in development. A user cache answers
 //! [`Clerk::load_user`](crate::Clerk::load_user) (what injection uses) from memory or
 //! from Redis, for at most its TTL.
 //!
