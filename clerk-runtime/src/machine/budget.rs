@@ -1,6 +1,6 @@
 //! The budget of Backend API calls that verify opaque machine tokens, per `Clerk`
-//! instance: a rate (a token bucket) and a concurrency cap, part of each reserved for
-//! tokens the instance verified before.
+//! instance: a rate (calls in the last second) and a concurrency cap, part of each
+//! reserved for tokens the instance verified before.
 //!
 //! Every new `ak_…`/`mt_…`/`oat_…` string costs a call, and Clerk's rate limit is per
 //! instance (1,000 requests per 10 s in production, spec §9): without a budget, a flood of
@@ -8,6 +8,7 @@
 //! Beyond the budget an unknown token is refused at once (`token-invalid`), without
 //! waiting; the reserve keeps the keys in use working through such a flood.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -15,9 +16,9 @@ use std::time::{Duration, Instant};
 /// How many Backend API calls one `Clerk` may make to verify opaque machine tokens
 /// (set with [`ClerkBuilder::machine_verification_budget`](crate::ClerkBuilder::machine_verification_budget)).
 ///
-/// * **Rate**: at most `calls_per_second` on average, in bursts of at most one second's
-///   worth. The default, 50 a second, is half of Clerk's production limit (1,000 requests
-///   per 10 s per instance), leaving the rest to the instance's other Backend API calls.
+/// * **Rate**: at most `calls_per_second` calls in any one second (a sliding window). The
+///   default, 50, is half of Clerk's production limit (1,000 requests per 10 s per
+///   instance), leaving the rest to the instance's other Backend API calls.
 /// * **Concurrency**: at most `max_concurrent` calls in flight (default 20).
 /// * **Reserve**: of each, `reserved_calls_per_second` (default 10) and
 ///   `reserved_concurrent` (default 4) are kept for tokens this instance verified before:
@@ -46,7 +47,7 @@ use std::time::{Duration, Instant};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MachineVerificationBudget {
-    /// Average verification calls per second, and the largest burst (default 50).
+    /// Largest number of verification calls in any one second (default 50).
     pub calls_per_second: u32,
     /// Largest number of verification calls in flight at once (default 20).
     pub max_concurrent: u32,
@@ -76,15 +77,11 @@ pub(crate) enum Priority {
     Known,
 }
 
-struct Bucket {
-    tokens: f64,
-    refilled_at: Instant,
-}
-
 /// The budget of one instance, as it is being spent.
 pub(crate) struct VerifyBudget {
     config: MachineVerificationBudget,
-    bucket: Mutex<Bucket>,
+    /// When the calls of the last second started, oldest first.
+    recent: Mutex<VecDeque<Instant>>,
     in_flight: AtomicU32,
     /// Refusals since the last warning, and when it was logged (ms since `created`).
     refused: AtomicU64,
@@ -92,6 +89,8 @@ pub(crate) struct VerifyBudget {
     created: Instant,
 }
 
+/// The window of `calls_per_second`.
+const WINDOW: Duration = Duration::from_secs(1);
 /// The longest gap between two warnings about a spent budget.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
@@ -109,10 +108,7 @@ impl VerifyBudget {
         let now = Instant::now();
         Self {
             config,
-            bucket: Mutex::new(Bucket {
-                tokens: f64::from(config.calls_per_second),
-                refilled_at: now,
-            }),
+            recent: Mutex::new(VecDeque::new()),
             in_flight: AtomicU32::new(0),
             refused: AtomicU64::new(0),
             warned_at_ms: AtomicU64::new(u64::MAX),
@@ -124,11 +120,12 @@ impl VerifyBudget {
     /// priority.
     pub(crate) fn try_acquire(&self, priority: Priority) -> Option<Permit<'_>> {
         let c = &self.config;
-        let (max_in_flight, floor) = match priority {
-            Priority::Known => (c.max_concurrent, 0),
+        let (max_in_flight, max_per_second) = match priority {
+            Priority::Known => (c.max_concurrent, c.calls_per_second),
             Priority::Unknown => (
                 c.max_concurrent.saturating_sub(c.reserved_concurrent),
-                c.reserved_calls_per_second,
+                c.calls_per_second
+                    .saturating_sub(c.reserved_calls_per_second),
             ),
         };
         let slot = self
@@ -140,23 +137,25 @@ impl VerifyBudget {
             Ok(_) => Permit(&self.in_flight),
             Err(_) => return self.refuse(),
         };
-        if !self.take_token(f64::from(floor)) {
+        if !self.take_call(max_per_second) {
             drop(permit);
             return self.refuse();
         }
         Some(permit)
     }
 
-    /// Takes one call from the bucket if more than `floor` are left.
-    fn take_token(&self, floor: f64) -> bool {
-        let rate = f64::from(self.config.calls_per_second);
-        let mut bucket = self.bucket.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Counts one call now if fewer than `max` started within the last second.
+    fn take_call(&self, max: u32) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        let elapsed = now.saturating_duration_since(bucket.refilled_at);
-        bucket.tokens = (bucket.tokens + elapsed.as_secs_f64() * rate).min(rate);
-        bucket.refilled_at = now;
-        if bucket.tokens >= floor + 1.0 {
-            bucket.tokens -= 1.0;
+        while recent
+            .front()
+            .is_some_and(|started| now.saturating_duration_since(*started) >= WINDOW)
+        {
+            recent.pop_front();
+        }
+        if recent.len() < max as usize {
+            recent.push_back(now);
             true
         } else {
             false
@@ -206,9 +205,9 @@ mod tests {
     }
 
     #[test]
-    fn the_rate_is_a_bucket_with_a_reserve() {
+    fn the_rate_is_a_sliding_second_with_a_reserve() {
         let b = budget(10, 100, 3, 0);
-        // A burst: 7 unknown calls, then only known ones, 3 of them.
+        // 7 unknown calls, then only known ones, 3 of them.
         let unknown = (0..20)
             .filter(|_| b.try_acquire(Priority::Unknown).is_some())
             .count();
@@ -217,9 +216,14 @@ mod tests {
             .filter(|_| b.try_acquire(Priority::Known).is_some())
             .count();
         assert_eq!(known, 3);
-        // It refills at the rate: 10 a second.
-        std::thread::sleep(Duration::from_millis(250));
-        assert!(b.try_acquire(Priority::Known).is_some());
+        // Not before a second has passed since those calls.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(b.try_acquire(Priority::Known).is_none());
+        std::thread::sleep(Duration::from_millis(750));
+        let refilled = (0..20)
+            .filter(|_| b.try_acquire(Priority::Unknown).is_some())
+            .count();
+        assert_eq!(refilled, 7);
     }
 
     #[test]
