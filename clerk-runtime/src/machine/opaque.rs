@@ -5,9 +5,8 @@
 use super::budget::Priority;
 use super::cache::Lookup;
 use super::error::{MachineTokenVerificationError, MachineTokenVerificationErrorCode as Code};
-use super::verify::{error, Instance, Verifier};
+use super::verify::{error, held_back, Instance, Verifier};
 use super::{MachineAuth, TokenType};
-use crate::api::ApiError;
 use crate::token::jwt::MAX_TOKEN_LEN;
 use crate::token::rules::millis_since_epoch;
 
@@ -72,12 +71,7 @@ impl<I: Instance> Verifier<'_, I> {
         let machine = self.0.machine();
         // Fail fast while rate-limited, without spending the budget.
         if let Some(retry_after) = self.0.api().backing_off() {
-            let not_found = "";
-            return Err(self.machine_api_error(
-                ApiError::BackingOff { retry_after },
-                token_type,
-                not_found,
-            ));
+            return Err(held_back(token_type, retry_after));
         }
         let Some(_permit) = machine.budget.try_acquire(priority) else {
             return Err(error(

@@ -2,7 +2,7 @@
 //! JWT forms locally.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
@@ -71,6 +71,21 @@ pub(super) fn error(
     token_type: Option<TokenType>,
 ) -> MachineTokenVerificationError {
     MachineTokenVerificationError::new(code, message, token_type)
+}
+
+/// The refusal of a token that was not sent to the Backend API because the instance is
+/// holding back after a 429 (`unexpected-error`, as the 429 itself).
+pub(super) fn held_back(
+    token_type: TokenType,
+    retry_after: Duration,
+) -> MachineTokenVerificationError {
+    // Said once when the gate closed (the transport's warning), not per token.
+    tracing::debug!(
+        token_type = token_type.as_str(),
+        retry_after_ms = retry_after.as_millis() as u64,
+        "clerk: machine token not verified: the Backend API rate-limited this instance"
+    );
+    error(Code::UnexpectedError, "Unexpected error", Some(token_type)).with_status(Some(429))
 }
 
 /// The machine token type of a decoded JWT: `typ` `at+jwt`/`application/at+jwt` → OAuth;
@@ -253,7 +268,7 @@ impl<I: Instance> Verifier<'_, I> {
         self.machine_auth_from_answer(answer, token, token_type, &ep, now_ms)
     }
 
-    pub(super) fn machine_api_error(
+    fn machine_api_error(
         &self,
         err: ApiError,
         token_type: TokenType,
@@ -290,13 +305,7 @@ impl<I: Instance> Verifier<'_, I> {
                 .with_status(status),
         };
         if let ApiError::BackingOff { retry_after } = err {
-            // Said once when the gate closed (the transport's warning), not per token.
-            tracing::debug!(
-                token_type = token_type.as_str(),
-                retry_after_ms = retry_after.as_millis() as u64,
-                "clerk: machine token not verified: the Backend API rate-limited this instance"
-            );
-            return refused;
+            return held_back(token_type, retry_after);
         }
         // A configuration or Backend API problem, not the caller's: say so once per call.
         // Only the status, Clerk's error codes and the kind of failure are logged: error
