@@ -224,6 +224,55 @@ async fn a_cold_user_cache_under_concurrent_requests_costs_one_backend_api_call(
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_user_cache_concurrent_requests_of_one_user_share_one_call() {
+    let mock = MockClerk::start().await;
+    let ada = seed_named(&mock, "Ada");
+    let bob = seed_named(&mock, "Bob");
+    // No user cache: every request loads its user, but concurrent ones share the load.
+    let clerk = mock.clerk();
+    let url = serve_layered(Router::new().route("/profile", get(profile)), &clerk).await;
+    let http = reqwest::Client::new();
+    let ada_token = mock.token().user(&ada.id).sign();
+    let bob_token = mock.token().user(&bob.id).sign();
+    // Warm the JWKS, so that the requests below overlap only on the user load.
+    assert_eq!(
+        fetch_as(&http, format!("{url}/profile"), &ada_token)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(user_fetches(&mock, &ada.id), 1);
+
+    // A slow Backend API keeps the first load in flight while the others arrive.
+    mock.inject_api_faults([
+        Fault::Delay(Duration::from_millis(400)),
+        Fault::Delay(Duration::from_millis(400)),
+    ]);
+    let requests = (0..20)
+        .map(|_| ada_token.clone())
+        .chain((0..5).map(|_| bob_token.clone()))
+        .map(|token| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let r = fetch_as(&http, format!("{url}/profile"), &token).await;
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        });
+    let answers = futures::future::join_all(requests).await;
+    for (i, (status, body)) in answers.iter().enumerate() {
+        let expected = if i < 20 { &ada } else { &bob };
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body["id"], expected.id.as_str());
+    }
+    assert_eq!(user_fetches(&mock, &ada.id), 2, "one call for 20 requests");
+    assert_eq!(user_fetches(&mock, &bob.id), 1, "one call per user");
+
+    // Once a load is over, the next request loads again (there is no cache).
+    fetch_as(&http, format!("{url}/profile"), &ada_token).await;
+    assert_eq!(user_fetches(&mock, &ada.id), 3);
+}
+
 /// Serves `router` behind a `ClerkLayer` of `clerk`; the base URL.
 async fn serve_layered(router: Router, clerk: &Clerk) -> String {
     serve(router.layer(ClerkLayer::new(clerk.clone()))).await

@@ -70,7 +70,7 @@ async fn no_secret_appears_in_any_log_line() {
                 .unwrap();
         }
     }
-    // JWKS failures (warnings) and Backend API retries (debug events).
+    // JWKS failures (warnings), Backend API retries (debug events) and a 429 (warning).
     let cold = mock.clerk_builder().logging(true).build().unwrap();
     mock.fail_jwks_next(5, Fault::Status(503));
     let _ = cold.verify_token(&valid).await;
@@ -86,7 +86,9 @@ async fn no_secret_appears_in_any_log_line() {
             retry_after_secs: 0,
         },
     ]);
-    clerk.users().get(&user.id).await.unwrap();
+    // The 503 is retried; the 429 is not (it holds the instance back, here for 0 s).
+    let err = clerk.users().get(&user.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(429));
     let _ = clerk
         .users()
         .verify_password(&user.id, "hunter2-hunter2")
@@ -99,6 +101,7 @@ async fn no_secret_appears_in_any_log_line() {
         "clerk: signed in",
         "JWKS fetch failed",
         "retrying a Backend API call",
+        "rate-limited this instance",
     ] {
         assert!(
             logs.contains(expected),

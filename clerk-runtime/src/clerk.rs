@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::api::{ApiError, Transport, User};
-use crate::cache::{CacheError, CacheHandle};
+use crate::cache::{CacheError, CacheHandle, UserLoads};
 use crate::claims::SessionClaims;
 use crate::machine::{self, MachineAuth, MachineState, MachineTokenVerificationError, TokenType};
 use crate::publishable_key::PublishableKey;
@@ -56,6 +56,8 @@ pub(crate) struct ClerkInner {
     pub keys: KeySource,
     pub token_cache: Option<Arc<TokenCache>>,
     pub user_cache: Option<Arc<CacheHandle>>,
+    /// `User` loads in flight: single flight per user id, with or without a user cache.
+    pub user_loads: Arc<UserLoads>,
     #[cfg(any(test, feature = "testing"))]
     pub clock: Option<SystemTime>,
 }
@@ -282,6 +284,7 @@ impl Clerk {
                 keys: i.keys.clone(),
                 token_cache: i.token_cache.clone(),
                 user_cache: i.user_cache.clone(),
+                user_loads: i.user_loads.clone(),
                 clock: Some(now),
             }),
         }
@@ -301,17 +304,22 @@ impl Clerk {
     ///
     /// A user cache failure (unreachable, slow, unreadable data) is logged and the user
     /// is loaded from the Backend API: only the Backend API's own failure is an error.
+    /// Concurrent loads of one user share one Backend API call, with or without a user
+    /// cache (Clerk rate-limits the Backend API per instance).
     pub async fn load_user(&self, user_id: &str) -> Result<User, ApiError> {
-        let Some(cache) = &self.inner.user_cache else {
-            return self.users().get(user_id).await;
-        };
-        if let Some(user) = cache.get(user_id).await {
-            return Ok(user);
+        let cache = self.inner.user_cache.as_deref();
+        if let Some(cache) = cache {
+            if let Some(user) = cache.get(user_id).await {
+                return Ok(user);
+            }
         }
-        cache
+        self.inner
+            .user_loads
             .load_once(user_id, || async {
                 let user = self.users().get(user_id).await?;
-                cache.put(&user).await;
+                if let Some(cache) = cache {
+                    cache.put(&user).await;
+                }
                 Ok(user)
             })
             .await

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::api::{RetryPolicy, Transport};
 use crate::cache::{CacheHandle, InMemoryUserCache, UserCache, DEFAULT_USER_CACHE_TIMEOUT};
 use crate::clerk::{Clerk, ClerkInner};
-use crate::machine::{MachineState, MachineTokenCacheConfig};
+use crate::machine::{MachineState, MachineTokenCacheConfig, MachineVerificationBudget};
 use crate::publishable_key::{InstanceType, PublishableKey};
 use crate::token::cache::TokenCache;
 use crate::token::extract::CookieFamily;
@@ -115,6 +115,7 @@ pub struct ClerkBuilder {
     publishable_key: Option<String>,
     machine_secret_key: Option<String>,
     machine_token_cache: MachineTokenCacheConfig,
+    machine_verification_budget: MachineVerificationBudget,
     jwt_key: Option<String>,
     api_url: Option<String>,
     api_version: Option<String>,
@@ -168,6 +169,7 @@ impl Default for ClerkBuilder {
             publishable_key: None,
             machine_secret_key: None,
             machine_token_cache: MachineTokenCacheConfig::default(),
+            machine_verification_budget: MachineVerificationBudget::default(),
             jwt_key: None,
             api_url: None,
             api_version: None,
@@ -216,10 +218,19 @@ impl ClerkBuilder {
         self.machine_secret_key = Some(key.into());
         self
     }
-    /// Limits of the positive-result cache of opaque machine tokens (default: 10 s, 10,000
-    /// tokens; a zero TTL turns it off). See [`MachineTokenCacheConfig`](MachineTokenCacheConfig).
+    /// Limits of the caches of opaque machine tokens (default: verified tokens 10 s, at
+    /// most 10,000; Clerk's refusals 5 s, at most 10,000; a zero TTL turns one off). See
+    /// [`MachineTokenCacheConfig`](MachineTokenCacheConfig).
     pub fn machine_token_cache(mut self, config: MachineTokenCacheConfig) -> Self {
         self.machine_token_cache = config;
+        self
+    }
+    /// The budget of Backend API calls that verify opaque machine tokens (default: 50 a
+    /// second, 20 at a time, a fifth of each reserved for tokens verified before); beyond
+    /// it a token that is not cached is refused at once. See
+    /// [`MachineVerificationBudget`](MachineVerificationBudget) (with an example).
+    pub fn machine_verification_budget(mut self, budget: MachineVerificationBudget) -> Self {
+        self.machine_verification_budget = budget;
         self
     }
     /// The publishable key: Frontend API host, instance type, cookie suffix.
@@ -350,7 +361,8 @@ impl ClerkBuilder {
         }
         self
     }
-    /// Retries of idempotent Backend API calls (default: 3 retries within 10 s).
+    /// Retries of idempotent Backend API calls (default: 3 retries within 10 s; a 429 is
+    /// never retried, see [`RetryPolicy`]).
     pub fn api_retry(mut self, policy: RetryPolicy) -> Self {
         self.api_retry = policy;
         self
@@ -465,6 +477,7 @@ impl ClerkBuilder {
         let machine = Arc::new(MachineState::new(
             machine_secret_key.as_deref(),
             self.machine_token_cache,
+            self.machine_verification_budget,
         ));
 
         let publishable_key = match self.pick(
@@ -637,6 +650,7 @@ impl ClerkBuilder {
                     };
                     Arc::new(CacheHandle::new(cache, self.user_cache_timeout))
                 }),
+                user_loads: Arc::default(),
                 #[cfg(any(test, feature = "testing"))]
                 clock: None,
             }),

@@ -33,7 +33,8 @@
 //! | tokens over [`MAX_TOKEN_LEN`] bytes | decoded | `token-invalid` before decoding |
 //! | JSON nested deeper than 128 levels | parsed | `token-invalid` (parser recursion limit) |
 //! | an opaque machine token (`ak_…`, `mt_…`, `oat_…`) where only session tokens are accepted | `token-invalid` (a malformed JWT) | `token-type-mismatch`, deliberately: the caller sent a valid kind of credential to the wrong route, and the reason says so (no Backend API call either way) |
-//! | machine token verified by the Backend API | verified on every request | a positive answer is cached per instance for 10 s ([`MachineTokenCacheConfig`]); concurrent requests with one token share one call |
+//! | machine token verified by the Backend API | verified on every request | a positive answer is cached per instance for 10 s and refreshed while in use, a refusal (404, revoked, expired) for 5 s ([`MachineTokenCacheConfig`]); concurrent requests with one token share one call; at most 50 calls a second ([`MachineVerificationBudget`]), beyond which a token that is not cached is `token-invalid` at once |
+//! | after a Backend API 429 | the 429 is thrown to its caller (`retryAfter`); every other call is still sent | the 429 is returned (not retried), and the instance sends no call until `Retry-After` has elapsed: callers get [`api::ApiError::BackingOff`] at once meanwhile (`GET /v1/jwks` excepted) |
 //! | a `200` machine-token answer with `revoked`/`expired` set, or a past `expiration` | accepted | `token-invalid` (fail closed) |
 //!
 //! `aud` without an `aud` claim, and `=` padding in base64url segments, behave as in
@@ -79,7 +80,7 @@ pub use clerk::{Clerk, TokenCacheStats};
 pub use config::{ClerkBuilder, ConfigError};
 pub use machine::{
     AcceptsToken, MachineAuth, MachineTokenCacheConfig, MachineTokenVerificationError,
-    MachineTokenVerificationErrorCode, TokenType,
+    MachineTokenVerificationErrorCode, MachineVerificationBudget, TokenType,
 };
 pub use publishable_key::{InstanceType, PublishableKey};
 pub use request::{AnyTokenRequestState, AuthErrorReason, RequestState, SignedOut};

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 mod bapi;
+mod rate_limit;
 mod server;
 mod token;
 mod webhooks;
@@ -164,6 +165,8 @@ pub(crate) struct State {
     pub api_faults: Mutex<VecDeque<Fault>>,
     pub api_requests: Mutex<Vec<RecordedRequest>>,
     pub store: Mutex<bapi::Store>,
+    /// Clerk's per-instance limit, when a test turned it on.
+    pub rate_limit: Mutex<Option<rate_limit::RateLimit>>,
 }
 
 /// A local Clerk instance on `127.0.0.1`: its JWKS and a local Backend API over real
@@ -184,7 +187,8 @@ pub(crate) struct State {
 /// * webhooks: [`webhook_config`](Self::webhook_config) (for the receiver),
 ///   [`send_webhook`](Self::send_webhook), [`webhook`](Self::webhook);
 /// * faults and observation: [`inject_jwks_faults`](Self::inject_jwks_faults),
-///   [`inject_api_faults`](Self::inject_api_faults), [`api_requests`](Self::api_requests),
+///   [`inject_api_faults`](Self::inject_api_faults),
+///   [`enforce_rate_limit`](Self::enforce_rate_limit), [`api_requests`](Self::api_requests),
 ///   [`jwks_requests`](Self::jwks_requests);
 /// * keys: [`rotate_key`](Self::rotate_key), [`remove_key`](Self::remove_key),
 ///   [`unpublished_key`](Self::unpublished_key).
@@ -231,6 +235,7 @@ impl MockClerk {
                 issuer: format!("https://{frontend_api}"),
                 ..bapi::Store::default()
             }),
+            rate_limit: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -340,6 +345,42 @@ impl MockClerk {
     /// The Backend API requests received so far (all but the JWKS).
     pub fn api_requests(&self) -> Vec<RecordedRequest> {
         self.state.api_requests.lock().unwrap().clone()
+    }
+
+    /// Rate-limits the Backend API as Clerk does per instance (spec §9): at most
+    /// `max_requests` authenticated requests per `window` (a fixed window from its first
+    /// request; `GET /v1/jwks` is not counted), the others answered
+    /// `429 rate_limit_exceeded` with `Retry-After` (the whole seconds left in the window).
+    /// Clerk's production limit is `(1000, 10 s)`, development `(100, 10 s)`. Requests
+    /// refused this way are still recorded; [`rate_limited_requests`](Self::rate_limited_requests)
+    /// counts them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// let mock = clerk_testing::MockClerk::start().await;
+    /// mock.enforce_rate_limit(1, Duration::from_secs(10));
+    /// let clerk = mock.clerk();
+    /// assert!(clerk.users().get("user_1").await.unwrap_err().is_not_found());
+    /// assert_eq!(clerk.users().get("user_1").await.unwrap_err().status(), Some(429));
+    /// assert_eq!(mock.rate_limited_requests(), 1);
+    /// # }
+    /// ```
+    pub fn enforce_rate_limit(&self, max_requests: u32, window: Duration) {
+        *self.state.rate_limit.lock().unwrap() =
+            Some(rate_limit::RateLimit::new(max_requests, window));
+    }
+
+    /// How many Backend API requests [`enforce_rate_limit`](Self::enforce_rate_limit)
+    /// answered 429.
+    pub fn rate_limited_requests(&self) -> u64 {
+        self.state
+            .rate_limit
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map_or(0, |l| l.refused())
     }
 
     /// Seeds a user as `POST /v1/users` would create it (same validation), and returns it;

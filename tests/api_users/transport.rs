@@ -91,22 +91,61 @@ async fn a_503_is_retried_then_succeeds() {
 }
 
 #[tokio::test]
-async fn a_429_waits_for_retry_after() {
+async fn a_429_is_not_retried_and_holds_back_the_instance_until_retry_after() {
     let (mock, clerk) = setup().await;
     let user = seed(&mock, with_email("slow@example.com"));
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 1,
     }]);
     let started = Instant::now();
-    clerk.users().get(&user.id).await.unwrap();
-    let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    let err = clerk.users().get(&user.id).await.unwrap_err();
+    assert_api_error(&err, 429, "rate_limit_exceeded");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert!(started.elapsed() < Duration::from_secs(1), "not waited for");
+    assert_eq!(mock.api_requests().len(), 1, "not retried");
+
+    // Until the wait has elapsed, every call of the instance (and of its clones) fails
+    // at once without being sent, saying how long remains.
+    let clone = clerk.clone();
+    for err in [
+        clerk.users().get(&user.id).await.unwrap_err(),
+        clone
+            .users()
+            .create(&with_email("new@example.com"))
+            .await
+            .unwrap_err(),
+        clerk
+            .organizations()
+            .list(&Default::default())
+            .await
+            .unwrap_err(),
+    ] {
+        let ApiError::BackingOff { retry_after } = err else {
+            panic!("expected BackingOff, got {err:?}");
+        };
+        assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(1));
+        assert!(err.is_rate_limited() && err.is_transient() && err.status().is_none());
+        assert!(err.to_string().contains("rate-limited"), "{err}");
+    }
+    assert_eq!(mock.api_requests().len(), 1);
+    tokio::time::sleep(Duration::from_millis(1050).saturating_sub(started.elapsed())).await;
+    assert_eq!(clerk.users().get(&user.id).await.unwrap().id, user.id);
     assert_eq!(mock.api_requests().len(), 2);
+
+    // A 429 without `Retry-After`: held back for the default wait.
+    mock.inject_api_faults([Fault::Status(429)]);
+    let err = clerk.users().get(&user.id).await.unwrap_err();
+    assert_eq!((err.status(), err.retry_after()), (Some(429), None));
+    let err = clerk.users().get(&user.id).await.unwrap_err();
+    let wait = err.retry_after().unwrap();
+    assert!(
+        matches!(err, ApiError::BackingOff { .. }) && wait <= clerk::api::DEFAULT_RATE_LIMIT_WAIT
+    );
+    assert_eq!(mock.api_requests().len(), 3);
 }
 
 #[tokio::test]
-async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
+async fn neither_a_429_nor_a_503_is_retried_for_posts() {
     let mock = MockClerk::start().await;
     let clerk = client_with_retry(&mock, retry_policy(2, 10, Duration::from_secs(3)));
     // 503 on a POST: the API may have acted, so it is not repeated.
@@ -120,10 +159,18 @@ async fn a_429_is_retried_for_posts_too_but_a_503_is_not() {
     assert!(err.is_transient());
     assert_eq!(mock.api_requests().len(), 1);
     assert_eq!(count_all(&clerk).await, 0);
-    // 429: the rate limiter refused it, so it is safe to send again.
+    // 429: not retried either (the instance holds back instead; `Retry-After: 0` lets
+    // the next call through).
     mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 0,
     }]);
+    let err = clerk
+        .users()
+        .create(&with_email("p@example.com"))
+        .await
+        .unwrap_err();
+    assert_api_error(&err, 429, "rate_limit_exceeded");
+    assert_eq!(mock.api_requests().len(), 3);
     let user = clerk
         .users()
         .create(&with_email("p@example.com"))
@@ -172,23 +219,6 @@ async fn retries_are_bounded_by_count() {
 #[tokio::test]
 async fn retries_are_bounded_by_time_budget() {
     let mock = MockClerk::start().await;
-    let clerk = client_with_retry(&mock, retry_policy(10, 10, Duration::from_millis(500)));
-    // A Retry-After beyond the budget: give up at once and report it.
-    mock.inject_api_faults([Fault::RateLimited {
-        retry_after_secs: 30,
-    }]);
-    let started = Instant::now();
-    let err = clerk.users().get("user_1").await.unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_millis(400),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_api_error(&err, 429, "rate_limit_exceeded");
-    assert!(err.is_rate_limited());
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
-    assert_eq!(mock.api_requests().len(), 1);
-
     // Backoff delays add up until the budget is spent, well before 10 retries.
     let clerk = client_with_retry(&mock, retry_policy(10, 100, Duration::from_millis(400)));
     let before = mock.api_requests().len();

@@ -114,8 +114,10 @@ async fn backend_api_500(mock: MockClerk) {
     assert_eq!(u.mock.jwks_requests(), 1);
 }
 
-/// 429 with `Retry-After: 1`: the call waits one second, then succeeds; a `Retry-After`
-/// beyond the retry budget answers 503 at once after a single call.
+/// 429 with `Retry-After: 1`: the `User` route answers 503 at once after that one call,
+/// passing `Retry-After` on; until the second has elapsed every `User` load of the
+/// instance answers 503 without a call (the instance holds back, rather than each request
+/// retrying on its own); then loads resume. Authentication itself needs no call.
 async fn backend_api_429_retry_after(mock: MockClerk) {
     let u = user_app(mock, |b| b).await;
     u.app.assert_signed_in(&u.token, &u.user.id).await;
@@ -123,22 +125,38 @@ async fn backend_api_429_retry_after(mock: MockClerk) {
     u.mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 1,
     }]);
-    let r = u.app.get("/user", Some(&u.token)).await;
-    assert_eq!(r.status, 200, "{r:?}");
-    assert!(r.took >= Duration::from_secs(1), "took {:?}", r.took);
-    assert!(r.took < Duration::from_secs(1) + SLACK, "took {:?}", r.took);
+    let limited_at = Instant::now();
+    let r = u.assert_user_unavailable(1).await;
+    assert!(r.took < Duration::from_millis(500), "took {:?}", r.took);
+    assert_eq!(
+        r.header("retry-after"),
+        Some("1"),
+        "Clerk's wait is passed on"
+    );
+
+    // Held back: concurrent requests answer 503 at once, without a call.
+    let requests = (0..10).map(|_| u.app.get("/user", Some(&u.token)));
+    for r in futures::future::join_all(requests).await {
+        assert_eq!(r.status, 503, "{r:?}");
+        assert_eq!(r.header("retry-after"), Some("1"));
+        assert!(r.took < Duration::from_millis(500), "took {:?}", r.took);
+    }
+    let r = u.assert_user_unavailable(0).await;
+    assert_eq!(r.header("retry-after"), Some("1"));
+    u.app.assert_signed_in(&u.token, &u.user.id).await;
+    assert_eq!(u.fetches(), 1);
+
+    sleep_until(limited_at, Duration::from_millis(1100)).await;
+    u.assert_user_served().await;
     assert_eq!(u.fetches(), 2);
 
+    // A long wait is passed on as it is.
     u.mock.inject_api_faults([Fault::RateLimited {
         retry_after_secs: 30,
     }]);
     let r = u.assert_user_unavailable(1).await;
     assert!(r.took < Duration::from_millis(500), "took {:?}", r.took);
-    assert_eq!(
-        r.header("retry-after"),
-        Some("30"),
-        "Clerk's wait is passed on"
-    );
+    assert_eq!(r.header("retry-after"), Some("30"));
     assert_eq!(u.app.runs()[3], 1);
 }
 

@@ -24,7 +24,9 @@
 //!   passed, requests do not wait for the refresh: it runs in the background.
 //! * **Backend API failing while loading `User`**: `503 {"error":"Service Unavailable"}`,
 //!   the handler does not run, `on_error` sees `user-unavailable`; the lax route runs with
-//!   no user. Idempotent calls are retried (bounded), honouring `Retry-After`.
+//!   no user. Idempotent calls are retried on 5xx and broken connections (bounded); a
+//!   429 is not retried: every `User` load of the instance answers 503 at once (with
+//!   Clerk's `Retry-After`) until that wait has elapsed.
 //!
 //! Time-dependent options are set short (TTL, staleness, HTTP timeout, API retries). A JWKS
 //! fetch that fails all its attempts sleeps 1.875–3.75 s between them (125 ms · 2ⁿ plus

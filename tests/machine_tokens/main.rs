@@ -1,6 +1,7 @@
 //! Machine tokens end to end (spec §8): API keys, M2M and OAuth tokens over real HTTP
 //! (axum on 127.0.0.1:0, reqwest), verified by MockClerk's local Backend API.
 
+mod quota;
 mod verification;
 
 #[path = "../common/mod.rs"]

@@ -258,7 +258,7 @@ async fn unknown_revoked_and_expired_tokens_are_refused() {
     let huge = format!("ak_{}", "a".repeat(clerk::MAX_TOKEN_LEN));
     f.refused("/api_keys", Some(&huge), "token-invalid").await;
     assert_eq!(f.machine_calls(), before);
-    // Failures are not cached: each refused request asked again.
+    // One call per distinct token (repeats of a refused one are `quota.rs`'s).
     assert_eq!(f.calls("/api_keys/verify"), 6);
 }
 

@@ -77,6 +77,26 @@ pub enum ApiError {
     /// A request parameter could not be encoded.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// Not sent: the Backend API answered 429 to this instance (any caller of it) less than
+    /// its `Retry-After` ago, and no call is made until that wait has elapsed (see
+    /// [`RetryPolicy`](crate::api::RetryPolicy)). [`retry_after`](ApiError::retry_after)
+    /// is what remains of it; [`is_rate_limited`](ApiError::is_rate_limited) is true.
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk) {
+    /// use clerk_runtime::api::ApiError;
+    /// match clerk.users().get("user_123").await {
+    ///     Err(ApiError::BackingOff { retry_after }) => println!("rate-limited, {retry_after:?} to go"),
+    ///     Err(err) if err.is_rate_limited() => println!("Clerk said 429 just now: {err}"),
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
+    #[error("not sent: the Clerk Backend API rate-limited this instance; calls resume in {} ms", .retry_after.as_millis())]
+    BackingOff {
+        /// How long until calls are sent again.
+        retry_after: Duration,
+    },
 }
 
 fn describe_response(
@@ -179,6 +199,10 @@ impl fmt::Debug for ApiError {
             Self::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
             Self::MissingSecretKey => f.write_str("MissingSecretKey"),
             Self::InvalidRequest(e) => f.debug_tuple("InvalidRequest").field(e).finish(),
+            Self::BackingOff { retry_after } => f
+                .debug_struct("BackingOff")
+                .field("retry_after", retry_after)
+                .finish(),
         }
     }
 }
@@ -213,10 +237,11 @@ impl ApiError {
         }
     }
 
-    /// `Retry-After` of a 429.
+    /// `Retry-After` of a 429, or what remains of it for [`ApiError::BackingOff`].
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Response { retry_after, .. } => *retry_after,
+            Self::BackingOff { retry_after } => Some(*retry_after),
             _ => None,
         }
     }
@@ -226,17 +251,17 @@ impl ApiError {
         self.status() == Some(404)
     }
 
-    /// A 429.
+    /// A 429, or a call not sent because of one ([`ApiError::BackingOff`]).
     pub fn is_rate_limited(&self) -> bool {
-        self.status() == Some(429)
+        self.status() == Some(429) || matches!(self, Self::BackingOff { .. })
     }
 
-    /// Whether retrying the same call later may succeed: 429, any 5xx (the spec's retry
-    /// policy), a network failure or a timeout.
+    /// Whether retrying the same call later may succeed: 429 (or not sent because of one),
+    /// any 5xx (the spec's retry policy), a network failure or a timeout.
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Response { status, .. } => *status == 429 || (500..=599).contains(status),
-            Self::Network(_) | Self::Timeout => true,
+            Self::Network(_) | Self::Timeout | Self::BackingOff { .. } => true,
             _ => false,
         }
     }

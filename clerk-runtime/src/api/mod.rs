@@ -15,15 +15,18 @@
 //!
 //! Calls send `Authorization: Bearer <secret key>`, `Clerk-API-Version: 2026-05-12` and a
 //! `User-Agent` naming this SDK. Idempotent calls (GET, PUT, DELETE) are retried with
-//! exponential backoff and jitter on 429 (honouring `Retry-After`), any 5xx (the spec's
-//! retry policy), timeouts and connection errors; POST and PATCH only on 429 and when no
-//! connection could be made, since the API cannot have acted on them. Retries are bounded
-//! in count and total time ([`RetryPolicy`]).
+//! exponential backoff and jitter on any 5xx (the spec's retry policy), timeouts and
+//! connection errors; POST and PATCH only when no connection could be made, since the API
+//! cannot have acted on them. Retries are bounded in count and total time
+//! ([`RetryPolicy`]). A 429 is not retried: Clerk's limit is per instance, so the instance
+//! sends nothing more until its `Retry-After` has elapsed, and its callers get
+//! [`ApiError::BackingOff`] at once meanwhile.
 
 mod actor_tokens;
 mod clients;
 mod email_addresses;
 pub(crate) mod error;
+mod gate;
 mod identifiers;
 mod invitations;
 mod jwks;
@@ -47,6 +50,7 @@ pub use email_addresses::{
     AttemptVerificationParams, CreateEmailAddressParams, EmailAddresses, UpdateEmailAddressParams,
 };
 pub use error::{ApiError, ClerkErrorItem};
+pub use gate::{DEFAULT_RATE_LIMIT_WAIT, MAX_RATE_LIMIT_WAIT};
 pub use identifiers::{
     AllowlistIdentifierListParams, AllowlistIdentifiers, BlocklistIdentifiers,
     CreateAllowlistIdentifierParams, CreateBlocklistIdentifierParams,

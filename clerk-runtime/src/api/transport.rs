@@ -1,6 +1,7 @@
 //! HTTP transport to the Backend API: authentication, versioning, retries, errors.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -9,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{ApiError, ClerkErrorBody};
+use super::gate::RateLimitGate;
 use crate::wire;
 
 /// Largest response body read from the Backend API.
@@ -18,10 +20,32 @@ pub(crate) const MAX_ERROR_TEXT: usize = 512;
 
 /// Retry behaviour of Backend API calls (set with `ClerkBuilder::api_retry`).
 ///
-/// Idempotent calls (GET, PUT, DELETE) are retried on 429, any 5xx, timeouts and broken
-/// connections; POST and PATCH only on 429 and when no connection could be made. A
-/// `Retry-After` longer than the backoff is waited for; a retry that would end past
-/// `budget` is not made, and the last error is returned instead.
+/// Idempotent calls (GET, PUT, DELETE) are retried on any 5xx, timeouts and broken
+/// connections; POST and PATCH only when no connection could be made. A retry that would
+/// end past `budget` is not made, and the last error is returned instead.
+///
+/// **A 429 is never retried.** Clerk's rate limit is per instance (per secret key), so a
+/// 429 closes the instance's rate-limit gate, shared by every clone of the `Clerk` and by
+/// everything that calls the Backend API through it (`User` loads, machine-token
+/// verification, the resource calls): until the wait has elapsed, calls fail at once
+/// without being sent, with [`ApiError::BackingOff`] (its `retry_after` is what remains).
+/// The call that met the 429 returns it ([`ApiError::Response`] with status 429). The wait
+/// is the 429's `Retry-After` (whole seconds); without one, or with one that is not whole
+/// seconds, [`DEFAULT_RATE_LIMIT_WAIT`](super::DEFAULT_RATE_LIMIT_WAIT) (1 s); never more
+/// than [`MAX_RATE_LIMIT_WAIT`](super::MAX_RATE_LIMIT_WAIT) (60 s). `GET /v1/jwks` is
+/// not rate-limited by Clerk (spec §9): the JWKS fetch ignores the gate and does not close it.
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_runtime::api::RetryPolicy;
+/// let clerk = clerk_runtime::Clerk::builder()
+///     .secret_key("sk_test_abc")
+///     .api_retry(RetryPolicy { max_retries: 1, ..Default::default() })
+///     .without_env()
+///     .build()
+///     .unwrap();
+/// # let _ = clerk;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
@@ -236,6 +260,11 @@ impl ApiRequest {
         Ok(self)
     }
 
+    /// Whether Clerk rate-limits this call: all but `GET /v1/jwks` (spec §9).
+    fn rate_limited(&self) -> bool {
+        !(self.method == Method::GET && self.versioned && self.segments == ["jwks"])
+    }
+
     fn idempotent(&self) -> bool {
         matches!(
             self.method,
@@ -253,6 +282,8 @@ pub(crate) struct Transport {
     secret_key: Option<HeaderValue>,
     headers: HeaderMap,
     retry: RetryPolicy,
+    /// Closed after a 429, for every caller of the instance.
+    gate: Arc<RateLimitGate>,
 }
 
 impl fmt::Debug for Transport {
@@ -290,7 +321,13 @@ impl Transport {
             secret_key,
             headers,
             retry,
+            gate: Arc::default(),
         }
+    }
+
+    /// How long calls are still held back after a 429, `None` when they may be sent.
+    pub(crate) fn backing_off(&self) -> Option<Duration> {
+        self.gate.remaining()
     }
 
     fn url(&self, request: &ApiRequest) -> Result<reqwest::Url, ApiError> {
@@ -338,10 +375,10 @@ impl Transport {
 
     /// Sends the request and returns the raw success body.
     ///
-    /// Idempotent calls (GET, PUT, DELETE) are retried on 429, 5xx, connection failures
-    /// and timeouts. Other calls are retried only when the API cannot have acted on them:
-    /// on 429 (rejected by the rate limiter) and when no connection could be made. A
-    /// `Retry-After` is honoured; every retry stays within [`RetryPolicy`].
+    /// Idempotent calls (GET, PUT, DELETE) are retried on 5xx, connection failures and
+    /// timeouts. Other calls are retried only when no connection could be made (the API
+    /// cannot have acted on them). A 429 is not retried: it closes the instance's gate
+    /// (see [`RetryPolicy`]). Every retry stays within [`RetryPolicy`].
     pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<Vec<u8>, ApiError> {
         let idempotent = request.idempotent();
         let policy = CallPolicy::api(self.retry);
@@ -355,8 +392,9 @@ impl Transport {
                 let err = failure.to_api_error();
                 let retryable = match failure {
                     AttemptError::Invalid(_) => false,
+                    _ if err.is_rate_limited() => false,
                     _ if idempotent => err.is_transient(),
-                    _ => not_sent || err.is_rate_limited(),
+                    _ => not_sent,
                 };
                 if retryable {
                     Judged::Retry {
@@ -383,14 +421,34 @@ impl Transport {
         let prepared = self.prepare(request);
         let started = Instant::now();
         let mut attempt = 0u32;
+        let gated = request.rate_limited();
         loop {
-            let outcome = match &prepared {
-                Ok((url, authorization)) => {
+            let held_back = gated.then(|| self.gate.remaining()).flatten();
+            let outcome = match (&prepared, held_back) {
+                (_, Some(retry_after)) => {
+                    Err(AttemptError::Invalid(ApiError::BackingOff { retry_after }))
+                }
+                (Ok((url, authorization)), None) => {
                     self.attempt(request, url, authorization, policy.max_body_bytes)
                         .await
                 }
-                Err(err) => Err(AttemptError::Invalid(err.clone())),
+                (Err(err), None) => Err(AttemptError::Invalid(err.clone())),
             };
+            if let (
+                true,
+                Err(AttemptError::Status {
+                    status: 429,
+                    headers,
+                    ..
+                }),
+            ) = (gated, &outcome)
+            {
+                let wait = self.gate.close_after_429(headers);
+                tracing::warn!(
+                    wait_ms = wait.as_millis() as u64,
+                    "clerk: the Backend API rate-limited this instance (429): no call is sent until the wait has elapsed"
+                );
+            }
             attempt += 1;
             let (error, after) = match judge(outcome) {
                 Judged::Done(value) => return Ok(value),

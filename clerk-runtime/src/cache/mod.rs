@@ -3,8 +3,9 @@
 //! servers shares.
 //!
 //! A handler that injects `clerk::User` costs one Backend API call (`GET /users/{id}`)
-//! per request, and Clerk rate-limits the Backend API per secret key: 1,000 requests per
-//! 10 s in production, 100 in development. A user cache answers
+//! per request (concurrent requests of one user share it, cache or not), and Clerk
+//! rate-limits the Backend API per secret key: 1,000 requests per 10 s in production, 100
+//! in development. A user cache answers
 //! [`Clerk::load_user`](crate::Clerk::load_user) (what injection uses) from memory or
 //! from Redis, for at most its TTL.
 //!
@@ -73,7 +74,6 @@
 //! copy loaded before it.
 #![cfg_attr(feature = "redis", doc = "\nSee [`RedisUserCache`] for its design.")]
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,7 +82,9 @@ use std::time::Duration;
 
 use crate::api::User;
 
+mod loads;
 mod memory;
+pub(crate) use loads::UserLoads;
 pub use memory::InMemoryUserCache;
 
 #[cfg(feature = "redis")]
@@ -196,11 +198,7 @@ pub(crate) struct CacheHandle {
     timeout: Duration,
     /// Whether the last operation failed (warnings are logged once per outage).
     degraded: AtomicBool,
-    /// Backend API loads in flight, one per user: concurrent misses share one call.
-    loads: std::sync::Mutex<HashMap<String, Arc<UserLoad>>>,
 }
-
-type UserLoad = tokio::sync::OnceCell<Result<User, crate::api::ApiError>>;
 
 impl CacheHandle {
     pub(crate) fn new(cache: Arc<dyn UserCache>, timeout: Duration) -> Self {
@@ -208,34 +206,7 @@ impl CacheHandle {
             cache,
             timeout,
             degraded: AtomicBool::new(false),
-            loads: Default::default(),
         }
-    }
-
-    /// Loads a user on a cache miss, one Backend API call at a time per user: requests that
-    /// miss while a load is in flight wait for its answer (success or error) instead of
-    /// calling the API themselves, so a cold cache under load costs one call, not one per
-    /// request (Clerk rate-limits the Backend API per secret key). If the loading request
-    /// is cancelled, a waiting one takes over.
-    pub(crate) async fn load_once<F, Fut>(
-        &self,
-        user_id: &str,
-        load: F,
-    ) -> Result<User, crate::api::ApiError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<User, crate::api::ApiError>>,
-    {
-        let cell = {
-            let mut loads = self.loads.lock().unwrap_or_else(|e| e.into_inner());
-            loads.entry(user_id.to_owned()).or_default().clone()
-        };
-        let result = cell.get_or_init(load).await.clone();
-        let mut loads = self.loads.lock().unwrap_or_else(|e| e.into_inner());
-        if loads.get(user_id).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            loads.remove(user_id);
-        }
-        result
     }
 
     async fn bounded<T>(

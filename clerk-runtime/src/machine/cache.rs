@@ -1,14 +1,19 @@
 //! The positive-result cache of opaque machine tokens, and single-flight verification.
 //!
 //! * **Positive results only.** A token the Backend API verified is remembered for a short
-//!   TTL; a refused token (unknown, revoked, expired, a Backend API failure) is never
-//!   remembered, so the next request asks again. Remembering refusals would not protect the
-//!   Backend API anyway: an attacker can send a different random token every time.
+//!   TTL. Clerk's refusals go to the short negative cache (`negative.rs`); other failures
+//!   are not remembered at all. A token that was not verified never enters this cache, so
+//!   a flood of made-up tokens cannot evict the tokens in use.
 //! * **Keyed by the whole token.** A hit needs the exact token string that was verified;
 //!   no hash or prefix alone decides.
 //! * **Never past the token's `expiration`**, and at most `max_entries` tokens: expired
 //!   entries are dropped first; when the cache is still full, new tokens are verified but
-//!   not remembered.
+//!   not remembered (the entries already there stay).
+//! * **Refreshed while in use.** A hit past three quarters of its entry's life starts one
+//!   verification in the background (with the budget's reserve for known tokens), and the
+//!   entry is replaced when it succeeds: a token in use is never left uncached, whatever
+//!   the traffic of other tokens. A refresh that fails leaves the entry until its end and
+//!   is tried again a second later; one Clerk refuses removes it.
 //! * **Single flight.** Concurrent requests carrying the same token (a burst from one
 //!   client) share one Backend API call; when every waiting request is cancelled, the call
 //!   is dropped with them.
@@ -23,13 +28,23 @@ use futures_util::future::{BoxFuture, FutureExt as _, Shared};
 
 use super::{MachineAuth, MachineTokenVerificationError};
 
-/// Limits of the positive-result cache of opaque machine tokens (see
-/// [`ClerkBuilder::machine_token_cache`](crate::ClerkBuilder::machine_token_cache)).
+/// Limits of the caches of opaque machine tokens (see
+/// [`ClerkBuilder::machine_token_cache`](crate::ClerkBuilder::machine_token_cache)): the
+/// positive cache of verified tokens, and the negative cache of the tokens Clerk refused
+/// (unknown, revoked, expired; never a failure that may go away, such as a 5xx, a 429 or
+/// a timeout).
+///
+/// A verified token in use is refreshed in the background from three quarters of its
+/// `ttl` on, so that it stays cached while it is used.
 ///
 /// ```
 /// use std::time::Duration;
 /// use clerk_runtime::MachineTokenCacheConfig;
-/// let config = MachineTokenCacheConfig { ttl: Duration::from_secs(30), ..Default::default() };
+/// let config = MachineTokenCacheConfig {
+///     ttl: Duration::from_secs(30),
+///     negative_ttl: Duration::from_secs(2),
+///     ..Default::default()
+/// };
 /// let clerk = clerk_runtime::Clerk::builder()
 ///     .secret_key("sk_test_abc")
 ///     .machine_token_cache(config)
@@ -45,6 +60,12 @@ pub struct MachineTokenCacheConfig {
     pub ttl: Duration,
     /// Largest number of tokens remembered (default 10,000).
     pub max_entries: usize,
+    /// How long Clerk's refusal of a token (404, revoked, expired) is remembered (default
+    /// 5 s): the same token within that time is refused without a call. Zero turns the
+    /// negative cache off.
+    pub negative_ttl: Duration,
+    /// Largest number of refusals remembered (default 10,000; 32 bytes of key each).
+    pub max_negative_entries: usize,
 }
 
 impl Default for MachineTokenCacheConfig {
@@ -52,6 +73,8 @@ impl Default for MachineTokenCacheConfig {
         Self {
             ttl: Duration::from_secs(10),
             max_entries: 10_000,
+            negative_ttl: Duration::from_secs(5),
+            max_negative_entries: 10_000,
         }
     }
 }
@@ -62,6 +85,25 @@ type Flight = Shared<BoxFuture<'static, Outcome>>;
 struct Entry {
     auth: MachineAuth,
     valid_until: Instant,
+    /// When a hit starts a refresh (ms since the cache's `epoch`); `CLAIMED` while one runs.
+    refresh_at_ms: AtomicU64,
+}
+
+/// `refresh_at_ms` of an entry whose refresh is running.
+const CLAIMED: u64 = u64::MAX;
+/// How long after a failed refresh the next one may start.
+const REFRESH_RETRY: Duration = Duration::from_secs(1);
+
+/// What the positive cache knows of a token.
+pub(crate) enum Lookup {
+    /// Verified, and valid.
+    Fresh(MachineAuth),
+    /// Verified and valid, and this caller is to refresh it (in the background).
+    Refresh(MachineAuth),
+    /// Verified before, but the entry has expired: the token is known to this instance.
+    Expired,
+    /// Never verified here (or the cache is off).
+    Unknown,
 }
 
 /// The cache and the flights in progress of one `Clerk` instance.
@@ -70,6 +112,7 @@ pub(crate) struct MachineCache {
     entries: RwLock<HashMap<Box<str>, Entry>>,
     inflight: Mutex<HashMap<Box<str>, (u64, Flight)>>,
     next_flight: AtomicU64,
+    epoch: Instant,
 }
 
 impl MachineCache {
@@ -79,6 +122,7 @@ impl MachineCache {
             entries: RwLock::new(HashMap::new()),
             inflight: Mutex::new(HashMap::new()),
             next_flight: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 
@@ -86,14 +130,68 @@ impl MachineCache {
         !self.config.ttl.is_zero() && self.config.max_entries > 0
     }
 
+    fn ms(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_millis() as u64
+    }
+
     /// The remembered verification of exactly this token, if still valid.
+    #[cfg(test)]
     pub(crate) fn get(&self, token: &str) -> Option<MachineAuth> {
+        match self.lookup(token) {
+            Lookup::Fresh(auth) | Lookup::Refresh(auth) => Some(auth),
+            Lookup::Expired | Lookup::Unknown => None,
+        }
+    }
+
+    /// What is known of this token. Past the refresh point, the first caller gets
+    /// [`Lookup::Refresh`] and the others [`Lookup::Fresh`] until that refresh is over.
+    pub(crate) fn lookup(&self, token: &str) -> Lookup {
         if !self.enabled() {
-            return None;
+            return Lookup::Unknown;
         }
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
-        let entry = entries.get(token)?;
-        (Instant::now() < entry.valid_until).then(|| entry.auth.clone())
+        let Some(entry) = entries.get(token) else {
+            return Lookup::Unknown;
+        };
+        let now = Instant::now();
+        if now >= entry.valid_until {
+            return Lookup::Expired;
+        }
+        let at = entry.refresh_at_ms.load(Ordering::Acquire);
+        let claimed = at != CLAIMED
+            && self.ms(now) >= at
+            && entry
+                .refresh_at_ms
+                .compare_exchange(at, CLAIMED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok();
+        if claimed {
+            Lookup::Refresh(entry.auth.clone())
+        } else {
+            Lookup::Fresh(entry.auth.clone())
+        }
+    }
+
+    /// A refresh of this token failed without Clerk refusing it: the entry stays until
+    /// its end, and the next refresh may start in a second.
+    pub(crate) fn refresh_failed(&self, token: &str) {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get(token) {
+            let retry_at = self.ms(Instant::now() + REFRESH_RETRY);
+            let _ = entry.refresh_at_ms.compare_exchange(
+                CLAIMED,
+                retry_at,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+    }
+
+    /// Forgets a token (Clerk refused it).
+    pub(crate) fn remove(&self, token: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(token);
     }
 
     /// Remembers a verified token for the TTL, never past `expiration` (Unix ms).
@@ -122,6 +220,7 @@ impl MachineCache {
             Entry {
                 auth: auth.clone(),
                 valid_until: now + ttl,
+                refresh_at_ms: AtomicU64::new(self.ms(now + ttl.mul_f64(0.75))),
             },
         );
     }
@@ -219,6 +318,7 @@ mod tests {
         let cache = MachineCache::new(MachineTokenCacheConfig {
             ttl: Duration::from_secs(60),
             max_entries: 2,
+            ..Default::default()
         });
         cache.insert("ak_a", &auth(None), 0);
         assert!(cache.get("ak_a").is_some());
@@ -236,6 +336,35 @@ mod tests {
         });
         off.insert("ak_a", &auth(None), 0);
         assert!(off.get("ak_a").is_none());
+    }
+
+    #[test]
+    fn entries_in_use_are_refreshed_ahead_of_their_end() {
+        let cache = MachineCache::new(MachineTokenCacheConfig {
+            ttl: Duration::from_secs(1),
+            ..Default::default()
+        });
+        cache.insert("ak_a", &auth(None), 0);
+        assert!(matches!(cache.lookup("ak_a"), Lookup::Fresh(_)));
+        assert!(matches!(cache.lookup("ak_b"), Lookup::Unknown));
+        std::thread::sleep(Duration::from_millis(800));
+        assert!(matches!(cache.lookup("ak_a"), Lookup::Refresh(_)));
+        assert!(
+            matches!(cache.lookup("ak_a"), Lookup::Fresh(_)),
+            "one refresh at a time"
+        );
+        cache.refresh_failed("ak_a");
+        assert!(
+            matches!(cache.lookup("ak_a"), Lookup::Fresh(_)),
+            "the next try waits a second"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(matches!(cache.lookup("ak_a"), Lookup::Expired));
+        // A refresh replaces the entry.
+        cache.insert("ak_a", &auth(None), 0);
+        assert!(matches!(cache.lookup("ak_a"), Lookup::Fresh(_)));
+        cache.remove("ak_a");
+        assert!(matches!(cache.lookup("ak_a"), Lookup::Unknown));
     }
 
     #[tokio::test]

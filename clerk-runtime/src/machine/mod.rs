@@ -30,10 +30,22 @@
 //!   let through.
 //! * **Positive-result cache.** A verified opaque token is remembered per [`Clerk`](crate::Clerk)
 //!   instance for a short time (default 10 s, [`MachineTokenCacheConfig`]), keyed by the
-//!   whole token, never past the token's own `expiration`, at most 10,000 tokens. Failures
-//!   are never cached. Concurrent verifications of one token share one Backend API call.
-//!   A revoked token may therefore keep working for up to one TTL on an instance that
-//!   verified it just before the revocation.
+//!   whole token, never past the token's own `expiration`, at most 10,000 tokens, and
+//!   refreshed in the background while it is in use. Concurrent verifications of one token
+//!   share one Backend API call. A revoked token may therefore keep working for up to one
+//!   TTL on an instance that verified it just before the revocation.
+//! * **Negative cache.** Clerk's refusals (404, revoked, expired) are remembered for a few
+//!   seconds (default 5 s, at most 10,000), so a token replayed in a loop costs one call.
+//!   Failures that may go away (5xx, 429, timeouts) are never remembered.
+//! * **Budget.** The instance makes at most 50 verification calls a second, 20 at a time
+//!   (default, [`MachineVerificationBudget`]), part of it reserved for tokens it verified
+//!   before: beyond it, a token that is not cached is refused at once (`token-invalid`),
+//!   so that a flood of made-up tokens cannot spend the instance's Backend API quota or
+//!   lock out the keys in use.
+//! * **Rate limiting.** After a 429, no verification call is sent until its
+//!   `Retry-After` has elapsed (the instance's gate, see
+//!   [`RetryPolicy`](crate::api::RetryPolicy)): tokens that are not cached are refused
+//!   (`unexpected-error`) at once meanwhile.
 //!
 //! Routes choose what they accept with [`AcceptsToken`]
 //! ([`Clerk::authenticate_request_accepting`](crate::Clerk::authenticate_request_accepting),
@@ -51,14 +63,18 @@
 //! ```
 
 mod auth;
+mod budget;
 pub(crate) mod cache;
 mod error;
+mod negative;
+mod opaque;
 mod verify;
 
 use std::fmt;
 use std::str::FromStr;
 
 pub use auth::MachineAuth;
+pub use budget::MachineVerificationBudget;
 pub use cache::MachineTokenCacheConfig;
 pub use error::{MachineTokenVerificationError, MachineTokenVerificationErrorCode};
 pub(crate) use verify::{machine_jwt_type, Instance, MachineState, Verifier};

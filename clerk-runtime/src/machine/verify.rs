@@ -2,29 +2,39 @@
 //! JWT forms locally.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::budget::{MachineVerificationBudget, VerifyBudget};
 use super::cache::MachineCache;
 use super::error::{MachineTokenVerificationError, MachineTokenVerificationErrorCode as Code};
+use super::negative::NegativeCache;
 use super::{auth::MachineShared, MachineAuth, MachineTokenCacheConfig, TokenType};
 use crate::api::{ApiError, ApiRequest, Transport};
 use crate::token::jwks::KeySource;
-use crate::token::jwt::{self, DecodedJwt, CAT_M2M, MAX_TOKEN_LEN};
+use crate::token::jwt::{self, DecodedJwt, CAT_M2M};
 use crate::token::rules::{check_claims, millis_since_epoch, Rules};
 
-/// The machine-token settings and cache of one `Clerk` instance.
+/// The machine-token settings, caches and verification budget of one `Clerk` instance.
 pub(crate) struct MachineState {
     /// `Bearer <machine secret key>` for `POST /m2m_tokens/verify`, when configured.
     machine_secret_key: Option<HeaderValue>,
     pub(crate) cache: MachineCache,
+    /// Clerk's recent refusals.
+    pub(crate) negative: NegativeCache,
+    /// What is left of the instance's budget of verification calls.
+    pub(crate) budget: VerifyBudget,
 }
 
 impl MachineState {
-    pub(crate) fn new(machine_secret_key: Option<&str>, cache: MachineTokenCacheConfig) -> Self {
+    pub(crate) fn new(
+        machine_secret_key: Option<&str>,
+        cache: MachineTokenCacheConfig,
+        budget: MachineVerificationBudget,
+    ) -> Self {
         let machine_secret_key = machine_secret_key.and_then(|key| {
             let mut value = HeaderValue::from_str(&format!("Bearer {key}")).ok()?;
             value.set_sensitive(true);
@@ -32,7 +42,9 @@ impl MachineState {
         });
         Self {
             machine_secret_key,
+            negative: NegativeCache::new(cache.negative_ttl, cache.max_negative_entries),
             cache: MachineCache::new(cache),
+            budget: VerifyBudget::new(budget),
         }
     }
 
@@ -53,12 +65,27 @@ impl fmt::Debug for MachineState {
     }
 }
 
-fn error(
+pub(super) fn error(
     code: Code,
     message: &'static str,
     token_type: Option<TokenType>,
 ) -> MachineTokenVerificationError {
     MachineTokenVerificationError::new(code, message, token_type)
+}
+
+/// The refusal of a token that was not sent to the Backend API because the instance is
+/// holding back after a 429 (`unexpected-error`, as the 429 itself).
+pub(super) fn held_back(
+    token_type: TokenType,
+    retry_after: Duration,
+) -> MachineTokenVerificationError {
+    // Said once when the gate closed (the transport's warning), not per token.
+    tracing::debug!(
+        token_type = token_type.as_str(),
+        retry_after_ms = retry_after.as_millis() as u64,
+        "clerk: machine token not verified: the Backend API rate-limited this instance"
+    );
+    error(Code::UnexpectedError, "Unexpected error", Some(token_type)).with_status(Some(429))
 }
 
 /// The machine token type of a decoded JWT: `typ` `at+jwt`/`application/at+jwt` → OAuth;
@@ -215,41 +242,8 @@ impl<I: Instance> Verifier<'_, I> {
         }
     }
 
-    /// An opaque token of a known type: cache, then one Backend API call per token at a time.
-    pub(crate) async fn verify_opaque_machine_token(
-        &self,
-        token: &str,
-        token_type: TokenType,
-    ) -> Result<MachineAuth, MachineTokenVerificationError> {
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(error(
-                Code::TokenInvalid,
-                "Token is larger than the accepted maximum size.",
-                Some(token_type),
-            ));
-        }
-        let cache = &self.0.machine().cache;
-        if let Some(hit) = cache.get(token) {
-            return Ok(hit);
-        }
-        let instance = self.0.clone();
-        let owned: Box<str> = token.into();
-        cache
-            .single_flight(token, move || async move {
-                let result = Verifier(&instance)
-                    .fetch_machine_token(&owned, token_type)
-                    .await;
-                if let Ok(auth) = &result {
-                    let now = millis_since_epoch(instance.now()) as i64;
-                    instance.machine().cache.insert(&owned, auth, now);
-                }
-                result
-            })
-            .await
-    }
-
     /// One Backend API verification.
-    async fn fetch_machine_token(
+    pub(super) async fn fetch_machine_token(
         &self,
         token: &str,
         token_type: TokenType,
@@ -310,6 +304,9 @@ impl<I: Instance> Verifier<'_, I> {
             _ => error(Code::UnexpectedError, "Unexpected error", Some(token_type))
                 .with_status(status),
         };
+        if let ApiError::BackingOff { retry_after } = err {
+            return held_back(token_type, retry_after);
+        }
         // A configuration or Backend API problem, not the caller's: say so once per call.
         // Only the status, Clerk's error codes and the kind of failure are logged: error
         // texts and decoding errors could quote what was sent, and the token is never logged.

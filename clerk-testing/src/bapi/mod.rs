@@ -78,6 +78,9 @@ pub struct RecordedRequest {
     pub uri: String,
     /// Request headers.
     pub headers: http::HeaderMap,
+    /// The request body (a JSON document for POST, PATCH and PUT calls; empty for most
+    /// others), e.g. to tell which machine token a `POST /api_keys/verify` was about.
+    pub body: axum::body::Bytes,
 }
 
 pub(super) fn routes() -> Router<Arc<State>> {
@@ -105,11 +108,19 @@ pub(super) async fn middleware(
     if request.uri().path() == "/v1/jwks" {
         return next.run(request).await;
     }
+    let (parts, body) = request.into_parts();
+    // The SDK's requests are small; a body that cannot be read is recorded empty and
+    // served as received (empty), as a broken upload would be.
+    let body = axum::body::to_bytes(body, MAX_RECORDED_BODY)
+        .await
+        .unwrap_or_default();
     state.api_requests.lock().unwrap().push(RecordedRequest {
-        method: request.method().to_string(),
-        uri: request.uri().to_string(),
-        headers: request.headers().clone(),
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: parts.headers.clone(),
+        body: body.clone(),
     });
+    let request = Request::from_parts(parts, Body::from(body));
     let expected = format!("Bearer {}", state.secret_key);
     let authorization = request
         .headers()
@@ -119,6 +130,15 @@ pub(super) async fn middleware(
         && machine::is_machine_secret_key(&state, authorization);
     if authorization != Some(expected.as_str()) && !machine_key {
         return error(401, "authentication_invalid", "Unauthorized request", None);
+    }
+    let limited = state
+        .rate_limit
+        .lock()
+        .unwrap()
+        .as_mut()
+        .and_then(|l| l.admit());
+    if let Some(retry_after_secs) = limited {
+        return rate_limited(retry_after_secs);
     }
     let fault = state.api_faults.lock().unwrap().pop_front();
     match fault {
@@ -132,13 +152,7 @@ pub(super) async fn middleware(
         Some(Fault::InvalidSecretKey) => {
             error(401, "authentication_invalid", "Unauthorized request", None)
         }
-        Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut response = error(429, "rate_limit_exceeded", "Too many requests", None);
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                response.headers_mut().insert("retry-after", v);
-            }
-            response
-        }
+        Some(Fault::RateLimited { retry_after_secs }) => rate_limited(retry_after_secs),
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
             next.run(request).await
@@ -166,6 +180,18 @@ pub(super) async fn middleware(
                 .unwrap_or_default()
         }
     }
+}
+
+/// The largest request body the mock records and serves (2 MiB, axum's default limit).
+const MAX_RECORDED_BODY: usize = 2 * 1024 * 1024;
+
+/// Clerk's 429: `rate_limit_exceeded` with `Retry-After`.
+fn rate_limited(retry_after_secs: u64) -> Response {
+    let mut response = error(429, "rate_limit_exceeded", "Too many requests", None);
+    response
+        .headers_mut()
+        .insert("retry-after", http::HeaderValue::from(retry_after_secs));
+    response
 }
 
 /// A Clerk error response (`ClerkErrors`).
