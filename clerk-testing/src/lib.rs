@@ -145,8 +145,8 @@ pub(crate) struct State {
     pub store: Mutex<bapi::Store>,
 }
 
-/// A local Clerk instance on `127.0.0.1`: its JWKS and a local Backend API over real
-/// HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
+/// A local Clerk instance on `127.0.0.1`: its JWKS, a local Backend API and the Frontend
+/// API's handshake over real HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
 ///
 /// Start one per test with [`start`](Self::start); it stops when dropped. The crate's
 /// front page walks through the whole test workflow. The methods, by task:
@@ -166,7 +166,12 @@ pub(crate) struct State {
 ///   [`inject_api_faults`](Self::inject_api_faults), [`api_requests`](Self::api_requests),
 ///   [`jwks_requests`](Self::jwks_requests);
 /// * keys: [`rotate_key`](Self::rotate_key), [`remove_key`](Self::remove_key),
-///   [`unpublished_key`](Self::unpublished_key).
+///   [`unpublished_key`](Self::unpublished_key);
+/// * the Frontend API's handshake (server-rendered apps):
+///   [`frontend_api_url`](Self::frontend_api_url) (the proxy URL),
+///   [`sign_in_browser`](Self::sign_in_browser) ([`BrowserSession`]),
+///   [`refresh_token`](Self::refresh_token), [`cookie_suffix`](Self::cookie_suffix),
+///   [`start_production`](Self::start_production).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

@@ -15,3 +15,5 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f mock.json' EXIT
 for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done
 node check.mjs "$(head -1 mock.json)"
+# The stand-in's Frontend API: whole handshake loops decided by @clerk/backend.
+node handshake.mjs "$(head -1 mock.json)"
