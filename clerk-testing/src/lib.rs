@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 mod bapi;
+mod fapi;
 mod rate_limit;
 mod server;
 mod token;
@@ -23,6 +24,7 @@ use base64::Engine as _;
 use clerk_runtime::Clerk;
 
 pub use bapi::RecordedRequest;
+pub use fapi::BrowserSession;
 pub use token::TokenBuilder;
 pub use webhooks::MockWebhook;
 
@@ -169,8 +171,8 @@ pub(crate) struct State {
     pub rate_limit: Mutex<Option<rate_limit::RateLimit>>,
 }
 
-/// A local Clerk instance on `127.0.0.1`: its JWKS and a local Backend API over real
-/// HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
+/// A local Clerk instance on `127.0.0.1`: its JWKS, a local Backend API and the Frontend
+/// API's handshake over real HTTP, its signing keys, a session token minter, signed webhooks and fault injection.
 ///
 /// Start one per test with [`start`](Self::start); it stops when dropped. The crate's
 /// front page walks through the whole test workflow. The methods, by task:
@@ -191,7 +193,12 @@ pub(crate) struct State {
 ///   [`enforce_rate_limit`](Self::enforce_rate_limit), [`api_requests`](Self::api_requests),
 ///   [`jwks_requests`](Self::jwks_requests);
 /// * keys: [`rotate_key`](Self::rotate_key), [`remove_key`](Self::remove_key),
-///   [`unpublished_key`](Self::unpublished_key).
+///   [`unpublished_key`](Self::unpublished_key);
+/// * the Frontend API's handshake (server-rendered apps):
+///   [`frontend_api_url`](Self::frontend_api_url) (the proxy URL),
+///   [`sign_in_browser`](Self::sign_in_browser) ([`BrowserSession`]),
+///   [`refresh_token`](Self::refresh_token), [`cookie_suffix`](Self::cookie_suffix),
+///   [`start_production`](Self::start_production).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -205,6 +212,7 @@ pub struct MockClerk {
     state: Arc<State>,
     addr: std::net::SocketAddr,
     frontend_api: String,
+    publishable_key: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -217,12 +225,44 @@ impl std::fmt::Debug for MockClerk {
 }
 
 impl MockClerk {
-    /// Generates a key pair and serves the JWKS on `127.0.0.1:0`.
+    /// Generates a key pair and serves the JWKS on `127.0.0.1:0`: a development instance
+    /// (`pk_test_…`, `sk_test_…`).
     pub async fn start() -> Self {
-        let id = random_id(12);
-        let frontend_api = format!("mock-{}.clerk.accounts.dev", id.to_lowercase());
+        Self::start_instance(false).await
+    }
+
+    /// Like [`start`](Self::start), a production instance (`pk_live_…`, `sk_live_…`, a
+    /// Frontend API `clerk.mock-<id>.example.com`): its Frontend API hands the handshake
+    /// nonce over in a cookie rather than the URL and has no development browsers, as
+    /// Clerk's production instances.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = clerk_testing::MockClerk::start_production().await;
+    /// assert!(mock.publishable_key().starts_with("pk_live_"));
+    /// assert!(mock.secret_key().starts_with("sk_live_"));
+    /// let token = mock.token().user("user_1").sign();
+    /// assert_eq!(mock.clerk().verify_token(&token).await.unwrap().subject(), "user_1");
+    /// # }
+    /// ```
+    pub async fn start_production() -> Self {
+        Self::start_instance(true).await
+    }
+
+    async fn start_instance(production: bool) -> Self {
+        let id = random_id(12).to_lowercase();
+        let (frontend_api, environment) = if production {
+            (format!("clerk.mock-{id}.example.com"), "live")
+        } else {
+            (format!("mock-{id}.clerk.accounts.dev"), "test")
+        };
+        let publishable_key = format!(
+            "pk_{environment}_{}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{frontend_api}$"))
+        );
         let state = Arc::new(State {
-            secret_key: format!("sk_test_mock{}", random_id(24)),
+            secret_key: format!("sk_{environment}_mock{}", random_id(24)),
             keys: Mutex::new(vec![Arc::new(MockKey::generate(format!(
                 "ins_{}",
                 random_id(20)
@@ -233,6 +273,7 @@ impl MockClerk {
             api_requests: Mutex::new(Vec::new()),
             store: Mutex::new(bapi::Store {
                 issuer: format!("https://{frontend_api}"),
+                publishable_key: publishable_key.clone(),
                 ..bapi::Store::default()
             }),
             rate_limit: Mutex::new(None),
@@ -247,6 +288,7 @@ impl MockClerk {
             state,
             addr,
             frontend_api,
+            publishable_key,
             shutdown: Some(tx),
         }
     }
@@ -261,12 +303,10 @@ impl MockClerk {
         &self.state.secret_key
     }
 
-    /// A publishable key whose Frontend API is this instance's (development).
+    /// The instance's publishable key (`pk_test_…`, or `pk_live_…` for
+    /// [`start_production`](Self::start_production)): its Frontend API is this instance's.
     pub fn publishable_key(&self) -> String {
-        format!(
-            "pk_test_{}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{}$", self.frontend_api))
-        )
+        self.publishable_key.clone()
     }
 
     /// The Frontend API URL, the `iss` of minted tokens.

@@ -23,6 +23,8 @@ pub(super) async fn serve(
             state.clone(),
             super::bapi::middleware,
         ))
+        // Browsers call the Frontend API: no secret key, not recorded as Backend API calls.
+        .merge(super::fapi::routes())
         .with_state(state);
     let _ = axum::serve(listener, app)
         .with_graceful_shutdown(async {

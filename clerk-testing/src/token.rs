@@ -318,6 +318,36 @@ impl TokenBuilder {
     }
 }
 
+/// The claims of an RS256 JWT signed by one of `keys`, times not checked: how the stand-in
+/// recognizes the tokens it issued (client cookies, dev browsers, expired session tokens).
+pub(crate) fn verified_claims(keys: &[Arc<MockKey>], token: &str) -> Option<Map<String, Value>> {
+    use aws_lc_rs::signature::{KeyPair as _, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: Value = serde_json::from_slice(&b64.decode(header).ok()?).ok()?;
+    if header["alg"].as_str() != Some("RS256") {
+        return None;
+    }
+    let signature = b64.decode(signature).ok()?;
+    let signing_input = &token[..token.len() - token.rsplit('.').next()?.len() - 1];
+    let signed = keys.iter().any(|key| {
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.pair.public_key().as_ref())
+            .verify(signing_input.as_bytes(), &signature)
+            .is_ok()
+    });
+    if !signed {
+        return None;
+    }
+    match serde_json::from_slice(&b64.decode(payload).ok()?).ok()? {
+        Value::Object(claims) => Some(claims),
+        _ => None,
+    }
+}
+
 impl std::fmt::Debug for TokenBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenBuilder")

@@ -222,9 +222,11 @@ async fn session_refresh_token_and_cookie() {
         .await
         .unwrap()
         .jwt;
+    // The refresh token the Frontend API's handshake sets in `__refresh_<suffix>`.
+    let refresh_token = mock.refresh_token(&session.id).unwrap();
     let params = RefreshSessionParams {
         expired_token: expired.clone(),
-        refresh_token: "refresh_abc".into(),
+        refresh_token: refresh_token.clone(),
         request_origin: "https://app.example.com".into(),
         ..Default::default()
     };
@@ -301,13 +303,29 @@ async fn session_refresh_token_and_cookie() {
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["meta"]["param_name"], "expired_token");
 
-    // A token of another session: 401, the SDKs' cue to fall back to the handshake.
+    // A token of another session, or a refresh token the instance did not hand out: 401,
+    // the SDKs' cue to fall back to the handshake.
     let other = mock.create_session(&ada.id).unwrap();
     assert_fails(
         clerk.sessions().refresh(&other.id, &params).await,
         401,
         "authentication_invalid",
         None,
+    );
+    assert_fails(
+        clerk
+            .sessions()
+            .refresh(
+                &session.id,
+                &RefreshSessionParams {
+                    refresh_token: "refresh_abc".into(),
+                    ..params.clone()
+                },
+            )
+            .await,
+        401,
+        "authentication_invalid",
+        Some("refresh_token"),
     );
 
     // Unknown or inactive session: 404.

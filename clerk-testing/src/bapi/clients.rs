@@ -8,7 +8,6 @@ use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{error, json_body, not_found, Store};
@@ -58,30 +57,9 @@ pub(crate) fn client_token(key: &MockKey, client_id: &str) -> String {
 }
 
 /// The client id of a client token signed by one of the published keys.
-fn client_id_of(keys: &[Arc<MockKey>], token: &str) -> Option<String> {
-    use aws_lc_rs::signature::{KeyPair as _, UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut parts = token.split('.');
-    let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let header: Value = serde_json::from_slice(&b64.decode(header).ok()?).ok()?;
-    if header["alg"].as_str() != Some("RS256") {
-        return None;
-    }
-    let signature = b64.decode(signature).ok()?;
-    let signing_input = &token[..token.len() - token.rsplit('.').next()?.len() - 1];
-    let signed = keys.iter().any(|key| {
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.pair.public_key().as_ref())
-            .verify(signing_input.as_bytes(), &signature)
-            .is_ok()
-    });
-    if !signed {
-        return None;
-    }
-    let claims: Value = serde_json::from_slice(&b64.decode(payload).ok()?).ok()?;
-    claims["id"].as_str().map(str::to_owned)
+pub(crate) fn client_id_of(keys: &[Arc<MockKey>], token: &str) -> Option<String> {
+    let claims = crate::token::verified_claims(keys, token)?;
+    claims.get("id")?.as_str().map(str::to_owned)
 }
 
 /// `POST /clients/verify`: the spec documents 400 (bad request), 401 and 404 only, so a

@@ -4,6 +4,7 @@
 
 pub(crate) mod actor_tokens;
 pub(crate) mod clients;
+pub(crate) mod handshake_payload;
 pub(crate) mod identifications;
 pub(crate) mod identifiers;
 pub(crate) mod invitations;
@@ -11,6 +12,8 @@ pub(crate) mod jwt_templates;
 pub(crate) mod legacy;
 pub(crate) mod machine;
 pub(crate) mod organizations;
+pub(crate) mod session_cookies;
+pub(crate) mod session_refresh;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -67,6 +70,11 @@ pub(crate) struct Store {
     pub issuer: String,
     /// API keys, M2M and OAuth tokens, and the machine secret key.
     pub machine: machine::MachineStore,
+    /// The instance's publishable key: its prefix says development or production, its
+    /// hash names the cookies (`__session_<suffix>`).
+    pub publishable_key: String,
+    /// Handshake payloads under their nonces, and refresh tokens.
+    pub handshake: handshake_payload::HandshakeStore,
 }
 
 /// A recorded Backend API request.
@@ -91,6 +99,8 @@ pub(super) fn routes() -> Router<Arc<State>> {
         .merge(organizations::routes())
         .merge(identifications::routes())
         .merge(sessions::routes())
+        .merge(session_refresh::routes())
+        .merge(handshake_payload::routes())
         .merge(clients::routes())
         .merge(jwt_templates::routes())
         .merge(tokens::routes())

@@ -1,5 +1,5 @@
-//! `/v1/sessions` of the local Backend API: list, create (testing), get, revoke, refresh,
-//! and session tokens minted with the mock's current signing key.
+//! `/v1/sessions` of the local Backend API: list, create (testing), get, revoke, and
+//! session tokens minted with the mock's current signing key (refresh: `session_refresh.rs`).
 // Validation helpers return the API's error `Response` as their `Err`, as the handlers do.
 #![allow(clippy::result_large_err)]
 
@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
+use super::session_cookies::SESSION_TOKEN_LIFETIME;
 use super::{
     error, json_body, list_response, new_id, not_found, now_ms, paging, query_pairs, sort, Store,
 };
@@ -22,8 +23,6 @@ use crate::State;
 /// Lifetime of a session (7 days) and inactivity timeout (30 days), as Clerk's defaults.
 const SESSION_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
 const SESSION_ABANDON_MS: i64 = 30 * 24 * 3600 * 1000;
-/// Lifetime of a session token (Clerk: 60 s).
-const SESSION_TOKEN_LIFETIME: i64 = 60;
 /// Bounds of `expires_in_seconds` of the token endpoints.
 const TOKEN_LIFETIME_RANGE: std::ops::RangeInclusive<i64> = 30..=315_360_000;
 /// Statuses accepted by the `status` filter of `GET /sessions`.
@@ -44,7 +43,6 @@ pub(super) fn routes() -> Router<Arc<State>> {
         .route("/v1/sessions", get(list).post(create))
         .route("/v1/sessions/{id}", get(fetch))
         .route("/v1/sessions/{id}/revoke", post(revoke))
-        .route("/v1/sessions/{id}/refresh", post(refresh))
         .route(
             "/v1/sessions/{id}/tokens",
             post(
@@ -222,160 +220,6 @@ async fn revoke(AxumState(state): AxumState<Arc<State>>, Path(id): Path<String>)
     session["status"] = json!("revoked");
     session["updated_at"] = json!(now_ms());
     Json(session.clone()).into_response()
-}
-
-/// Fields of a `POST /sessions/{id}/refresh` body.
-const REFRESH_FIELDS: [&str; 6] = [
-    "expired_token",
-    "refresh_token",
-    "request_origin",
-    "request_headers",
-    "format",
-    "request_originating_ip",
-];
-
-/// The `sid` claim of a JWT (signature not checked), if it has one.
-fn token_session_id(jwt: &str) -> Option<String> {
-    use base64::Engine as _;
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    claims["sid"].as_str().map(str::to_owned)
-}
-
-/// `POST /sessions/{id}/refresh`: a new session token (`format` `token`, the default) or
-/// `Set-Cookie` directives (`format` `cookie`: `__session` and `__client_uat`).
-///
-/// A missing required field (`expired_token`, `refresh_token`, `request_origin`) is a 422
-/// `form_param_missing`; an unknown session, or one that is not `active`, is a 404; an
-/// `expired_token` that is not a JWT of this session is a 401 (the spec's "validation
-/// error", on which SDKs fall back to the handshake). The refresh token itself is not
-/// checked: the mock has no Frontend API issuing them. The new token's `azp` is the
-/// request origin.
-async fn refresh(
-    AxumState(state): AxumState<Arc<State>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let body = match json_body(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(key) = body.keys().find(|k| !REFRESH_FIELDS.contains(&k.as_str())) {
-        return error(
-            422,
-            "form_param_unknown",
-            &format!("{key} is not a valid parameter for this request."),
-            Some(key),
-        );
-    }
-    let mut required = Vec::new();
-    for key in ["expired_token", "refresh_token", "request_origin"] {
-        match body.get(key) {
-            Some(Value::String(v)) if !v.is_empty() => required.push(v.clone()),
-            Some(Value::String(_)) | Some(Value::Null) | None => {
-                return error(
-                    422,
-                    "form_param_missing",
-                    &format!("{key} must be included."),
-                    Some(key),
-                )
-            }
-            Some(_) => {
-                return error(
-                    422,
-                    "form_param_format_invalid",
-                    &format!("{key} must be a string."),
-                    Some(key),
-                )
-            }
-        }
-    }
-    let cookie = match body.get("format") {
-        None | Some(Value::Null) => false,
-        Some(Value::String(f)) if f == "token" => false,
-        Some(Value::String(f)) if f == "cookie" => true,
-        Some(_) => {
-            return error(
-                422,
-                "form_param_value_invalid",
-                "format must be one of token or cookie.",
-                Some("format"),
-            )
-        }
-    };
-    for (key, ok) in [
-        (
-            "request_headers",
-            body.get("request_headers")
-                .is_none_or(|v| v.is_null() || v.is_object()),
-        ),
-        (
-            "request_originating_ip",
-            body.get("request_originating_ip")
-                .is_none_or(|v| v.is_null() || v.is_string()),
-        ),
-    ] {
-        if !ok {
-            return error(
-                422,
-                "form_param_format_invalid",
-                &format!("{key} has an invalid format."),
-                Some(key),
-            );
-        }
-    }
-    let (expired_token, origin) = (&required[0], &required[2]);
-    let key = state
-        .keys
-        .lock()
-        .unwrap()
-        .last()
-        .cloned()
-        .expect("the mock always has a key");
-    let mut store = state.store.lock().unwrap();
-    let issuer = store.issuer.clone();
-    let Some(session) = store.sessions.get_mut(&id) else {
-        return not_found();
-    };
-    if session["status"].as_str() != Some("active") {
-        return not_found();
-    }
-    if token_session_id(expired_token).as_deref() != Some(id.as_str()) {
-        return error(
-            401,
-            "authentication_invalid",
-            "The expired token does not belong to this session.",
-            Some("expired_token"),
-        );
-    }
-    let mut builder = TokenBuilder::new(key, &issuer)
-        .user(session["user_id"].as_str().unwrap_or_default())
-        .session(&id)
-        .azp(origin)
-        .claim("sts", "active")
-        .expires_in_secs(SESSION_TOKEN_LIFETIME);
-    if let Some(actor) = session.get("actor").filter(|a| a.is_object()) {
-        builder = builder.claim("act", actor.clone());
-    }
-    let jwt = builder.sign();
-    let now = now_ms();
-    session["last_active_at"] = json!(now);
-    session["updated_at"] = json!(now);
-    if cookie {
-        Json(json!({
-            "object": "cookies",
-            "cookies": [
-                format!("__session={jwt}; Path=/; SameSite=Lax; Secure"),
-                format!("__client_uat={}; Path=/; SameSite=Lax; Secure; Max-Age=315360000", now / 1000),
-            ],
-        }))
-        .into_response()
-    } else {
-        Json(json!({ "object": "token", "jwt": jwt })).into_response()
-    }
 }
 
 /// `expires_in_seconds` of a token request body: absent or `null`, or 30–315360000.
