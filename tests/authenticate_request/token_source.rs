@@ -134,16 +134,10 @@ async fn several_cookie_headers_are_read_as_node_joins_them() {
         (vec![uat.clone(), session.clone()], "user_j"),
         // A part without `=` at the end of a header does not swallow the next header's
         // first cookie.
-        (
-            vec![format!("{session}; flag"), uat.clone()],
-            "user_j",
-        ),
+        (vec![format!("{session}; flag"), uat.clone()], "user_j"),
         // The first occurrence wins across headers.
         (
-            vec![
-                format!("{session}; __client_uat=0"),
-                uat.clone(),
-            ],
+            vec![format!("{session}; __client_uat=0"), uat.clone()],
             "session-token-but-no-client-uat",
         ),
         (

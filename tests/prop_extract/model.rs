@@ -64,7 +64,10 @@ pub(crate) fn parse_int(value: &[u8]) -> f64 {
         .map_while(|&b| char::from(b).to_digit(radix))
         .collect();
     // The generated values are short: exact in an f64.
-    let n = sign * digits.iter().fold(0.0, |n, &d| n * f64::from(radix) + f64::from(d));
+    let n = sign
+        * digits
+            .iter()
+            .fold(0.0, |n, &d| n * f64::from(radix) + f64::from(d));
     if n == 0.0 {
         0.0
     } else {

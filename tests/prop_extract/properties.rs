@@ -396,7 +396,13 @@ fn quotes_are_kept_and_client_uat_reads_hexadecimal() {
         let got = observed(&state);
         assert_eq!(got, outcome, "{cookies}");
         match (&model, &got) {
-            (Outcome::SignedOut { reason: None, carrier }, Outcome::SignedOut { carrier: c, .. }) => {
+            (
+                Outcome::SignedOut {
+                    reason: None,
+                    carrier,
+                },
+                Outcome::SignedOut { carrier: c, .. },
+            ) => {
                 assert_eq!(carrier, c, "{cookies}")
             }
             _ => assert_eq!(model, got, "the model, for {cookies}"),

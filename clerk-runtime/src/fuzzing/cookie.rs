@@ -43,7 +43,8 @@ fn cookie_model(values: &[String], name: &str) -> Option<String> {
     if len < 2 {
         return None;
     }
-    let index_of = |c: char, from: usize| str[from..].iter().position(|&x| x == c).map(|i| from + i);
+    let index_of =
+        |c: char, from: usize| str[from..].iter().position(|&x| x == c).map(|i| from + i);
     // `valueSlice`: trimmed of spaces and tabs only.
     let slice = |min: usize, max: usize| {
         let (mut start, mut end) = (min, max);
@@ -64,7 +65,10 @@ fn cookie_model(values: &[String], name: &str) -> Option<String> {
         };
         if eq > end {
             // A part without `=`: on to the part that holds the next `=`.
-            index = str[..eq].iter().rposition(|&c| c == ';').map_or(0, |i| i + 1);
+            index = str[..eq]
+                .iter()
+                .rposition(|&c| c == ';')
+                .map_or(0, |i| i + 1);
             continue;
         }
         if found.is_none() && slice(index, eq) == name {

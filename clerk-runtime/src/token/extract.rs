@@ -369,8 +369,7 @@ mod tests {
         // Only spaces and tabs are trimmed: both stay part of the value (and of the name).
         h.append(
             COOKIE,
-            HeaderValue::from_bytes(b"\xa0a=1; b=\t2\xc2\xa0; c=\xa0\xe9%41")
-                .unwrap(),
+            HeaderValue::from_bytes(b"\xa0a=1; b=\t2\xc2\xa0; c=\xa0\xe9%41").unwrap(),
         );
         assert_eq!(cookie(&h, "a"), None);
         assert_eq!(cookie(&h, "\u{a0}a").as_deref(), Some("1"));

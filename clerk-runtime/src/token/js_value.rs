@@ -257,7 +257,16 @@ mod tests {
         ] {
             assert_eq!(parse_int(text), expected, "{text:?}");
         }
-        for text in ["", "abc", "0x", "-", "- 5", "\u{85}5", "Â\u{a0}5", "\u{fffd}5"] {
+        for text in [
+            "",
+            "abc",
+            "0x",
+            "-",
+            "- 5",
+            "\u{85}5",
+            "Â\u{a0}5",
+            "\u{fffd}5",
+        ] {
             assert!(parse_int(text).is_nan(), "{text:?}");
         }
         assert!(parse_int("-0").is_sign_negative());
