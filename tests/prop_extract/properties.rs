@@ -380,7 +380,7 @@ fn quotes_are_kept_and_client_uat_reads_hexadecimal() {
             },
         ),
         (
-            format!("__client_uat=0x1"),
+            "__client_uat=0x1".to_owned(),
             Outcome::SignedOut {
                 reason: Some("client-uat-but-no-session-token"),
                 carrier: None,
