@@ -6,6 +6,7 @@ mod errors;
 mod header;
 mod observability;
 mod robustness;
+mod token_source;
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -2,7 +2,7 @@
 # Drives the local Clerk stand-in (`examples/mock_server.rs`) with Clerk's official
 # JavaScript client, `@clerk/backend` 3.25.0: it must work as against the real API. Then
 # the differential check: the SDK's decisions on generated requests
-# (`examples/js_differential.rs`) must be `@clerk/backend`'s (differential.mjs).
+# (`examples/js_differential/`) must be `@clerk/backend`'s (differential.mjs).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v node >/dev/null || { echo "node is required" >&2; exit 1; }

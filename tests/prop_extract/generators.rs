@@ -194,6 +194,7 @@ pub(crate) fn uat_value() -> impl Strategy<Value = String> {
             &[
                 "0", "", "abc", "-5", "+1", "-0", "00", "1e3", "0x10", "99999999999999999999",
                 "1700000000abc", "1700000000.9", "+1700000001", " 1700000001", "\t1700000000",
+                "0x6553F100", "0X6553f0ff", "0x6553F101", "-0x1", "0x", "\"1700000000\"",
             ][..],
         )
         .prop_map(str::to_owned),
@@ -201,7 +202,8 @@ pub(crate) fn uat_value() -> impl Strategy<Value = String> {
 }
 
 /// Whitespace around names and values: HTTP's (spaces and tabs) mostly, and characters
-/// that only look like whitespace (U+00A0 and U+3000 in UTF-8).
+/// that only look like whitespace (U+00A0 and U+3000 in UTF-8, and a raw 0xA0 byte, which
+/// Node.js reads as U+00A0).
 pub(crate) fn space() -> impl Strategy<Value = &'static [u8]> {
     prop::sample::select(vec![
         &b""[..],
@@ -214,6 +216,7 @@ pub(crate) fn space() -> impl Strategy<Value = &'static [u8]> {
         &b" \t"[..],
         &b"\xc2\xa0"[..],
         &b"\xe3\x80\x80"[..],
+        &b"\xa0"[..],
     ])
 }
 

@@ -5,13 +5,14 @@
 //! cookie ladder (§1.4 rows 5–8, 10, 11, 14), one cookie family for both `__session` and
 //! `__client_uat`, suffixed or plain, chosen as `@clerk/backend`'s `usesSuffixedCookies()`
 //! chooses it when a publishable key is configured (§1.1), `__client_uat` read with
-//! `parseInt` (§1.1).
+//! `parseInt` (§1.1; `0x` is hexadecimal).
 //!
-//! Cookie headers are parsed as RFC 6265 §4.2.1 and the `cookie` package Clerk uses do:
+//! Cookie headers are parsed as the `cookie@1.1.1` `parse` that `@clerk/backend` 3.25
+//! bundles does, on the bytes read as Latin-1 (as Node.js's HTTP parser reads them):
 //! `;`-separated `name=value` pairs, the name and value trimmed of spaces and tabs (HTTP's
-//! OWS, nothing else), a value in double quotes unquoted, pairs without `=` ignored, the
-//! first pair of a name winning, several `Cookie` headers read in order (as if joined with
-//! `; `, RFC 9113 §8.2.3). Values are generated without `%`.
+//! OWS, nothing else), double quotes kept as part of the value, pairs without `=` ignored,
+//! the first pair of a name winning, several `Cookie` headers read in order (joined with
+//! `; `, as Node.js joins them). Values are generated without `%`.
 //!
 //! Generated requests mix real signed tokens (each of a different user, so the user that
 //! signs in tells which token was chosen) with garbage, random casing of `Bearer`, extra

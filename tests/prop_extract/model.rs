@@ -26,7 +26,8 @@ pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// The cookie named `name` (RFC 6265 §4.2.1 / the `cookie` package; see the module docs).
+/// The cookie named `name`, as `cookie@1.1.1`'s `parse` reads it (see the module docs);
+/// bytes stand for the Latin-1 characters Node.js reads. Quotes are part of the value.
 pub(crate) fn model_cookie(headers: &[Vec<u8>], name: &[u8]) -> Option<Vec<u8>> {
     let joined = headers.join(&b"; "[..]);
     for pair in joined.split(|&b| b == b';') {
@@ -36,19 +37,17 @@ pub(crate) fn model_cookie(headers: &[Vec<u8>], name: &[u8]) -> Option<Vec<u8>> 
         if trim_ows(&pair[..eq]) != name {
             continue;
         }
-        let mut value = trim_ows(&pair[eq + 1..]);
-        if let [b'"', inner @ .., b'"'] = value {
-            value = inner;
-        }
-        return Some(value.to_vec());
+        return Some(trim_ows(&pair[eq + 1..]).to_vec());
     }
     None
 }
 
-/// `parseInt(value, 10) || 0` (§1.1) for the ASCII values generated.
+/// `parseInt(value) || 0` (§1.1), on bytes read as Latin-1: leading JavaScript white space
+/// (in Latin-1: tab to carriage return, space, and 0xA0), a sign, `0x`/`0X` for
+/// hexadecimal, then digits.
 pub(crate) fn parse_int(value: &[u8]) -> f64 {
     let mut s = value;
-    while let [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c, rest @ ..] = s {
+    while let [b'\t'..=b'\r' | b' ' | 0xa0, rest @ ..] = s {
         s = rest;
     }
     let (sign, s) = match s {
@@ -56,12 +55,19 @@ pub(crate) fn parse_int(value: &[u8]) -> f64 {
         [b'+', rest @ ..] => (1.0, rest),
         _ => (1.0, s),
     };
-    let digits: Vec<u8> = s.iter().copied().take_while(u8::is_ascii_digit).collect();
-    if digits.is_empty() {
-        return 0.0;
-    }
-    let n: f64 = std::str::from_utf8(&digits).unwrap().parse().unwrap();
-    let n = sign * n;
+    let (radix, s) = match s {
+        [b'0', b'x' | b'X', rest @ ..] => (16, rest),
+        _ => (10, s),
+    };
+    let digits: Vec<u32> = s
+        .iter()
+        .map_while(|&b| char::from(b).to_digit(radix))
+        .collect();
+    // The generated values are short: exact in an f64.
+    let n = sign
+        * digits
+            .iter()
+            .fold(0.0, |n, &d| n * f64::from(radix) + f64::from(d));
     if n == 0.0 {
         0.0
     } else {

@@ -22,12 +22,9 @@ fn observed(state: &RequestState) -> Outcome {
     }
 }
 
-/// The SDK's string for bytes the model computed: equal when the bytes are UTF-8.
+/// The SDK's string for bytes the model computed: their Latin-1 reading.
 fn same_text(sdk: &str, model: &[u8]) -> bool {
-    match std::str::from_utf8(model) {
-        Ok(text) => sdk == text,
-        Err(_) => sdk.contains('\u{fffd}'),
-    }
+    sdk.chars().eq(model.iter().map(|&b| char::from(b)))
 }
 
 #[derive(Default)]
@@ -244,12 +241,15 @@ fn the_model_agrees_with_table_1_2() {
     let h = |s: &str| vec![s.as_bytes().to_vec()];
     assert_eq!(
         model_cookie(&h("a=1; __session=\"x=y\"; __session=z"), b"__session"),
-        Some(b"x=y".to_vec())
+        Some(b"\"x=y\"".to_vec())
     );
     assert_eq!(model_cookie(&h("flag; a = 1 "), b"a"), Some(b"1".to_vec()));
     assert_eq!(parse_int(b"1700000000abc"), 1_700_000_000.0);
     assert_eq!(parse_int(b"-0"), 0.0);
     assert_eq!(parse_int(b"abc"), 0.0);
+    assert_eq!(parse_int(b"0x6553F100"), T0 as f64);
+    assert_eq!(parse_int(b"\xa0 12"), 12.0);
+    assert_eq!(parse_int(b"\xc2\xa012"), 0.0);
 }
 
 /// Regressions (found by the property above): around cookie names and values, only spaces
@@ -257,16 +257,19 @@ fn the_model_agrees_with_table_1_2() {
 /// bytes as Latin-1, so a UTF-8 no-break space (`C2 A0`) is `Â` plus a no-break space there:
 /// not trimmed by the cookie parser, and not skipped by `parseInt`. The SDK trimmed every
 /// Unicode whitespace of the UTF-8 text, and so signed in with a cookie Clerk refuses.
+/// A raw `0xA0` byte, though, is a no-break space to Node.js, which `parseInt` skips: the
+/// SDK read it as UTF-8 (U+FFFD) and refused a `__client_uat` Clerk accepts.
 #[test]
 fn only_spaces_and_tabs_are_trimmed_around_cookies() {
     let fx = fixture();
     let token = &fx.known[0];
-    let nbsp = "\u{a0}";
+    let nbsp_utf8 = "\u{c2}\u{a0}"; // the Latin-1 reading of C2 A0
+    let latin1 = |s: &str| -> Vec<u8> { s.chars().map(|c| c as u32 as u8).collect() };
     for (cookies, session, uat, outcome) in [
         // A no-break space after the token is part of the value: not a JWT.
         (
-            format!("__session={token}{nbsp}; __client_uat={T0}"),
-            Some(format!("{token}{nbsp}")),
+            format!("__session={token}{nbsp_utf8}; __client_uat={T0}"),
+            Some(format!("{token}{nbsp_utf8}")),
             Some(T0.to_string()),
             Outcome::SignedOut {
                 reason: Some("token-invalid"),
@@ -275,7 +278,7 @@ fn only_spaces_and_tabs_are_trimmed_around_cookies() {
         ),
         // … and before the name, part of the name: no `__session` cookie.
         (
-            format!("{nbsp}__session={token}; __client_uat={T0}"),
+            format!("{nbsp_utf8}__session={token}; __client_uat={T0}"),
             None,
             Some(T0.to_string()),
             Outcome::SignedOut {
@@ -283,14 +286,24 @@ fn only_spaces_and_tabs_are_trimmed_around_cookies() {
                 carrier: None,
             },
         ),
-        // `parseInt` does not skip it: `__client_uat` reads as 0.
+        // `parseInt` does not skip `Â`: `__client_uat` reads as 0.
         (
-            format!("__session={token}; __client_uat={nbsp}{T0}"),
+            format!("__session={token}; __client_uat={nbsp_utf8}{T0}"),
             Some(token.clone()),
-            Some(format!("{nbsp}{T0}")),
+            Some(format!("{nbsp_utf8}{T0}")),
             Outcome::SignedOut {
                 reason: Some("session-token-but-no-client-uat"),
                 carrier: None,
+            },
+        ),
+        // A raw 0xA0 byte is a no-break space, which `parseInt` skips.
+        (
+            format!("__session={token}; __client_uat=\u{a0}{T0}"),
+            Some(token.clone()),
+            Some(format!("\u{a0}{T0}")),
+            Outcome::SignedIn {
+                user: USERS[0],
+                carrier: TokenCarrier::Cookie,
             },
         ),
         // Spaces and tabs are trimmed.
@@ -304,11 +317,12 @@ fn only_spaces_and_tabs_are_trimmed_around_cookies() {
             },
         ),
     ] {
+        let bytes = latin1(&cookies);
         let mut headers = HeaderMap::new();
-        headers.insert("cookie", header_value(cookies.as_bytes()));
+        headers.insert("cookie", header_value(&bytes));
         assert_eq!(cookie(&headers, "__session"), session, "{cookies}");
         assert_eq!(cookie(&headers, "__client_uat"), uat, "{cookies}");
-        let model = model_outcome(&fx, None, &[cookies.clone().into_bytes()], None, false);
+        let model = model_outcome(&fx, None, &[bytes], None, false);
         let agrees = match (&model, &outcome) {
             (
                 Outcome::SignedOut {
@@ -324,5 +338,74 @@ fn only_spaces_and_tabs_are_trimmed_around_cookies() {
             .rt
             .block_on(fx.clerks.1.authenticate_headers(&Method::GET, &headers));
         assert_eq!(observed(&state), outcome, "{cookies}");
+    }
+}
+
+/// Regressions (`@clerk/backend` 3.25 run on these cookies): quotes are part of a cookie
+/// value since `cookie` 1.x (the SDK stripped them and signed in where Clerk answers
+/// `token-invalid`, and read a quoted `__client_uat`), and `parseInt` reads `0x` as
+/// hexadecimal (the SDK read `0x…` as 0).
+#[test]
+fn quotes_are_kept_and_client_uat_reads_hexadecimal() {
+    let fx = fixture();
+    let token = &fx.known[0];
+    for (cookies, outcome) in [
+        (
+            format!("__session=\"{token}\"; __client_uat={T0}"),
+            Outcome::SignedOut {
+                reason: Some("token-invalid"),
+                carrier: Some(TokenCarrier::Cookie),
+            },
+        ),
+        (
+            format!("__session={token}; __client_uat=\"{T0}\""),
+            Outcome::SignedOut {
+                reason: Some("session-token-but-no-client-uat"),
+                carrier: None,
+            },
+        ),
+        // 0x6553F100 is T0: the token's `iat` is not before it.
+        (
+            format!("__session={token}; __client_uat=0x6553F100"),
+            Outcome::SignedIn {
+                user: USERS[0],
+                carrier: TokenCarrier::Cookie,
+            },
+        ),
+        (
+            format!("__session={token}; __client_uat=0x6553F101"),
+            Outcome::SignedOut {
+                reason: Some("session-token-iat-before-client-uat"),
+                carrier: Some(TokenCarrier::Cookie),
+            },
+        ),
+        (
+            "__client_uat=0x1".to_owned(),
+            Outcome::SignedOut {
+                reason: Some("client-uat-but-no-session-token"),
+                carrier: None,
+            },
+        ),
+    ] {
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", header_value(cookies.as_bytes()));
+        let model = model_outcome(&fx, None, &[cookies.clone().into_bytes()], None, false);
+        let state = fx
+            .rt
+            .block_on(fx.clerks.1.authenticate_headers(&Method::GET, &headers));
+        let got = observed(&state);
+        assert_eq!(got, outcome, "{cookies}");
+        match (&model, &got) {
+            (
+                Outcome::SignedOut {
+                    reason: None,
+                    carrier,
+                },
+                Outcome::SignedOut { carrier: c, .. },
+            ) => {
+                assert_eq!(carrier, c, "{cookies}")
+            }
+            _ => assert_eq!(model, got, "the model, for {cookies}"),
+        }
     }
 }

@@ -255,6 +255,48 @@ async fn a_route_without_config_answers_500_and_the_extension_configures_it() {
     assert_eq!(response.status(), 200);
 }
 
+/// The state's `WebhookConfig` wins over a layer's `Extension`, as the state's `Clerk` wins
+/// over a `ClerkLayer`'s: it belongs to the routes that hold it, where a layer may wrap a
+/// whole app. Routes whose state has none still take the layer's.
+#[tokio::test]
+async fn the_state_config_wins_over_the_layer_extension() {
+    let mock = MockClerk::start().await;
+    let other = WebhookSecret::generate();
+    let seen = Seen::default();
+    let with_state = Router::new()
+        .route("/state", post(handler))
+        .with_state(AppState {
+            webhooks: mock.webhook_config(),
+            seen: seen.clone(),
+        });
+    let router = Router::new()
+        .merge(with_state)
+        .route("/layer", post(|_: Webhook| async { "layer" }))
+        .layer(Extension(WebhookConfig::new(other.clone())));
+    let base = common::serve(router).await;
+    let state_url = format!("{base}/state");
+    let layer_url = format!("{base}/layer");
+
+    // The state's secret verifies its route; the layer's does not.
+    let signed_by_state = mock.webhook("user.created", json!({"id": "user_1"}));
+    assert_eq!(signed_by_state.clone().send(&state_url).await.status(), 200);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    let signed_by_layer = mock
+        .webhook("user.created", json!({"id": "user_2"}))
+        .secret(other.clone());
+    let response = signed_by_layer.clone().send(&state_url).await;
+    expect_rejected(response, 400, "no-matching-signature", &mock).await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    // A route whose state has no configuration takes the layer's.
+    assert_eq!(signed_by_layer.send(&layer_url).await.status(), 200);
+    let response = mock
+        .webhook("user.created", json!({"id": "user_3"}))
+        .send(&layer_url)
+        .await;
+    expect_rejected(response, 400, "no-matching-signature", &mock).await;
+}
+
 #[tokio::test]
 async fn custom_payload_types_are_parsed_after_verification() {
     #[derive(serde::Deserialize)]

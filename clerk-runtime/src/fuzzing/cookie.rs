@@ -29,29 +29,59 @@ fn decode_uri_component(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The `cookie` package's lookup as the SDK documents it (`;`-separated pairs, trimmed,
-/// quotes removed, `decodeURIComponent` when there is a `%` and it does not throw, first
-/// occurrence wins, every `Cookie` header in order).
+/// Header bytes as Node.js's HTTP parser reads them: one Latin-1 character per byte.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// `cookie@1.1.1`'s `parse` (the copy `@clerk/backend` 3.25 bundles), step for step, on
+/// the `Cookie` headers as Node.js hands them on: Latin-1, joined with `; `. Then
+/// `.get(name)`. Quotes are part of the value.
 fn cookie_model(values: &[String], name: &str) -> Option<String> {
-    for value in values {
-        for pair in value.split(';') {
-            let Some(eq) = pair.find('=') else {
-                continue;
-            };
-            if pair[..eq].trim() != name {
-                continue;
-            }
-            let mut val = pair[eq + 1..].trim();
-            if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
-                val = &val[1..val.len() - 1];
-            }
-            if !val.contains('%') {
-                return Some(val.to_owned());
-            }
-            return Some(decode_uri_component(val).unwrap_or_else(|| val.to_owned()));
-        }
+    let str: Vec<char> = values.join("; ").chars().collect();
+    let len = str.len();
+    if len < 2 {
+        return None;
     }
-    None
+    let index_of =
+        |c: char, from: usize| str[from..].iter().position(|&x| x == c).map(|i| from + i);
+    // `valueSlice`: trimmed of spaces and tabs only.
+    let slice = |min: usize, max: usize| {
+        let (mut start, mut end) = (min, max);
+        while start < end && matches!(str[start], ' ' | '\t') {
+            start += 1;
+        }
+        while end > start && matches!(str[end - 1], ' ' | '\t') {
+            end -= 1;
+        }
+        str[start..end].iter().collect::<String>()
+    };
+    let mut index = 0;
+    let mut found: Option<String> = None;
+    while index < len {
+        let end = index_of(';', index).unwrap_or(len);
+        let Some(eq) = index_of('=', index).filter(|&eq| eq < len) else {
+            break;
+        };
+        if eq > end {
+            // A part without `=`: on to the part that holds the next `=`.
+            index = str[..eq]
+                .iter()
+                .rposition(|&c| c == ';')
+                .map_or(0, |i| i + 1);
+            continue;
+        }
+        if found.is_none() && slice(index, eq) == name {
+            let raw = slice(eq + 1, end);
+            found = Some(if raw.contains('%') {
+                decode_uri_component(&raw).unwrap_or(raw)
+            } else {
+                raw
+            });
+        }
+        index = end + 1;
+    }
+    found
 }
 
 /// A cookie family's session and `__client_uat` cookies, when present and non-empty.
@@ -60,8 +90,9 @@ type Family = (Option<String>, Option<String>);
 /// `cookie`: `Cookie` header values separated by `\0` (up to four headers), no
 /// `Authorization`.
 ///
-/// Invariants: every cookie lookup equals the model of the `cookie` package (with a
-/// `decodeURIComponent` written independently); any text percent-encoded into a cookie
+/// Invariants: every cookie lookup equals the model of the `cookie@1.1.1` parse Clerk
+/// bundles, on the bytes read as Latin-1 (with a `decodeURIComponent` written
+/// independently); any text percent-encoded into a cookie
 /// decodes back to itself; a request is signed in only by the `__session` token of one
 /// family (suffixed or plain) with that family's `__client_uat`, and the signed-out reasons
 /// of the `__client_uat` ladder match the cookies of one family; decisions are deterministic (cache hit); messages never quote the token.
@@ -71,7 +102,7 @@ pub fn cookie(data: &[u8]) {
     let mut texts = Vec::new();
     for part in data.split(|b| *b == 0).take(4) {
         if let Ok(value) = HeaderValue::from_bytes(part) {
-            texts.push(String::from_utf8_lossy(part).into_owned());
+            texts.push(latin1(part));
             headers.append(COOKIE, value);
         }
     }

@@ -413,26 +413,16 @@ impl From<TokenVerificationError> for Precheck {
     }
 }
 
-/// `parseInt(value, 10) || 0` as a number.
-///
-/// `parseInt` skips leading JavaScript whitespace of the value read as Latin-1, as Node.js
-/// reads header bytes: of the characters this (UTF-8) text can hold, only the ASCII ones
-/// (a UTF-8 `U+00A0` is the Latin-1 `Â` and a no-break space: not skipped).
+/// `Number.parseInt(value) || 0`, as Clerk reads `__client_uat` (the cookie as Node.js
+/// reads it, Latin-1: see [`crate::token::extract::cookie`]): `0x` is hexadecimal, leading
+/// JavaScript white space (U+00A0 included) is skipped.
 fn parse_int_like_js(value: &str) -> f64 {
-    let s = value.trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}']);
-    let (sign, digits) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
-    };
-    let end = digits
-        .bytes()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len());
-    if end == 0 {
-        return 0.0;
+    let n = token::js_value::parse_int(value);
+    if n.is_nan() || n == 0.0 {
+        0.0
+    } else {
+        n
     }
-    sign * digits[..end].parse::<f64>().unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -447,8 +437,12 @@ mod tests {
         assert_eq!(parse_int_like_js(""), 0.0);
         assert_eq!(parse_int_like_js("-5"), -5.0);
         assert_eq!(parse_int_like_js("0"), 0.0);
-        // A UTF-8 no-break space is `Â` and a no-break space in JavaScript's Latin-1 view.
-        assert_eq!(parse_int_like_js("\u{a0}12"), 0.0);
+        assert_eq!(parse_int_like_js("\u{a0}12"), 12.0);
         assert_eq!(parse_int_like_js("\t\u{b}\u{c} 12"), 12.0);
+        // The Latin-1 reading of a UTF-8 no-break space: `Â` is no white space.
+        assert_eq!(parse_int_like_js("\u{c2}\u{a0}12"), 0.0);
+        assert_eq!(parse_int_like_js("0x10"), 16.0);
+        assert_eq!(parse_int_like_js("-0"), 0.0);
+        assert!(parse_int_like_js("-0").is_sign_positive());
     }
 }

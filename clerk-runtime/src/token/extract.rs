@@ -1,6 +1,8 @@
 //! Where a request carries its session token (spec §1): the `Authorization` header, parsed
 //! exactly as `@clerk/backend` does, and the `__session` cookie family.
 
+use std::borrow::Cow;
+
 use http::header::{AUTHORIZATION, COOKIE};
 use http::HeaderMap;
 use serde_json::Value;
@@ -92,26 +94,33 @@ fn is_visible_ascii(bytes: &[u8]) -> bool {
         .fold(true, |ok, &b| ok & (b.wrapping_sub(b'!') <= b'~' - b'!'))
 }
 
-/// Looks up a cookie the way the `cookie` package does: pairs split on `;`, the name and
-/// value trimmed of spaces and tabs (HTTP's whitespace; not of other Unicode whitespace,
-/// which JavaScript, reading the bytes as Latin-1, does not see as such), surrounding double
-/// quotes removed, percent-decoding when the value has a `%` (kept verbatim if it does not
-/// decode), and the first occurrence of a name wins. All `Cookie` headers of the request
-/// are read, in order.
+/// Looks up a cookie the way `@clerk/backend` 3.25 does, with the `cookie@1.1.1` `parse`
+/// it bundles: pairs split on `;`, a part without `=` skipped, the name and value trimmed
+/// of spaces and tabs only, a value with a `%` percent-decoded as `decodeURIComponent`
+/// does (kept verbatim when that throws), and the first occurrence of a name wins.
+/// Double quotes are part of the value (`cookie` 1.x no longer strips them).
+///
+/// The header's bytes are read as Latin-1, one character per byte, as Node.js's HTTP
+/// parser reads them before any framework builds the `Request` Clerk sees; several
+/// `Cookie` headers are read in order, as Node.js joins them with `; `.
 ///
 /// ```
 /// use http::HeaderMap;
 /// use clerk_runtime::token::extract::cookie;
 /// let mut headers = HeaderMap::new();
-/// headers.insert("cookie", "a=1; __session=\"tok\"; a=2".parse().unwrap());
-/// assert_eq!(cookie(&headers, "__session").as_deref(), Some("tok"));
+/// headers.insert("cookie", "a=1; __session=\"tok\"; b=%E2%82%AC; a=2".parse().unwrap());
+/// assert_eq!(cookie(&headers, "__session").as_deref(), Some("\"tok\""));
 /// assert_eq!(cookie(&headers, "a").as_deref(), Some("1"));
+/// assert_eq!(cookie(&headers, "b").as_deref(), Some("€"));
 /// ```
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    for value in headers.get_all(COOKIE) {
-        // Bytes outside visible ASCII (a non-ASCII value of another cookie) do not hide the
-        // other pairs of the header: JavaScript reads them as Latin-1 and parses on.
-        let value = String::from_utf8_lossy(value.as_bytes());
+    let values = headers.get_all(COOKIE);
+    // `parse` reads nothing from a (joined) header under two characters, such as `=`.
+    if values.iter().map(|v| v.len() + 2).sum::<usize>() < 4 {
+        return None;
+    }
+    for value in values {
+        let value = latin1(value.as_bytes());
         for pair in value.split(';') {
             let Some((key, val)) = pair.split_once('=') else {
                 continue;
@@ -119,10 +128,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
             if trim_ows(key) != name {
                 continue;
             }
-            let mut val = trim_ows(val);
-            if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
-                val = &val[1..val.len() - 1];
-            }
+            let val = trim_ows(val);
             return Some(if val.contains('%') {
                 percent_decode(val).unwrap_or_else(|| val.to_owned())
             } else {
@@ -131,6 +137,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Header bytes as Node.js reads them: Latin-1, byte `b` is the character `U+00b`.
+fn latin1(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if bytes.is_ascii() => Cow::Borrowed(text),
+        _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
 }
 
 /// An instance's suffixed cookies (`__session_<suffix>`, `__client_uat_<suffix>`, from its
@@ -281,6 +295,8 @@ fn trim_ows(s: &str) -> &str {
 }
 
 /// `decodeURIComponent`: `None` when an escape is malformed or the bytes are not UTF-8.
+/// Characters that are not escapes are kept: a Latin-1 character (two UTF-8 bytes, the
+/// first a lead byte) can never complete a sequence that escapes began, in JavaScript as here.
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -307,6 +323,7 @@ fn percent_decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     #[test]
     fn authorization_table_of_the_spec() {
@@ -326,20 +343,44 @@ mod tests {
     }
 
     #[test]
-    fn cookies_quotes_percent_and_first_wins() {
+    fn cookies_percent_first_wins_and_quotes_kept() {
         let mut h = HeaderMap::new();
-        h.append(COOKIE, "x=%E2%82%AC; y=%ZZ; z".parse().unwrap());
-        h.append(COOKIE, "x=second; w = spaced ".parse().unwrap());
+        h.append(COOKIE, "x=%E2%82%AC; y=%ZZ; z; q=\"v\"".parse().unwrap());
+        h.append(COOKIE, "x=second; w = spaced ; e=".parse().unwrap());
         assert_eq!(cookie(&h, "x").as_deref(), Some("€"));
         assert_eq!(cookie(&h, "y").as_deref(), Some("%ZZ"));
         assert_eq!(cookie(&h, "z"), None);
         assert_eq!(cookie(&h, "w").as_deref(), Some("spaced"));
-        // Only spaces and tabs are trimmed (a UTF-8 no-break space is not whitespace to
-        // JavaScript, which reads the bytes as Latin-1).
+        assert_eq!(cookie(&h, "e").as_deref(), Some(""));
+        // `cookie@1.1.1` keeps double quotes (0.x stripped them).
+        assert_eq!(cookie(&h, "q").as_deref(), Some("\"v\""));
+        // Under two characters, `parse` reads nothing; `=` alone is not an empty name.
         let mut h = HeaderMap::new();
-        h.append(COOKIE, "\u{a0}a=1; b=\t2\u{a0}".parse().unwrap());
+        h.append(COOKIE, "=".parse().unwrap());
+        assert_eq!(cookie(&h, ""), None);
+        h.append(COOKIE, "=".parse().unwrap());
+        assert_eq!(cookie(&h, "").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn cookie_bytes_are_latin1_as_node_reads_them() {
+        let mut h = HeaderMap::new();
+        // A raw 0xA0 byte is U+00A0; the UTF-8 no-break space (C2 A0) is `Â` and U+00A0.
+        // Only spaces and tabs are trimmed: both stay part of the value (and of the name).
+        h.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"\xa0a=1; b=\t2\xc2\xa0; c=\xa0\xe9%41").unwrap(),
+        );
         assert_eq!(cookie(&h, "a"), None);
-        assert_eq!(cookie(&h, "b").as_deref(), Some("2\u{a0}"));
+        assert_eq!(cookie(&h, "\u{a0}a").as_deref(), Some("1"));
+        assert_eq!(cookie(&h, "b").as_deref(), Some("2\u{c2}\u{a0}"));
+        // Escapes decode next to Latin-1 characters, which are kept.
+        assert_eq!(cookie(&h, "c").as_deref(), Some("\u{a0}\u{e9}A"));
+        // An escape sequence a Latin-1 character would have to complete throws in
+        // `decodeURIComponent`: the value stays raw.
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_bytes(b"d=%C3\xe9").unwrap());
+        assert_eq!(cookie(&h, "d").as_deref(), Some("%C3\u{e9}"));
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn number_to_string(x: f64) -> String {
 /// literals (with an optional sign, `Infinity`), and unsigned `0x`/`0o`/`0b` integers;
 /// anything else is NaN.
 fn string_to_number(text: &str) -> f64 {
-    let s = text.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}');
+    let s = text.trim_matches(is_js_whitespace);
     if s.is_empty() {
         return 0.0;
     }
@@ -112,6 +112,49 @@ fn string_to_number(text: &str) -> f64 {
         return f64::NAN;
     }
     unsigned.parse::<f64>().map_or(f64::NAN, |n| sign * n)
+}
+
+/// JavaScript's `StrWhiteSpaceChar` (`WhiteSpace` and `LineTerminator`): Unicode's
+/// `White_Space` without U+0085, plus U+FEFF.
+fn is_js_whitespace(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// `parseInt(text)` without a radix: leading JavaScript white space skipped, an optional
+/// sign, then `0x`/`0X` for hexadecimal, and the digits up to the first that is not one;
+/// NaN without any digit. `parseInt("0x10")` is 16, `parseInt("\u{a0}12abc")` is 12,
+/// `parseInt("1e3")` is 1.
+pub(crate) fn parse_int(text: &str) -> f64 {
+    let s = text.trim_start_matches(is_js_whitespace);
+    let (sign, s) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        _ => (1.0, s),
+    };
+    let (radix, s) = match s.get(..2) {
+        Some("0x" | "0X") => (16, &s[2..]),
+        _ => (10, s),
+    };
+    let end = s
+        .bytes()
+        .position(|b| !char::from(b).is_digit(radix))
+        .unwrap_or(s.len());
+    let digits = &s[..end];
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    let magnitude = if radix == 10 {
+        // Rust rounds decimal text to the nearest double, as V8 does.
+        digits.parse::<f64>().unwrap_or(f64::NAN)
+    } else if let Ok(n) = u128::from_str_radix(digits, 16) {
+        n as f64
+    } else {
+        // Beyond 128 bits: only the magnitude matters (it is compared with a time).
+        digits.bytes().fold(0.0, |n, b| {
+            n * 16.0 + f64::from(char::from(b).to_digit(16).unwrap_or(0))
+        })
+    };
+    sign * magnitude
 }
 
 /// `StrUnsignedDecimalLiteral`: digits with an optional fraction (`1.`, `.5`, `1.5`) and an
@@ -193,6 +236,42 @@ mod tests {
         ] {
             assert!(to_number(&value).is_nan(), "{value}");
         }
+    }
+
+    #[test]
+    fn parse_int_as_javascript() {
+        for (text, expected) in [
+            ("1700000000", 1_700_000_000.0),
+            (" 12abc", 12.0),
+            ("\u{a0}\u{feff}\u{3000}\n12", 12.0),
+            ("-5", -5.0),
+            ("+7", 7.0),
+            ("0x10", 16.0),
+            ("0X1g", 1.0),
+            ("-0x10", -16.0),
+            ("1e3", 1.0),
+            ("1700000000.9", 1_700_000_000.0),
+            ("00x1", 0.0),
+            ("0x20000000000001", 9_007_199_254_740_992.0),
+            ("99999999999999999999", 1e20),
+        ] {
+            assert_eq!(parse_int(text), expected, "{text:?}");
+        }
+        for text in [
+            "",
+            "abc",
+            "0x",
+            "-",
+            "- 5",
+            "\u{85}5",
+            "Â\u{a0}5",
+            "\u{fffd}5",
+        ] {
+            assert!(parse_int(text).is_nan(), "{text:?}");
+        }
+        assert!(parse_int("-0").is_sign_negative());
+        let long = format!("0x{}", "f".repeat(40));
+        assert_eq!(parse_int(&long), 1.461_501_637_330_903e48);
     }
 
     #[test]

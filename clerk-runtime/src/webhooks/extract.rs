@@ -18,8 +18,10 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// replay guard.
 ///
 /// Put it in the router state (derive `FromRef`, as for `Clerk`), or add it to a
-/// `Router<()>` with `.layer(axum::Extension(config))`; the extension wins when both
-/// are present. Cloning is cheap and clones share the replay guard.
+/// `Router<()>` with `.layer(axum::Extension(config))`. When both are present, the
+/// state's wins, as for `Clerk`: it is the more specific one (it belongs to the routes
+/// that hold it, where a layer may wrap a whole app). Cloning is cheap and clones share
+/// the replay guard.
 ///
 /// ```
 /// use clerk_runtime::webhooks::{ReplayGuard, WebhookConfig, WebhookSecret};
@@ -253,15 +255,20 @@ where
     type Rejection = WebhookError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let config = match req.extensions().get::<WebhookConfig>() {
-            Some(config) => config.clone(),
-            None => state.webhook_config().ok_or_else(|| {
-                tracing::error!(
-                    path = req.uri().path(),
-                    "clerk: no `WebhookConfig` for this route: put one in the router state, or add `.layer(axum::Extension(config))`"
-                );
-                WebhookError::NotConfigured
-            })?,
+        // The state's configuration, the more specific one, wins over a layer's.
+        let config = match state.webhook_config() {
+            Some(config) => config,
+            None => req
+                .extensions()
+                .get::<WebhookConfig>()
+                .cloned()
+                .ok_or_else(|| {
+                    tracing::error!(
+                        path = req.uri().path(),
+                        "clerk: no `WebhookConfig` for this route: put one in the router state, or add `.layer(axum::Extension(config))`"
+                    );
+                    WebhookError::NotConfigured
+                })?,
         };
         let (parts, body) = req.into_parts();
 

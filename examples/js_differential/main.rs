@@ -6,7 +6,11 @@
 //! over every mix of the plain and suffixed cookie families, and what `authenticate_request`
 //! decides for a development and a production instance: which family it reads, spec §1.4)
 //! and `has_cases` (session tokens with generated organization, feature and plan claims, and
-//! what `has()` answers to generated queries, spec §4.4). Tokens are valid for ten minutes.
+//! what `has()` answers to generated queries, spec §4.4), then `parse_cases` and
+//! `source_cases` (cookie bytes on the wire: see `token_sources.rs`). Tokens are valid for
+//! ten minutes.
+
+mod token_sources;
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use clerk::testing::MockClerk;
@@ -75,6 +79,11 @@ async fn main() {
         has_cases.push(json!({"token": token, "claims": claims, "queries": queries}));
     }
 
+    let parse_cases = token_sources::parse_cases();
+    let source_cases =
+        token_sources::source_cases(&mock, [("dev", &dev, &dev_pk), ("live", &live, &live_pk)])
+            .await;
+
     println!(
         "{}",
         json!({
@@ -83,6 +92,8 @@ async fn main() {
             "publishable_keys": {"dev": dev_pk, "live": live_pk},
             "cookie_cases": cookie_cases,
             "has_cases": has_cases,
+            "parse_cases": parse_cases,
+            "source_cases": source_cases,
         })
     );
 }
