@@ -80,7 +80,7 @@ async fn jwks(AxumState(state): AxumState<Arc<State>>, headers: HeaderMap) -> Re
         Some(Fault::EmptyKeys) => {
             return axum::Json(serde_json::json!({"keys": []})).into_response()
         }
-        Some(Fault::Json { status, body }) => return json_answer(status, body),
+        Some(Fault::Json { status, body }) => return crate::bapi::json_answer(status, body),
         Some(Fault::CloseMidBody) => {
             let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
                 Ok("{\"keys\":[{\"kty\":\"RSA\","),
@@ -94,13 +94,4 @@ async fn jwks(AxumState(state): AxumState<Arc<State>>, headers: HeaderMap) -> Re
     }
     let keys: Vec<_> = state.keys.lock().unwrap().iter().map(|k| k.jwk()).collect();
     axum::Json(serde_json::json!({ "keys": keys })).into_response()
-}
-
-/// An answer with this status (500 if it is not one) and JSON body.
-pub(crate) fn json_answer(status: u16, body: serde_json::Value) -> Response {
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        axum::Json(body),
-    )
-        .into_response()
 }

@@ -167,7 +167,7 @@ pub(super) async fn middleware(
             tokio::time::sleep(d).await;
             next.run(request).await
         }
-        Some(Fault::Json { status, body }) => crate::server::json_answer(status, body),
+        Some(Fault::Json { status, body }) => json_answer(status, body),
         Some(Fault::Garbage) => (
             StatusCode::OK,
             [("content-type", "application/json")],
@@ -366,4 +366,13 @@ pub(crate) fn json_body(bytes: &[u8]) -> Result<Map<String, Value>, Response> {
             None,
         )),
     }
+}
+
+/// An answer with this status (500 if it is not one) and JSON body.
+pub(crate) fn json_answer(status: u16, body: serde_json::Value) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
+        .into_response()
 }
