@@ -317,9 +317,13 @@ async fn one_cookie_family_for_the_session_and_client_uat() {
         ),
     ];
     for (path, cookie, expected) in cases {
+        // The development browser of a development instance, in both families (without
+        // one, `@clerk/backend` answers `dev-browser-missing` before reading the session).
+        let dev_browser = format!("__clerk_db_jwt=dvb; __clerk_db_jwt_{s}=dvb");
         let response = http
             .get(format!("{base}{path}"))
             .header("cookie", &cookie)
+            .header("cookie", &dev_browser)
             .send()
             .await
             .unwrap();

@@ -61,9 +61,11 @@ async fn header_path(clerk: &Clerk, ctx: &RequestContext, token: &str) -> Reques
     }
     match clerk.verify_session_token(token, None).await {
         Ok(shared) => clerk.signed_in(shared, TokenCarrier::Header, Default::default()),
-        Err(Precheck::TypeMismatch) => {
-            signed_out(R::TokenTypeMismatch, "", Some(TokenCarrier::Header))
-        }
+        Err(Precheck::TypeMismatch) => signed_out(
+            R::TokenTypeMismatch,
+            "The token is not a session token.",
+            Some(TokenCarrier::Header),
+        ),
         Err(Precheck::IatBeforeClientUat) => unreachable_iat(),
         Err(Precheck::Token(err)) => {
             session_token_error(clerk, ctx, err, TokenCarrier::Header).await
@@ -164,11 +166,31 @@ async fn cookie_path(clerk: &Clerk, ctx: &RequestContext) -> RequestState {
     }
     // 6-8. The cookie ladder.
     let token = match (&ctx.session_token_in_cookie, has_active_client) {
-        (None, false) => return signed_out(R::SessionTokenAndUatMissing, "", None),
-        (Some(_), false) => {
-            return maybe_handshake(ctx, R::SessionTokenButNoClientUat, "", None, None)
+        (None, false) => {
+            return signed_out(
+                R::SessionTokenAndUatMissing,
+                no_credentials_message(ctx),
+                None,
+            )
         }
-        (None, true) => return maybe_handshake(ctx, R::ClientUatButNoSessionToken, "", None, None),
+        (Some(_), false) => {
+            return maybe_handshake(
+                ctx,
+                R::SessionTokenButNoClientUat,
+                "A __session cookie was sent without __client_uat.",
+                None,
+                None,
+            )
+        }
+        (None, true) => {
+            return maybe_handshake(
+                ctx,
+                R::ClientUatButNoSessionToken,
+                "__client_uat was sent without a __session cookie.",
+                None,
+                None,
+            )
+        }
         (Some(token), true) => token.clone(),
     };
     // 9-12. Decode, category, `iat` against `__client_uat`, verification.
@@ -178,9 +200,21 @@ async fn cookie_path(clerk: &Clerk, ctx: &RequestContext) -> RequestState {
         .await
     {
         Ok(shared) => shared,
-        Err(Precheck::TypeMismatch) => return signed_out(R::TokenTypeMismatch, "", carrier),
+        Err(Precheck::TypeMismatch) => {
+            return signed_out(
+                R::TokenTypeMismatch,
+                "The token is not a session token.",
+                carrier,
+            )
+        }
         Err(Precheck::IatBeforeClientUat) => {
-            return maybe_handshake(ctx, R::SessionTokenIatBeforeClientUat, "", None, None)
+            return maybe_handshake(
+                ctx,
+                R::SessionTokenIatBeforeClientUat,
+                "The session cookie was issued before the last sign-in or sign-out.",
+                carrier,
+                None,
+            )
         }
         Err(Precheck::Token(err)) => {
             return session_token_error(clerk, ctx, err, TokenCarrier::Cookie).await
@@ -301,4 +335,18 @@ fn known_clerk_referrer(ctx: &RequestContext) -> bool {
         _ => accounts,
     };
     Url::parse(&format!("https://{accounts}")).is_ok_and(|u| u.origin() == referrer.origin())
+}
+
+/// This SDK's message for `session-token-and-uat-missing` (Clerk's is empty, and
+/// `state.headers()` leaves it out): why a header that was sent carried no token.
+fn no_credentials_message(ctx: &RequestContext) -> &'static str {
+    if ctx
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .is_some_and(|v| !v.is_empty())
+    {
+        "The Authorization header's scheme is not `Bearer` (it is case-sensitive): no session token was read."
+    } else {
+        "No session token in the Authorization header or the __session cookie."
+    }
 }
