@@ -97,10 +97,7 @@ async fn macros_over_http() {
     assert_eq!(r.status(), 401);
     // No credentials on a development instance: `@clerk/backend` checks the development
     // browser first.
-    assert_eq!(
-        r.headers()["x-clerk-auth-reason"],
-        "dev-browser-missing"
-    );
+    assert_eq!(r.headers()["x-clerk-auth-reason"], "dev-browser-missing");
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"error": "Unauthenticated"})

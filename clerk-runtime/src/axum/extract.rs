@@ -133,6 +133,9 @@ pub(crate) async fn route_state(clerk: &Clerk, parts: &Parts) -> Result<RequestS
 }
 
 /// The session of a request state, or the authentication error it amounts to.
+// `AuthError` carries the signed-out state with its headers; it is made once per refused
+// request and turned into a response at once, so boxing would only add an allocation.
+#[allow(clippy::result_large_err)]
 pub(crate) fn session_or_error(state: RequestState) -> Result<Session, AuthError> {
     match state {
         RequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
