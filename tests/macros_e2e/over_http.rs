@@ -160,6 +160,8 @@ async fn macros_over_http() {
     let r = http
         .get(format!("{base}/page"))
         .header("accept", "text/html,application/xhtml+xml")
+        // A development browser (without one, a `dev-browser-missing` handshake first).
+        .header("cookie", "__clerk_db_jwt=dvb")
         .send()
         .await
         .unwrap();
