@@ -5,8 +5,13 @@
 //! It prints one JSON document: the instance keys, then `cookie_cases` (a `Cookie` header
 //! over every mix of the plain and suffixed cookie families, and what `authenticate_request`
 //! decides for a development and a production instance: which family it reads, spec §1.4)
+//! `handshake` (the corpus of `js_differential_handshake.rs`: browser and API requests
+//! through the whole ladder of `authenticate_request`, for `handshake_differential.mjs`)
 //! and `has_cases` (session tokens with generated organization, feature and plan claims, and
 //! what `has()` answers to generated queries, spec §4.4). Tokens are valid for ten minutes.
+
+#[path = "js_differential_handshake.rs"]
+mod handshake;
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use clerk::testing::MockClerk;
@@ -75,9 +80,13 @@ async fn main() {
         has_cases.push(json!({"token": token, "claims": claims, "queries": queries}));
     }
 
+    let handshake_cases = handshake::cases(&mock, &dev_pk, &live_pk).await;
+
     println!(
         "{}",
         json!({
+            "api_url": mock.api_url(),
+            "handshake": handshake_cases,
             "secret_key": mock.secret_key(),
             "jwt_key": mock.jwt_key_pem(),
             "publishable_keys": {"dev": dev_pk, "live": live_pk},
@@ -92,6 +101,7 @@ fn outcome(state: &RequestState) -> String {
     match state {
         RequestState::SignedIn { session, .. } => format!("signed-in:{}", session.user_id()),
         RequestState::SignedOut(out) => format!("signed-out:{}", out.reason.as_str()),
+        RequestState::Handshake(h) => format!("handshake:{}", h.reason.as_str()),
     }
 }
 

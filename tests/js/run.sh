@@ -19,5 +19,7 @@ for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done
 node check.mjs "$(head -1 mock.json)"
 "$target_dir/debug/examples/js_differential" > differential.json
 node differential.mjs differential.json
+# The handshake ladder of authenticateRequest: a generated corpus of browser and API requests.
+node handshake_differential.mjs differential.json
 # The stand-in's Frontend API: whole handshake loops decided by @clerk/backend.
 node handshake.mjs "$(head -1 mock.json)"

@@ -159,8 +159,7 @@ async fn redirect_to_sign_in() {
         let reply = send(&http, "GET", &format!("{base}{path}"), headers, None).await;
         assert_redirect(&reply, &sign_in_location(&sign_in, back), what);
     }
-    expired_navigations_go_through_the_handshake(&mock, &http, &base, &exp, &expired_cookie)
-        .await;
+    expired_navigations_go_through_the_handshake(&mock, &http, &base, &exp, &expired_cookie).await;
     other_requests_are_not_redirected(&http, &base, &exp, &token).await;
     configured_and_missing_sign_in_urls(&mock, &http).await;
 }
@@ -177,8 +176,16 @@ async fn expired_navigations_go_through_the_handshake(
 ) {
     let fapi = mock.issuer();
     let cases = [
-        ("expired bearer", Some(exp), "__clerk_db_jwt=dvb_test".to_owned()),
-        ("expired cookie", None, format!("{expired_cookie}; __clerk_db_jwt=dvb_test")),
+        (
+            "expired bearer",
+            Some(exp),
+            "__clerk_db_jwt=dvb_test".to_owned(),
+        ),
+        (
+            "expired cookie",
+            None,
+            format!("{expired_cookie}; __clerk_db_jwt=dvb_test"),
+        ),
     ];
     for (what, bearer_token, cookie) in cases {
         let mut req = http
@@ -201,7 +208,11 @@ async fn expired_navigations_go_through_the_handshake(
             ),
             "{what}: {location}"
         );
-        assert_eq!(reply.headers()["x-clerk-auth-status"], "handshake", "{what}");
+        assert_eq!(
+            reply.headers()["x-clerk-auth-status"],
+            "handshake",
+            "{what}"
+        );
     }
 }
 
