@@ -82,18 +82,28 @@ async fn main() {
 
     let handshake_cases = handshake::cases(&mock, &dev_pk, &live_pk).await;
 
-    println!(
-        "{}",
-        json!({
-            "api_url": mock.api_url(),
-            "handshake": handshake_cases,
-            "secret_key": mock.secret_key(),
-            "jwt_key": mock.jwt_key_pem(),
-            "publishable_keys": {"dev": dev_pk, "live": live_pk},
-            "cookie_cases": cookie_cases,
-            "has_cases": has_cases,
-        })
-    );
+    let document = json!({
+        "api_url": mock.api_url(),
+        "handshake": handshake_cases,
+        "secret_key": mock.secret_key(),
+        "jwt_key": mock.jwt_key_pem(),
+        "publishable_keys": {"dev": dev_pk, "live": live_pk},
+        "cookie_cases": cookie_cases,
+        "has_cases": has_cases,
+    });
+    // `--serve <file>`: the JSON goes to the file and the stand-in stays up (its Backend
+    // and Frontend API answer the other side's nonce exchanges and refreshes) until the
+    // process is stopped; otherwise it is printed.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, path] = args.as_slice() {
+        if flag == "--serve" {
+            let partial = format!("{path}.partial");
+            std::fs::write(&partial, document.to_string()).expect("the corpus is written");
+            std::fs::rename(&partial, path).expect("the corpus is in place");
+            std::future::pending::<()>().await;
+        }
+    }
+    println!("{document}");
 }
 
 /// `signed-in:<user>` or `signed-out:<reason>`.

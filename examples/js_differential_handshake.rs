@@ -60,7 +60,8 @@ fn instances(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Vec<Instance> {
         make(
             "live_satellite",
             true,
-            json!({"isSatellite": true, "domain": "sat.test"}),
+            // The stand-in's secret key is a development one: a sign-in URL is required.
+            json!({"isSatellite": true, "domain": "sat.test", "signInUrl": "https://primary.test/sign-in"}),
         ),
         make(
             "dev_satellite",

@@ -338,12 +338,14 @@ mod tests {
             u("/p", &[("host", "a.com"), ("x-forwarded-host", "a b")]),
             "http://a.com/p"
         );
+        // As `new URL(req.url, base)` of `@clerk/express`: `//evil.com/x` is a
+        // scheme-relative reference first, then the forwarded host replaces its origin.
         assert_eq!(
             u(
                 "//evil.com/x",
                 &[("host", "a.com"), ("x-forwarded-host", "b.com")]
             ),
-            "http://evil.com/x"
+            "http://b.com/x"
         );
     }
 

@@ -241,6 +241,8 @@ fn clerk_message(
         R::PrimaryDomainCrossOriginSync | R::AuthenticateRequestError | R::MachineToken(_) => {
             (!message.is_empty()).then(|| message.to_owned())
         }
+        // `TokenVerificationError.getFullMessage()`: the token's own reason, not the
+        // request's (`token-expired` for `session-token-expired-refresh-…`).
         R::Token(_)
         | R::SessionTokenExpiredNonGet
         | R::SessionTokenExpiredNoRefreshCookie
@@ -249,7 +251,13 @@ fn clerk_message(
         | R::SessionTokenIatInTheFuture
             if carrier.is_some() =>
         {
-            let out = SignedOut::new(reason, message.to_owned(), carrier);
+            let token_reason = match reason {
+                R::Token(t) => t,
+                R::SessionTokenNbf => TReason::TokenNotActiveYet,
+                R::SessionTokenIatInTheFuture => TReason::TokenIatInTheFuture,
+                _ => TReason::TokenExpired,
+            };
+            let out = SignedOut::new(R::Token(token_reason), message.to_owned(), carrier);
             Some(out.full_message())
         }
         _ => None,
