@@ -104,7 +104,7 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
     let mut out = Vec::new();
     for instance in instances(mock, dev_pk, live_pk) {
         let sfx = if instance.live { &live_suffix } else { &suffix };
-        for _ in 0..170 {
+        for _ in 0..200 {
             let mut cookies: Vec<String> = Vec::new();
             let mut headers: Vec<(String, String)> = Vec::new();
             let mut volatile = false;
@@ -244,7 +244,14 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
                 "/p?__dev_session=1&b=2",
                 "/p?__clerk_redirect_url=http%3A%2F%2Fsat.test%2Fp%3F__clerk_synced%3Dfalse%26y%3D1",
                 "/a/./b/../c",
-            ][rng.below(9)];
+                // A legacy handshake token that does not verify (development: the package
+                // throws; production: it falls back to the cookies).
+                "/p?__clerk_handshake=garbage",
+                // A nonce the Backend API does not know: no directives.
+                "/p?__clerk_handshake_nonce=unknown-nonce&k=1",
+                // Not an absolute URL: the package throws on a development primary.
+                "/p?__clerk_redirect_url=not-a-url",
+            ][rng.below(12)];
             // A returning handshake, now and then: its nonce is minted per side.
             let mut path = path.to_owned();
             if rng.below(12) == 0 {
@@ -254,6 +261,11 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
                 } else {
                     cookies.push("__clerk_handshake_nonce={NONCE}".into());
                 }
+            }
+            if rng.below(8) == 0 {
+                // A satellite's sign-in URL may not be on the request's own origin.
+                let origin = ["https://primary.test", "https://app.test"][rng.below(2)];
+                headers.push(("origin".into(), origin.into()));
             }
             if rng.below(3) == 0 {
                 headers.push((
