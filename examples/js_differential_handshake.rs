@@ -257,7 +257,7 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
             if rng.below(12) == 0 {
                 volatile = true;
                 if rng.below(2) == 0 {
-                    path = format!("/p?a=1&__clerk_handshake_nonce={{NONCE}}&__clerk_help=1&z=2");
+                    path = "/p?a=1&__clerk_handshake_nonce={NONCE}&__clerk_help=1&z=2".to_owned();
                 } else {
                     cookies.push("__clerk_handshake_nonce={NONCE}".into());
                 }

@@ -6,7 +6,6 @@
 //! loop guard, and API requests that never get a redirect.
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 mod browser;
