@@ -125,6 +125,19 @@ impl Clerk {
     }
 
     /// Whether this app is a satellite (`is_satellite`, `CLERK_IS_SATELLITE`).
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_live_abc")
+    ///     .is_satellite(true)
+    ///     .domain("satellite.example.com")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(clerk.is_satellite());
+    /// assert_eq!(clerk.domain(), Some("satellite.example.com"));
+    /// assert_eq!(clerk.proxy_url(), None);
+    /// ```
     pub fn is_satellite(&self) -> bool {
         self.inner.frontend.is_satellite
     }

@@ -205,6 +205,20 @@ pub enum RequestState {
 }
 
 /// A handshake outcome: the reason, and the redirect to send.
+///
+/// Without `ClerkLayer::authenticate()`, answer it yourself:
+///
+/// ```
+/// use clerk_runtime::RequestState;
+/// fn answer(state: &RequestState) -> Option<http::Response<()>> {
+///     let RequestState::Handshake(_) = state else { return None };
+///     let mut response = http::Response::new(());
+///     *response.status_mut() = http::StatusCode::TEMPORARY_REDIRECT;
+///     *response.headers_mut() = state.headers();
+///     Some(response)
+/// }
+/// # let _ = answer;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
     /// Why the session must be resolved through the Frontend API.
@@ -219,6 +233,12 @@ pub struct Handshake {
 
 impl Handshake {
     /// As a signed-out outcome (what a non-navigation or the loop guard gets).
+    ///
+    /// ```
+    /// # fn f(h: &clerk_runtime::Handshake) {
+    /// assert_eq!(h.to_signed_out().reason, h.reason);
+    /// # }
+    /// ```
     pub fn to_signed_out(&self) -> SignedOut {
         SignedOut {
             reason: self.reason,
@@ -307,13 +327,31 @@ impl RequestState {
         }
     }
 
-    /// Whether this is a handshake.
+    /// Whether this is a handshake (a `307` to answer with [`headers`](Self::headers)).
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk, parts: http::request::Parts) {
+    /// let state = clerk.authenticate_request(&parts).await;
+    /// if state.is_handshake() {
+    ///     assert_eq!(state.status(), "handshake");
+    /// }
+    /// # }
+    /// ```
     pub fn is_handshake(&self) -> bool {
         matches!(self, Self::Handshake(_))
     }
 
     /// The signed-out outcome of a signed-out state, or of a handshake (what a request
     /// that is not answered with the redirect amounts to).
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk, parts: http::request::Parts) {
+    /// let state = clerk.authenticate_request(&parts).await;
+    /// if let Some(out) = state.signed_out() {
+    ///     println!("signed out: {}", out.reason);
+    /// }
+    /// # }
+    /// ```
     pub fn signed_out(&self) -> Option<SignedOut> {
         match self {
             Self::SignedIn { .. } => None,
