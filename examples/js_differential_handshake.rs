@@ -110,7 +110,7 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
             let mut volatile = false;
             // The session cookies.
             let uat = now.to_string();
-            match rng.below(16) {
+            match rng.below(17) {
                 0 => {}
                 1 => cookies.push(format!("__client_uat={uat}")),
                 2 | 3 => {
@@ -158,9 +158,14 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
                     format!("__session_{sfx}={valid}"),
                     format!("__client_uat_{sfx}={uat}"),
                 ]),
-                _ => cookies.extend([
+                15 => cookies.extend([
                     format!("__session={sat_issued}"),
                     format!("__client_uat={uat}"),
+                ]),
+                // Quotes are part of a cookie's value (`cookie` 1.x).
+                _ => cookies.extend([
+                    format!("__session=\"{valid}\""),
+                    format!("__client_uat=\"{uat}\""),
                 ]),
             }
             // The development browser.

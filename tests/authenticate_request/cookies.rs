@@ -114,8 +114,13 @@ async fn cookie_parsing_quotes_order_and_spacing() {
     let (mock, clerk) = start_mock().await;
     let (token, iat) = signed(mock.token().user("user_q"));
 
+    // Double quotes are part of the value (`cookie` 1.x, as `@clerk/backend` 3.25 parses):
+    // a quoted token is not a JWT.
+    let quoted = format!("__session=\"{token}\"; __client_uat={iat}");
+    let state = get(&clerk, None, Some(&quoted)).await;
+    assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Cookie));
+
     for cookie in [
-        format!("__session=\"{token}\"; __client_uat=\"{iat}\""),
         format!("a=1;__session={token};__client_uat={iat}"),
         format!("  __client_uat = {iat} ;  __session = {token}  "),
         // The first occurrence of a name wins.

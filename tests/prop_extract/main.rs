@@ -9,7 +9,7 @@
 //!
 //! Cookie headers are parsed as RFC 6265 §4.2.1 and the `cookie` package Clerk uses do:
 //! `;`-separated `name=value` pairs, the name and value trimmed of spaces and tabs (HTTP's
-//! OWS, nothing else), a value in double quotes unquoted, pairs without `=` ignored, the
+//! OWS, nothing else), double quotes kept (`cookie` 1.x), pairs without `=` ignored, the
 //! first pair of a name winning, several `Cookie` headers read in order (as if joined with
 //! `; `, RFC 9113 §8.2.3). Values are generated without `%`.
 //!

@@ -36,10 +36,8 @@ pub(crate) fn model_cookie(headers: &[Vec<u8>], name: &[u8]) -> Option<Vec<u8>> 
         if trim_ows(&pair[..eq]) != name {
             continue;
         }
-        let mut value = trim_ows(&pair[eq + 1..]);
-        if let [b'"', inner @ .., b'"'] = value {
-            value = inner;
-        }
+        // Quotes are kept (`cookie` 1.x, as `@clerk/backend` 3.25 parses).
+        let value = trim_ows(&pair[eq + 1..]);
         return Some(value.to_vec());
     }
     None

@@ -245,7 +245,8 @@ fn the_model_agrees_with_table_1_2() {
     let h = |s: &str| vec![s.as_bytes().to_vec()];
     assert_eq!(
         model_cookie(&h("a=1; __session=\"x=y\"; __session=z"), b"__session"),
-        Some(b"x=y".to_vec())
+        Some(b"\"x=y\"".to_vec()),
+        "quotes are kept (cookie 1.x)"
     );
     assert_eq!(model_cookie(&h("flag; a = 1 "), b"a"), Some(b"1".to_vec()));
     assert_eq!(parse_int(b"1700000000abc"), 1_700_000_000.0);

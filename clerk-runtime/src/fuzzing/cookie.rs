@@ -30,7 +30,7 @@ fn decode_uri_component(s: &str) -> Option<String> {
 }
 
 /// The `cookie` package's lookup as the SDK documents it (`;`-separated pairs, trimmed,
-/// quotes removed, `decodeURIComponent` when there is a `%` and it does not throw, first
+/// quotes kept as `cookie` 1.x keeps them, `decodeURIComponent` when there is a `%` and it does not throw, first
 /// occurrence wins, every `Cookie` header in order).
 fn cookie_model(values: &[String], name: &str) -> Option<String> {
     for value in values {
@@ -41,10 +41,7 @@ fn cookie_model(values: &[String], name: &str) -> Option<String> {
             if pair[..eq].trim() != name {
                 continue;
             }
-            let mut val = pair[eq + 1..].trim();
-            if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
-                val = &val[1..val.len() - 1];
-            }
+            let val = pair[eq + 1..].trim();
             if !val.contains('%') {
                 return Some(val.to_owned());
             }

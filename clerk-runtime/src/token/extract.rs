@@ -94,17 +94,17 @@ fn is_visible_ascii(bytes: &[u8]) -> bool {
 
 /// Looks up a cookie the way the `cookie` package does: pairs split on `;`, the name and
 /// value trimmed of spaces and tabs (HTTP's whitespace; not of other Unicode whitespace,
-/// which JavaScript, reading the bytes as Latin-1, does not see as such), surrounding double
-/// quotes removed, percent-decoding when the value has a `%` (kept verbatim if it does not
-/// decode), and the first occurrence of a name wins. All `Cookie` headers of the request
-/// are read, in order.
+/// which JavaScript, reading the bytes as Latin-1, does not see as such), double quotes
+/// kept (as `cookie` 1.x, bundled by `@clerk/backend` 3.25, keeps them), percent-decoding
+/// when the value has a `%` (kept verbatim if it does not decode), and the first occurrence
+/// of a name wins. All `Cookie` headers of the request are read, in order.
 ///
 /// ```
 /// use http::HeaderMap;
 /// use clerk_runtime::token::extract::cookie;
 /// let mut headers = HeaderMap::new();
 /// headers.insert("cookie", "a=1; __session=\"tok\"; a=2".parse().unwrap());
-/// assert_eq!(cookie(&headers, "__session").as_deref(), Some("tok"));
+/// assert_eq!(cookie(&headers, "__session").as_deref(), Some("\"tok\""));
 /// assert_eq!(cookie(&headers, "a").as_deref(), Some("1"));
 /// ```
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -119,10 +119,9 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
             if trim_ows(key) != name {
                 continue;
             }
-            let mut val = trim_ows(val);
-            if val.len() >= 2 && val.starts_with('"') && val.ends_with('"') {
-                val = &val[1..val.len() - 1];
-            }
+            // Double quotes are kept: `cookie` 1.x (in `@clerk/backend` 3.25) no longer
+            // strips them (docs/handshake-spec.md §0).
+            let val = trim_ows(val);
             return Some(if val.contains('%') {
                 percent_decode(val).unwrap_or_else(|| val.to_owned())
             } else {
