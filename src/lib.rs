@@ -68,6 +68,9 @@ pub mod __private {
 ///     if let Some(value) = cookie {
 ///         request = request.header("cookie", value);
 ///     }
+///     // The development browser every browser of a development instance has (without it:
+///     // `dev-browser-missing`, the table's last row).
+///     request = request.header("cookie", "__clerk_db_jwt=dvb");
 ///     let (parts, ()) = request.body(()).unwrap().into_parts();
 ///     let state = clerk.authenticate_request(&parts).await;
 ///     state.reason().map_or("signed-in".to_owned(), |r| r.as_str().to_owned())
@@ -150,6 +153,12 @@ pub mod __private {
 ///         println!("| {case} | `{reason}` |");
 ///     }
 ///     assert_eq!(got, expected);
+///
+///     // Without a development browser, on a development instance, whatever the cookies.
+///     let request = Request::builder().uri("/").header("cookie", format!("__session={valid}; __client_uat={now}"));
+///     let (parts, ()) = request.body(()).unwrap().into_parts();
+///     let state = clerk.authenticate_request(&parts).await;
+///     assert_eq!(state.reason().map(|r| r.as_str()), Some("dev-browser-missing"));
 /// }
 /// ```
 #[cfg(doctest)]

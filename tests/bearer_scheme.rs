@@ -43,6 +43,9 @@ async fn get_me(base: &str, authorization: &str) -> (u16, String, String, String
     let response = reqwest::Client::new()
         .get(format!("{base}/me"))
         .header("authorization", authorization)
+        // The development browser a browser of a development instance has: without it,
+        // `@clerk/backend` answers `dev-browser-missing` before reading the session.
+        .header("cookie", "__clerk_db_jwt=dvb")
         .send()
         .await
         .unwrap();
@@ -103,6 +106,7 @@ async fn only_the_bearer_scheme_carries_a_token_and_the_message_says_so() {
     // No header at all: the message is unchanged.
     let response = reqwest::Client::new()
         .get(format!("{base}/me"))
+        .header("cookie", "__clerk_db_jwt=dvb")
         .send()
         .await
         .unwrap();

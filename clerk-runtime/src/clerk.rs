@@ -48,6 +48,8 @@ pub(crate) struct ClerkInner {
     pub treat_pending_as_signed_out: bool,
     pub logging: bool,
     pub sign_in_url: Option<String>,
+    /// Satellite, domain, proxy, configured sign-in/up URLs (the handshake ladder).
+    pub frontend: crate::frontend::FrontendSettings,
     /// `__session_<suffix>` and `__client_uat_<suffix>`, and what chooses between them and
     /// the plain cookies, when a publishable key is set.
     pub suffixed_cookies: Option<crate::token::extract::CookieFamily>,
@@ -115,6 +117,39 @@ impl Clerk {
     /// Where signed-out browsers are sent by `protect(redirect_to_sign_in)`.
     pub fn sign_in_url(&self) -> Option<&str> {
         self.inner.sign_in_url.as_deref()
+    }
+
+    /// The sign-up URL, when configured (`sign_up_url`, `CLERK_SIGN_UP_URL`).
+    pub fn sign_up_url(&self) -> Option<&str> {
+        self.inner.frontend.sign_up_url.as_deref()
+    }
+
+    /// Whether this app is a satellite (`is_satellite`, `CLERK_IS_SATELLITE`).
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_live_abc")
+    ///     .is_satellite(true)
+    ///     .domain("satellite.example.com")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(clerk.is_satellite());
+    /// assert_eq!(clerk.domain(), Some("satellite.example.com"));
+    /// assert_eq!(clerk.proxy_url(), None);
+    /// ```
+    pub fn is_satellite(&self) -> bool {
+        self.inner.frontend.is_satellite
+    }
+
+    /// The satellite's domain (`domain`, `CLERK_DOMAIN`).
+    pub fn domain(&self) -> Option<&str> {
+        self.inner.frontend.domain.as_deref()
+    }
+
+    /// The Frontend API proxy URL as configured (`proxy_url`, `CLERK_PROXY_URL`).
+    pub fn proxy_url(&self) -> Option<&str> {
+        self.inner.frontend.proxy_url.as_deref()
     }
 
     /// Whether a `pending` session counts as signed out (as set by
@@ -279,6 +314,7 @@ impl Clerk {
                 treat_pending_as_signed_out: i.treat_pending_as_signed_out,
                 logging: i.logging,
                 sign_in_url: i.sign_in_url.clone(),
+                frontend: i.frontend.clone(),
                 suffixed_cookies: i.suffixed_cookies.clone(),
                 api: i.api.clone(),
                 keys: i.keys.clone(),

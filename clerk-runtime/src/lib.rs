@@ -45,7 +45,7 @@
 
 // The layers, from the ground up; a module imports only modules of the layers below it:
 // wire (imports nothing of the crate), api, claims, session, token (with the JWKS cache),
-// machine, webhooks, cache, publishable_key, clerk (the handle), config (its builder),
+// machine, webhooks, cache, publishable_key, frontend, clerk (the handle), config (its builder),
 // auth, request, axum.
 pub mod api;
 mod auth;
@@ -54,6 +54,7 @@ pub mod cache;
 mod claims;
 mod clerk;
 mod config;
+mod frontend;
 pub mod machine;
 mod publishable_key;
 mod request;
@@ -83,7 +84,7 @@ pub use machine::{
     MachineTokenVerificationErrorCode, MachineVerificationBudget, TokenType,
 };
 pub use publishable_key::{InstanceType, PublishableKey};
-pub use request::{AnyTokenRequestState, AuthErrorReason, RequestState, SignedOut};
+pub use request::{AnyTokenRequestState, AuthErrorReason, Handshake, RequestState, SignedOut};
 pub use session::{Has, Reverification, ReverificationLevel, Session};
 pub use token::extract::TokenCarrier;
 pub use token::keys::KeyError;

@@ -5,12 +5,16 @@
 //! It prints one JSON document: the instance keys, then `cookie_cases` (a `Cookie` header
 //! over every mix of the plain and suffixed cookie families, and what `authenticate_request`
 //! decides for a development and a production instance: which family it reads, spec §1.4)
+//! `handshake` (the corpus of `handshake.rs`: browser and API requests
+//! through the whole ladder of `authenticate_request`, for `handshake_differential.mjs`)
 //! and `has_cases` (session tokens with generated organization, feature and plan claims, and
 //! what `has()` answers to generated queries, spec §4.4), then `parse_cases` and
 //! `source_cases` (cookie bytes on the wire: see `token_sources.rs`). Tokens are valid for
 //! ten minutes.
 
 mod token_sources;
+
+mod handshake;
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use clerk::testing::MockClerk;
@@ -83,19 +87,32 @@ async fn main() {
     let source_cases =
         token_sources::source_cases(&mock, [("dev", &dev, &dev_pk), ("live", &live, &live_pk)])
             .await;
+    let handshake_cases = handshake::cases(&mock, &dev_pk, &live_pk).await;
 
-    println!(
-        "{}",
-        json!({
-            "secret_key": mock.secret_key(),
-            "jwt_key": mock.jwt_key_pem(),
-            "publishable_keys": {"dev": dev_pk, "live": live_pk},
-            "cookie_cases": cookie_cases,
-            "has_cases": has_cases,
-            "parse_cases": parse_cases,
-            "source_cases": source_cases,
-        })
-    );
+    let document = json!({
+        "api_url": mock.api_url(),
+        "handshake": handshake_cases,
+        "secret_key": mock.secret_key(),
+        "jwt_key": mock.jwt_key_pem(),
+        "publishable_keys": {"dev": dev_pk, "live": live_pk},
+        "cookie_cases": cookie_cases,
+        "has_cases": has_cases,
+        "parse_cases": parse_cases,
+        "source_cases": source_cases,
+    });
+    // `--serve <file>`: the JSON goes to the file and the stand-in stays up (its Backend
+    // and Frontend API answer the other side's nonce exchanges and refreshes) until the
+    // process is stopped; otherwise it is printed.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, path] = args.as_slice() {
+        if flag == "--serve" {
+            let partial = format!("{path}.partial");
+            std::fs::write(&partial, document.to_string()).expect("the corpus is written");
+            std::fs::rename(&partial, path).expect("the corpus is in place");
+            std::future::pending::<()>().await;
+        }
+    }
+    println!("{document}");
 }
 
 /// `signed-in:<user>` or `signed-out:<reason>`.
@@ -103,6 +120,7 @@ fn outcome(state: &RequestState) -> String {
     match state {
         RequestState::SignedIn { session, .. } => format!("signed-in:{}", session.user_id()),
         RequestState::SignedOut(out) => format!("signed-out:{}", out.reason.as_str()),
+        RequestState::Handshake(h) => format!("handshake:{}", h.reason.as_str()),
     }
 }
 

@@ -114,6 +114,12 @@ async fn cookie_parsing_order_and_spacing() {
     let (mock, clerk) = start_mock().await;
     let (token, iat) = signed(mock.token().user("user_q"));
 
+    // Double quotes are part of the value (`cookie` 1.x, as `@clerk/backend` 3.25 parses):
+    // a quoted token is not a JWT.
+    let quoted = format!("__session=\"{token}\"; __client_uat={iat}");
+    let state = get(&clerk, None, Some(&quoted)).await;
+    assert_signed_out(&state, "token-invalid", Some(TokenCarrier::Cookie));
+
     for cookie in [
         format!("a=1;__session={token};__client_uat={iat}"),
         format!("  __client_uat = {iat} ;  __session = {token}  "),
@@ -316,9 +322,13 @@ async fn one_cookie_family_for_the_session_and_client_uat() {
         ),
     ];
     for (path, cookie, expected) in cases {
+        // The development browser of a development instance, in both families (without
+        // one, `@clerk/backend` answers `dev-browser-missing` before reading the session).
+        let dev_browser = format!("__clerk_db_jwt=dvb; __clerk_db_jwt_{s}=dvb");
         let response = http
             .get(format!("{base}{path}"))
             .header("cookie", &cookie)
+            .header("cookie", &dev_browser)
             .send()
             .await
             .unwrap();

@@ -61,6 +61,7 @@ async fn pseudo_random_inputs_never_sign_in_or_panic() {
                         "input {input:?}"
                     )
                 }
+                RequestState::Handshake(h) => panic!("a handshake for a non-navigation: {h:?}"),
             }
         }
 

@@ -50,7 +50,8 @@ async fn jwks_down_at_start_fails_closed_then_recovers_after_the_failure_backoff
     app.assert_refused(&forged_kid, REMOTE_FAILED).await;
     app.assert_refused("not.a.token", "token-invalid").await;
     let r = app.get("/protect", None).await;
-    assert_refused_reply(&r, "", "session-token-and-uat-missing");
+    // No credentials on a development instance: the development browser is checked first.
+    assert_refused_reply(&r, "", "dev-browser-missing");
     assert_eq!(app.runs(), [0, 0, 4, 0, 0, 1], "no strict handler ran");
     assert_eq!(app.jwks_attempts(), FETCH_ATTEMPTS as u64);
     assert!(mock.api_requests().is_empty(), "no Backend API call");

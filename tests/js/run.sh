@@ -17,7 +17,15 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f mock.json differential.json' EXIT
 for _ in $(seq 1 100); do [ -s mock.json ] && break; sleep 0.1; done
 node check.mjs "$(head -1 mock.json)"
-"$target_dir/debug/examples/js_differential" > differential.json
+# The corpus is written once the SDK has decided it; its stand-in stays up for the
+# package's nonce exchanges and refreshes.
+rm -f differential.json
+"$target_dir/debug/examples/js_differential" --serve differential.json &
+dpid=$!
+trap 'kill $pid $dpid 2>/dev/null || true; rm -f mock.json differential.json' EXIT
+for _ in $(seq 1 600); do [ -s differential.json ] && break; sleep 0.1; done
 node differential.mjs differential.json
+# The handshake ladder of authenticateRequest: a generated corpus of browser and API requests.
+node handshake_differential.mjs differential.json
 # The stand-in's Frontend API: whole handshake loops decided by @clerk/backend.
 node handshake.mjs "$(head -1 mock.json)"

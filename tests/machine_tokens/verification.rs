@@ -437,7 +437,8 @@ async fn positive_results_are_cached_per_instance() {
 async fn machine_tokens_come_from_the_authorization_header_only() {
     let f = Fixture::new().await;
     let (_, key) = f.mock.create_api_key(USER, &[], None);
-    let cookie = format!("__session={key}; __client_uat=1700000000");
+    // With the development browser a browser of a development instance has.
+    let cookie = format!("__session={key}; __client_uat=1700000000; __clerk_db_jwt=dvb");
     let send = |path: &'static str| {
         f.http
             .get(format!("{}{path}", f.base))

@@ -19,6 +19,7 @@ fn observed(state: &RequestState) -> Outcome {
             reason: Some(s.reason.as_str()),
             carrier: s.token_carrier,
         },
+        RequestState::Handshake(h) => panic!("authenticate_headers answered a handshake: {h:?}"),
     }
 }
 

@@ -559,6 +559,64 @@ impl Transport {
     }
 }
 
+/// Any answer of a call made once: what `@clerk/backend`'s own request code sees.
+#[derive(Debug)]
+pub(crate) struct RawAnswer {
+    pub status: u16,
+    /// `Content-Type`, exactly as sent (the package parses JSON only for exactly
+    /// `application/json`).
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Transport {
+    /// Sends the request once, with no retry (as `@clerk/backend` makes its handshake and
+    /// refresh calls), and returns any answer, 2xx or not. `Err` when nothing came back
+    /// (network, timeout, the rate-limit gate closed, no secret key).
+    pub(crate) async fn exchange(&self, request: ApiRequest) -> Result<RawAnswer, ApiError> {
+        let (url, authorization) = self.prepare(&request)?;
+        if let Some(retry_after) = self.gate.remaining() {
+            return Err(ApiError::BackingOff { retry_after });
+        }
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header(AUTHORIZATION, authorization)
+            .header(
+                wire::CLERK_API_VERSION_HEADER_NAME,
+                HeaderValue::from_static(wire::CLERK_API_VERSION),
+            )
+            .header(USER_AGENT, HeaderValue::from_static(wire::USER_AGENT))
+            .headers(self.headers.clone());
+        if let Some(body) = request.body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+        let response = builder.send().await.map_err(|e| map_reqwest_error(&e))?;
+        let status = response.status().as_u16();
+        if status == 429 {
+            self.gate.close_after_429(response.headers());
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(|e| map_reqwest_error(&e))?;
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::Decode(format!(
+                "the response is larger than {MAX_BODY_BYTES} bytes"
+            )));
+        }
+        Ok(RawAnswer {
+            status,
+            content_type,
+            body: body.to_vec(),
+        })
+    }
+}
+
 /// `alloc::vec::Vec<clerk_runtime::api::User>` → `Vec<User>`.
 fn short_type_name(name: &str) -> String {
     let mut out = String::new();
@@ -645,53 +703,5 @@ pub(crate) fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8])
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_from_json_and_from_text() {
-        let mut headers = HeaderMap::new();
-        headers.insert("retry-after", HeaderValue::from_static("7"));
-        headers.insert("cf-ray", HeaderValue::from_static("ray-1"));
-        let err = error_from_response(
-            429,
-            &headers,
-            br#"{"errors":[{"code":"rate_limit_exceeded","message":"Too many","long_message":"Slow down"}]}"#,
-        );
-        assert!(err.has_code("rate_limit_exceeded"));
-        assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
-        assert_eq!(err.trace_id(), Some("ray-1"));
-        assert!(err.is_transient());
-        assert!(err.to_string().contains("Slow down"));
-
-        let err = error_from_response(502, &HeaderMap::new(), b"<html>Bad gateway</html>");
-        assert_eq!(err.status(), Some(502));
-        assert!(err.errors().is_empty());
-        assert!(err.to_string().contains("Bad gateway"), "{err}");
-
-        let page = b"<!DOCTYPE html>\n<html><head><title>t</title><style>p{}</style></head>\n<body><h1>504 Gateway  Time-out</h1><script>x()</script><p>cloudflare &amp; co</p></body></html>";
-        let err = error_from_response(504, &HeaderMap::new(), page);
-        assert_eq!(
-            err.to_string(),
-            "Clerk Backend API error 504: 504 Gateway Time-out cloudflare & co"
-        );
-        let err = error_from_response(500, &HeaderMap::new(), b"");
-        assert_eq!(err.to_string(), "Clerk Backend API error 500");
-        let mut headers = HeaderMap::new();
-        headers.insert("clerk-trace-id", HeaderValue::from_static("hdr-trace"));
-        let err = error_from_response(
-            400,
-            &headers,
-            br#"{"errors":[{"code":"a","message":"first"},{"code":"b","message":"second"}]}"#,
-        );
-        assert_eq!(
-            err.to_string(),
-            "Clerk Backend API error 400: first (a) and 1 more [trace hdr-trace]"
-        );
-        assert!(err.has_code("b") && !err.has_code("c"));
-
-        let big = "x".repeat(5000);
-        let err = error_from_response(500, &HeaderMap::new(), big.as_bytes());
-        assert!(err.to_string().len() < 700);
-    }
-}
+#[path = "transport_tests.rs"]
+mod tests;

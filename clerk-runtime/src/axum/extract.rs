@@ -88,7 +88,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        Ok(clerk.authenticate_request(parts).await.to_auth())
+        Ok(route_state(&clerk, parts).await?.to_auth())
     }
 }
 
@@ -102,8 +102,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        session_or_error(clerk.authenticate_request(parts).await)
-            .map_err(IntoResponse::into_response)
+        session_or_error(route_state(&clerk, parts).await?).map_err(IntoResponse::into_response)
     }
 }
 
@@ -119,18 +118,28 @@ where
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        Ok(clerk
-            .authenticate_request(parts)
-            .await
-            .to_auth()
-            .into_session())
+        Ok(route_state(&clerk, parts).await?.to_auth().into_session())
+    }
+}
+
+/// The request's state for a route, or the `307` to answer instead (a handshake, or a
+/// redirect of a resolved handshake), when no `ClerkLayer::authenticate()` answered it.
+pub(crate) async fn route_state(clerk: &Clerk, parts: &Parts) -> Result<RequestState, Response> {
+    let state = clerk.authenticate_request(parts).await;
+    match super::handshake::redirect_response(&state) {
+        Some(redirect) => Err(redirect),
+        None => Ok(state),
     }
 }
 
 /// The session of a request state, or the authentication error it amounts to.
+// `AuthError` carries the signed-out state with its headers; it is made once per refused
+// request and turned into a response at once, so boxing would only add an allocation.
+#[allow(clippy::result_large_err)]
 pub(crate) fn session_or_error(state: RequestState) -> Result<Session, AuthError> {
     match state {
         RequestState::SignedOut(out) => Err(AuthError::Unauthenticated(out)),
+        RequestState::Handshake(h) => Err(AuthError::Unauthenticated(h.to_signed_out())),
         signed_in => signed_in
             .to_auth()
             .into_session()

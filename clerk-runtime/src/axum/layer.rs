@@ -236,9 +236,12 @@ where
                     AnyTokenRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
                 }
             } else {
-                let state = clerk
-                    .authenticate_headers(&parts.method, &parts.headers)
-                    .await;
+                // The whole ladder, with the request URL: a navigation may be answered
+                // with a handshake before any handler runs.
+                let state = clerk.authenticate_request(&parts).await;
+                if let Some(redirect) = super::handshake::redirect_response(&state) {
+                    return Ok(redirect);
+                }
                 (state, true)
             };
             if require {
@@ -251,10 +254,13 @@ where
                     return Ok(err.into_response());
                 }
             }
+            let answer_state = state.clone();
             if keep {
                 parts.extensions.insert(Authenticated { clerk, state });
             }
-            inner.call(Request::from_parts(parts, body)).await
+            let mut response = inner.call(Request::from_parts(parts, body)).await?;
+            super::handshake::add_state_headers(&mut response, &answer_state);
+            Ok(response)
         }))
     }
 }

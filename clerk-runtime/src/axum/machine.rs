@@ -72,6 +72,7 @@ async fn machine_or_error(
 
 fn session_not_accepted() -> AuthError {
     AuthError::Unauthenticated(SignedOut {
+        headers: Default::default(),
         reason: AuthErrorReason::TokenTypeMismatch,
         message: "The token is a session token; this route does not accept session tokens.".into(),
         token_carrier: Some(TokenCarrier::Header),

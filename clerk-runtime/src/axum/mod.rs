@@ -31,6 +31,7 @@
 
 pub(crate) mod error;
 mod extract;
+mod handshake;
 mod layer;
 mod machine;
 #[doc(hidden)]

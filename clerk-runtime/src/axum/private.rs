@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
+use super::extract::{clerk_for, reject_missing_clerk, route_state, session_or_error};
 use super::AuthError;
 use crate::api::User;
 use crate::auth::Auth;
@@ -113,7 +113,7 @@ where
     P: StrictPolicy,
 {
     let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-    let err = match session_or_error(clerk.authenticate_request(parts).await) {
+    let err = match session_or_error(route_state(&clerk, parts).await?) {
         Ok(session) if P::authorize(&session) => return Ok((clerk, session)),
         Ok(_) => AuthError::Forbidden,
         Err(err) => err,
@@ -210,7 +210,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        match session_or_error(clerk.authenticate_request(parts).await) {
+        match session_or_error(route_state(&clerk, parts).await?) {
             Ok(session) => {
                 let user = if P::LOAD_USER {
                     match clerk.load_user(session.user_id()).await {

@@ -43,6 +43,12 @@ fn state_summary(
             String::new(),
         ),
         RequestState::SignedOut(s) => (None, s.token_carrier, Some(s.reason), s.full_message()),
+        RequestState::Handshake(h) => (
+            None,
+            h.token_carrier,
+            Some(h.reason),
+            h.to_signed_out().full_message(),
+        ),
     }
 }
 
@@ -113,6 +119,10 @@ pub fn authorization_header(data: &[u8]) {
     }
 
     let state = authenticate(&headers, &[header_token.unwrap_or_default()]);
+    assert!(
+        !state.is_handshake(),
+        "authenticate_headers never answers a handshake"
+    );
     match (header_token, &state) {
         (
             Some(token),
@@ -135,5 +145,6 @@ pub fn authorization_header(data: &[u8]) {
         (None, RequestState::SignedOut(s)) => {
             panic!("no header token, and the valid cookie was refused: {s:?}")
         }
+        (_, RequestState::Handshake(_)) => {}
     }
 }

@@ -155,6 +155,7 @@ pub fn cookie(data: &[u8]) {
     let state = authenticate(&headers, &tokens);
     let some_family = |f: &dyn Fn(&Family) -> bool| families.iter().any(f);
     match &state {
+        RequestState::Handshake(h) => panic!("authenticate_headers answered a handshake: {h:?}"),
         RequestState::SignedIn {
             session,
             token_carrier,

@@ -101,6 +101,7 @@ fn refused(reason: AuthErrorReason, message: impl Into<Cow<'static, str>>) -> An
         reason,
         message: message.into(),
         token_carrier: Some(TokenCarrier::Header),
+        headers: Default::default(),
     })
 }
 
@@ -233,6 +234,7 @@ impl Clerk {
                 .get(http::header::AUTHORIZATION)
                 .is_some_and(|v| !v.is_empty());
             return AnyTokenRequestState::SignedOut(SignedOut {
+                headers: Default::default(),
                 reason: AuthErrorReason::NoTokenInHeader,
                 message: Cow::Borrowed(if scheme_not_bearer {
                     "The Authorization header's scheme is not `Bearer` (it is case-sensitive): machine tokens are read from a `Bearer` header only."

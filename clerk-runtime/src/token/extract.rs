@@ -153,6 +153,8 @@ fn latin1(bytes: &[u8]) -> Cow<'_, str> {
 pub(crate) struct CookieFamily {
     pub session: String,
     pub client_uat: String,
+    /// The suffix itself (`__clerk_db_jwt_<suffix>`, `__refresh_<suffix>`).
+    pub suffix: String,
     /// The Frontend API host of the publishable key (`clerk.example.com`).
     pub frontend_api: String,
     pub production: bool,
@@ -193,7 +195,11 @@ pub(crate) fn session_cookies(
 /// `AuthenticateContext.usesSuffixedCookies()` of `@clerk/backend` 3.25, step for step.
 /// The claims it reads (`iss`, `iat`, `exp`) are not verified yet: they only choose which
 /// family is verified.
-fn uses_suffixed_cookies(headers: &HeaderMap, family: &CookieFamily, now_secs: i64) -> bool {
+pub(crate) fn uses_suffixed_cookies(
+    headers: &HeaderMap,
+    family: &CookieFamily,
+    now_secs: i64,
+) -> bool {
     let get = |name: &str| cookie(headers, name).filter(|v| !v.is_empty());
     let suffixed_client_uat = get(&family.client_uat);
     let client_uat = get("__client_uat");

@@ -183,7 +183,11 @@ impl ClaimFacts {
             if exp_ms * 1_000_000 <= now_ns - skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenExpired,
-                    "JWT is expired.",
+                    format!(
+                        "JWT is expired. Expiry date: {}, Current date: {}.",
+                        utc_string(exp_ms),
+                        utc_string(now_ms)
+                    ),
                 ));
             }
         }
@@ -195,7 +199,11 @@ impl ClaimFacts {
             if nbf_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenNotActiveYet,
-                    "JWT cannot be used prior to not before date claim (nbf).",
+                    format!(
+                        "JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};",
+                        utc_string(nbf_ms),
+                        utc_string(now_ms)
+                    ),
                 ));
             }
         }
@@ -207,7 +215,11 @@ impl ClaimFacts {
             if iat_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenIatInTheFuture,
-                    "JWT issued at date claim (iat) is in the future.",
+                    format!(
+                        "JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};",
+                        utc_string(iat_ms),
+                        utc_string(now_ms)
+                    ),
                 ));
             }
         }
@@ -246,9 +258,62 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), TokenV
 }
 
 /// Whole milliseconds since the epoch, as `Date.now()`.
+/// JavaScript's `Date.prototype.toUTCString()` of a time in milliseconds since the epoch
+/// (`Sun, 06 Dec 2026 06:26:32 GMT`), as `@clerk/backend`'s messages print dates.
+pub(crate) fn utc_string(ms: i128) -> String {
+    const MAX_MS: i128 = 8_640_000_000_000_000;
+    if !(-MAX_MS..=MAX_MS).contains(&ms) {
+        return "Invalid Date".to_owned();
+    }
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000) / 1000;
+    let (h, m, sec) = (in_day / 3600, in_day % 3600 / 60, in_day % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i128::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+    let year = if year < 0 {
+        format!("-{:06}", -year)
+    } else {
+        format!("{year:04}")
+    };
+    format!(
+        "{weekday}, {day:02} {} {year} {h:02}:{m:02}:{sec:02} GMT",
+        MONTHS[(month - 1) as usize]
+    )
+}
+
 pub(crate) fn millis_since_epoch(t: SystemTime) -> i128 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_millis() as i128,
         Err(e) => -((e.duration().as_nanos() as i128 + 999_999) / 1_000_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_string;
+
+    #[test]
+    fn dates_as_javascript_prints_them() {
+        assert_eq!(utc_string(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            utc_string(1_796_538_392_999),
+            "Sun, 06 Dec 2026 06:26:32 GMT"
+        );
+        assert_eq!(utc_string(951_782_400_000), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(utc_string(-1000), "Wed, 31 Dec 1969 23:59:59 GMT");
+        assert_eq!(utc_string(8_640_000_000_000_001), "Invalid Date");
     }
 }

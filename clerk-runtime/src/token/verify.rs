@@ -370,3 +370,56 @@ impl<'o> WantedKey<'o> {
         }
     }
 }
+
+/// `verifyHandshakeToken` of `@clerk/backend` (docs/handshake-spec.md §5.2): the signature
+/// of a `__clerk_handshake` JWT with the instance key, its `typ`, `alg` and `cat`; no time
+/// or party claims. Returns the payload.
+pub(crate) async fn verify_handshake_token(
+    token: &str,
+    source: &KeySource,
+) -> Result<Map<String, Value>, TokenVerificationError> {
+    let decoded = jwt::decode(token)?;
+    let key = source.resolve(decoded.header_str("kid")).await?;
+    let header = &decoded.header;
+    match header.get("typ") {
+        None => {}
+        Some(Value::String(t)) if t == "JWT" => {}
+        Some(_) => {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalid,
+                "Invalid JWT type. Expected \"JWT\".",
+            ))
+        }
+    }
+    let rs256 = match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => true,
+        Some("RS384" | "RS512") => false,
+        _ => {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalidAlgorithm,
+                "Invalid JWT algorithm. Supported: RS256,RS384,RS512.",
+            ))
+        }
+    };
+    if let Some(cat) = header.get("cat") {
+        if !matches!(cat.as_str(), Some(jwt::CAT_SESSION | jwt::CAT_IGNORE)) {
+            return Err(TokenVerificationError::new(
+                Reason::TokenInvalid,
+                "Invalid handshake token category.",
+            ));
+        }
+    }
+    if !rs256 {
+        return Err(TokenVerificationError::new(
+            Reason::TokenVerificationFailed,
+            "Error verifying handshake token. the key is for RS256 only.",
+        ));
+    }
+    if !key.verify_rs256(decoded.signing_input, &decoded.signature) {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalidSignature,
+            "Handshake signature is invalid.",
+        ));
+    }
+    Ok(decoded.payload)
+}

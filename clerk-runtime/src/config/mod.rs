@@ -13,69 +13,16 @@ use crate::publishable_key::{InstanceType, PublishableKey};
 use crate::token::cache::TokenCache;
 use crate::token::extract::CookieFamily;
 use crate::token::jwks::{self, JwksCache, JwksSettings, KeySource};
-use crate::token::keys::{KeyError, VerifyingKey};
+use crate::token::keys::VerifyingKey;
 use crate::token::{self, TokenCacheConfig};
 use crate::wire::{DEFAULT_API_URL, DEFAULT_API_VERSION};
 
-/// A configuration value was rejected; the message names the option or variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The secret key is not `sk_test_…`/`sk_live_…` (or legacy `test_…`/`live_…`).
-    #[error("invalid secret key from {origin}: expected `sk_test_…` or `sk_live_…`")]
-    InvalidSecretKey {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-    },
-    /// The publishable key could not be decoded.
-    #[error("invalid publishable key from {origin}: {reason}")]
-    InvalidPublishableKey {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The JWT key is not a usable RSA public key.
-    #[error("invalid JWT key from {origin}: {error}")]
-    InvalidJwtKey {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-        /// What is wrong with it.
-        error: KeyError,
-    },
-    /// The API URL is not an absolute `http(s)` URL.
-    #[error("invalid API URL from {origin}: expected an absolute http(s) URL")]
-    InvalidApiUrl {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-    },
-    /// The API version is empty or contains `/`.
-    #[error("invalid API version from {origin}: expected a path segment such as `v1`")]
-    InvalidApiVersion {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-    },
-    /// A number was expected.
-    #[error("invalid value for {origin}: expected a whole number of milliseconds")]
-    InvalidNumber {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-    },
-    /// An issuer was to be derived from the publishable key, but none is configured.
-    #[error(
-        "issuer_from_publishable_key() needs a publishable key (option or CLERK_PUBLISHABLE_KEY)"
-    )]
-    IssuerNeedsPublishableKey,
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
-    HttpClient(String),
-    /// The machine secret key is empty or not a valid header value.
-    #[error("invalid machine secret key from {origin}: expected printable ASCII without spaces")]
-    InvalidMachineSecretKey {
-        /// The option or environment variable the value came from.
-        origin: &'static str,
-    },
-}
+mod env;
+mod error;
+mod frontend;
+
+use env::validate_secret_key;
+pub use error::ConfigError;
 
 /// Which `iss` to require.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +78,10 @@ pub struct ClerkBuilder {
     treat_pending_as_signed_out: bool,
     logging: Option<bool>,
     sign_in_url: Option<String>,
+    sign_up_url: Option<String>,
+    is_satellite: Option<bool>,
+    domain: Option<String>,
+    proxy_url: Option<String>,
     api_headers: reqwest::header::HeaderMap,
     api_retry: RetryPolicy,
     token_cache: Option<TokenCacheConfig>,
@@ -185,6 +136,10 @@ impl Default for ClerkBuilder {
             treat_pending_as_signed_out: true,
             logging: None,
             sign_in_url: None,
+            sign_up_url: None,
+            is_satellite: None,
+            domain: None,
+            proxy_url: None,
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: RetryPolicy::default(),
             token_cache: Some(TokenCacheConfig::default()),
@@ -339,9 +294,80 @@ impl ClerkBuilder {
         self
     }
     /// Where `protect(redirect_to_sign_in)` sends signed-out browsers (default: the
-    /// Accounts Portal of the publishable key, `https://accounts.<domain>/sign-in`).
+    /// Accounts Portal of the publishable key, `https://accounts.<domain>/sign-in`); env
+    /// `CLERK_SIGN_IN_URL` (`NEXT_PUBLIC_CLERK_SIGN_IN_URL` in `@clerk/nextjs`). A
+    /// satellite of a development instance syncs through it (`signInUrl`), so it must be
+    /// absolute there.
     pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
         self.sign_in_url = Some(url.into());
+        self
+    }
+    /// The sign-up URL (`signUpUrl`; env `CLERK_SIGN_UP_URL`,
+    /// `NEXT_PUBLIC_CLERK_SIGN_UP_URL` in `@clerk/nextjs`). Kept for the application;
+    /// `authenticate_request` does not use it, as in `@clerk/backend`.
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_test_abc")
+    ///     .sign_up_url("https://app.example.com/sign-up")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(clerk.sign_up_url(), Some("https://app.example.com/sign-up"));
+    /// ```
+    pub fn sign_up_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_up_url = Some(url.into());
+        self
+    }
+    /// This app is a satellite of another domain (`isSatellite`; env `CLERK_IS_SATELLITE`,
+    /// `NEXT_PUBLIC_CLERK_IS_SATELLITE` in `@clerk/nextjs`, read as `true`/`false` or a
+    /// number). A satellite needs [`domain`](Self::domain) or [`proxy_url`](Self::proxy_url),
+    /// and on a development instance an absolute [`sign_in_url`](Self::sign_in_url) on the
+    /// primary domain; browser navigations without cookies are then synced with the primary.
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_live_abc")
+    ///     .is_satellite(true)
+    ///     .domain("satellite.example.com")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = clerk;
+    /// ```
+    pub fn is_satellite(mut self, yes: bool) -> Self {
+        self.is_satellite = Some(yes);
+        self
+    }
+    /// The satellite's domain (`domain`; env `CLERK_DOMAIN`, `NEXT_PUBLIC_CLERK_DOMAIN` in
+    /// `@clerk/nextjs`). On a production satellite the Frontend API is `clerk.<domain>`
+    /// (handshake redirects and the cookie choice follow it).
+    ///
+    /// ```
+    /// let builder = clerk_runtime::Clerk::builder().domain("satellite.example.com");
+    /// # let _ = builder;
+    /// ```
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+    /// The Frontend API proxy (`proxyUrl`; env `CLERK_PROXY_URL`,
+    /// `NEXT_PUBLIC_CLERK_PROXY_URL` in `@clerk/nextjs`): an absolute URL, or a path such
+    /// as `/__clerk` resolved against each request's origin. Handshake redirects go to
+    /// `<proxy>/v1/client/handshake`. With the local stand-in, use
+    /// `MockClerk::frontend_api_url()`.
+    ///
+    /// ```
+    /// let clerk = clerk_runtime::Clerk::builder()
+    ///     .secret_key("sk_test_abc")
+    ///     .proxy_url("/__clerk")
+    ///     .without_env()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = clerk;
+    /// ```
+    pub fn proxy_url(mut self, url: impl Into<String>) -> Self {
+        self.proxy_url = Some(url.into());
         self
     }
     /// An extra header sent with every Backend API call (the legacy `httpOptions`).
@@ -572,6 +598,7 @@ impl ClerkBuilder {
             ),
         };
 
+        let frontend = self.frontend_settings(secret_key.as_deref())?;
         let sign_in_url = self
             .pick(
                 &self.sign_in_url,
@@ -617,11 +644,19 @@ impl ClerkBuilder {
 
         let suffixed_cookies = publishable_key.as_ref().map(|pk| {
             let suffix = pk.cookie_suffix();
+            let production = pk.instance_type() == InstanceType::Production;
+            // `originalFrontendApi`: a production satellite's is `clerk.<domain>`
+            // (docs/handshake-spec.md §1.2, §1.3).
+            let frontend_api = match (&frontend.domain, production && frontend.is_satellite) {
+                (Some(domain), true) => format!("clerk.{domain}"),
+                _ => pk.frontend_api().to_owned(),
+            };
             CookieFamily {
                 session: format!("__session_{suffix}"),
                 client_uat: format!("__client_uat_{suffix}"),
-                frontend_api: pk.frontend_api().to_owned(),
-                production: pk.instance_type() == InstanceType::Production,
+                suffix,
+                frontend_api,
+                production,
             }
         });
 
@@ -639,6 +674,7 @@ impl ClerkBuilder {
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
                 logging,
                 sign_in_url,
+                frontend,
                 suffixed_cookies,
                 api,
                 keys,
@@ -655,46 +691,5 @@ impl ClerkBuilder {
                 clock: None,
             }),
         })
-    }
-}
-
-fn validate_secret_key(key: &str) -> Result<(), ()> {
-    let rest = ["sk_test_", "sk_live_", "test_", "live_"]
-        .iter()
-        .find_map(|prefix| key.strip_prefix(prefix))
-        .ok_or(())?;
-    if rest.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(());
-    }
-    Ok(())
-}
-
-/// How a `Clerk` is made. Here rather than with the handle, so that the handle does not
-/// depend on its configuration.
-impl Clerk {
-    /// A builder; unset options fall back to environment variables, then defaults.
-    pub fn builder() -> ClerkBuilder {
-        ClerkBuilder::default()
-    }
-
-    /// Configuration from the environment alone:
-    ///
-    /// | variable | meaning |
-    /// |---|---|
-    /// | `CLERK_SECRET_KEY` (legacy `CLERK_API_KEY`) | secret key |
-    /// | `CLERK_PUBLISHABLE_KEY` | publishable key |
-    /// | `CLERK_JWT_KEY` | PEM public key, networkless verification |
-    /// | `CLERK_API_URL` | Backend API URL (default `https://api.clerk.com`) |
-    /// | `CLERK_API_VERSION` | API version path segment (default `v1`) |
-    /// | `CLERK_AUTHORIZED_PARTIES` | comma-separated accepted `azp` origins (this SDK's own) |
-    /// | `CLERK_CLOCK_SKEW_IN_MS` | clock skew in ms (this SDK's own; default 5000) |
-    /// | `CLERK_LOGGING` | `true` enables debug events through `tracing` |
-    /// | `CLERK_MACHINE_SECRET_KEY` | machine secret key, for M2M token verification |
-    ///
-    /// ```no_run
-    /// let clerk = clerk_runtime::Clerk::from_env().expect("valid Clerk configuration");
-    /// ```
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::builder().build()
     }
 }

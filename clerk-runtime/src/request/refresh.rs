@@ -1,0 +1,180 @@
+//! Server-side refresh of an expired session cookie (`@clerk/backend`'s `refreshToken`,
+//! docs/handshake-spec.md §8): `POST /v1/sessions/{sid}/refresh` with `format: cookie`
+//! through the Backend API transport, and the new cookies for the response.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+
+use http::header::SET_COOKIE;
+use http::{HeaderMap, HeaderValue};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::context::RequestContext;
+use crate::api::ApiRequest;
+use crate::clerk::Clerk;
+use crate::session::Session;
+use crate::token::{self, jwt};
+
+/// The refreshed session and the `Set-Cookie`s of the Backend API's answer.
+pub(crate) struct Refreshed {
+    pub session: Session,
+    pub headers: HeaderMap,
+}
+
+#[derive(Serialize)]
+struct RefreshBody<'a> {
+    format: &'static str,
+    expired_token: &'a str,
+    refresh_token: &'a str,
+    request_origin: String,
+    request_headers: BTreeMap<String, [String; 1]>,
+}
+
+/// Refreshes the session; on failure, the whole reason
+/// (`session-token-expired-refresh-<failure>`).
+pub(crate) async fn refresh(
+    clerk: &Clerk,
+    ctx: &RequestContext,
+) -> Result<Refreshed, &'static str> {
+    let failure = |code: &str| reason_for(code);
+    let expired = ctx.session_token().unwrap_or_default();
+    let refresh_token = ctx.refresh_token_in_cookie.as_deref().unwrap_or_default();
+    let Ok(decoded) = jwt::decode(expired) else {
+        return Err(failure("expired-session-token-decode-failed"));
+    };
+    let sid = match decoded.payload.get("sid") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(failure("expired-session-token-missing-sid-claim")),
+    };
+    // Every request header, lower-case names sorted, repeated ones joined with ", ".
+    let mut request_headers: BTreeMap<String, [String; 1]> = BTreeMap::new();
+    for name in ctx.headers.keys() {
+        if let Some(value) =
+            super::context::header(&ctx.headers, name.as_str()).or_else(|| Some(String::new()))
+        {
+            request_headers.insert(name.as_str().to_owned(), [value]);
+        }
+    }
+    let body = RefreshBody {
+        format: "cookie",
+        expired_token: expired,
+        refresh_token,
+        request_origin: ctx.url.origin().ascii_serialization(),
+        request_headers,
+    };
+    let mut request = ApiRequest::post(&["sessions", &sid, "refresh"]);
+    if ctx.uses_suffixed_cookies {
+        request = request.query("suffixed_cookies", "true");
+    }
+    let request = request
+        .json(&body)
+        .map_err(|_| failure("unexpected-sdk-error"))?;
+    let answer = match clerk.inner.api.exchange(request).await {
+        Ok(answer) => answer,
+        Err(_) => return Err(failure("fetch-error")),
+    };
+    let json = answer.content_type.as_deref() == Some("application/json");
+    let parsed: Option<Value> = json
+        .then(|| serde_json::from_slice(&answer.body).ok())
+        .flatten();
+    if !(200..300).contains(&answer.status) {
+        let errors = parsed
+            .as_ref()
+            .and_then(|b| b.get("errors"))
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty());
+        return Err(match errors {
+            None => failure("unexpected-bapi-error"),
+            Some(errors) => match errors[0].get("code").and_then(Value::as_str) {
+                Some("unexpected_error") => failure("fetch-error"),
+                Some(code) if !code.is_empty() => failure(code),
+                _ => failure("unexpected-sdk-error"),
+            },
+        });
+    }
+    let cookies = match parsed.as_ref().and_then(|b| b.get("cookies")) {
+        Some(Value::Array(items)) if !items.is_empty() => items.clone(),
+        _ => return Err(failure("unexpected-sdk-error")),
+    };
+    let mut headers = HeaderMap::new();
+    let mut session_token = String::new();
+    for cookie in &cookies {
+        let Some(text) = cookie.as_str() else {
+            return Err(failure("unexpected-sdk-error"));
+        };
+        let value = HeaderValue::from_str(text).map_err(|_| failure("unexpected-sdk-error"))?;
+        headers.append(SET_COOKIE, value);
+        let pair = text.split(';').next().unwrap_or_default();
+        let mut fields = pair.split('=');
+        if fields.next().unwrap_or_default().starts_with("__session") {
+            session_token = fields.next().unwrap_or_default().to_owned();
+        }
+    }
+    let rules = clerk.rules();
+    let accept = |_: Option<&serde_json::Map<String, Value>>,
+                  _: &serde_json::Map<String, Value>| {
+        Ok::<(), token::TokenVerificationError>(())
+    };
+    let cache = clerk.inner.token_cache.as_deref();
+    match token::verify::verify(&session_token, &clerk.inner.keys, cache, &rules, accept).await {
+        Ok(shared) => Ok(Refreshed {
+            session: Session::from_shared(shared, Some(clerk.inner.api.clone())),
+            headers,
+        }),
+        Err(_) => Err(failure("invalid-session-token")),
+    }
+}
+
+/// `session-token-expired-refresh-<failure>` as a `'static` text. The failure may be a
+/// Backend API error code, known only at run time: each distinct one is kept once, and
+/// beyond a bound (a misbehaving API) the rest are reported as `unexpected-bapi-error`.
+fn reason_for(failure: &str) -> &'static str {
+    const KNOWN: [(&str, &str); 7] = [
+        (
+            "non-eligible-no-refresh-cookie",
+            "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+        ),
+        (
+            "expired-session-token-decode-failed",
+            "session-token-expired-refresh-expired-session-token-decode-failed",
+        ),
+        (
+            "expired-session-token-missing-sid-claim",
+            "session-token-expired-refresh-expired-session-token-missing-sid-claim",
+        ),
+        ("fetch-error", "session-token-expired-refresh-fetch-error"),
+        (
+            "unexpected-sdk-error",
+            "session-token-expired-refresh-unexpected-sdk-error",
+        ),
+        (
+            "unexpected-bapi-error",
+            "session-token-expired-refresh-unexpected-bapi-error",
+        ),
+        (
+            "invalid-session-token",
+            "session-token-expired-refresh-invalid-session-token",
+        ),
+    ];
+    if let Some((_, reason)) = KNOWN.iter().find(|(k, _)| *k == failure) {
+        return reason;
+    }
+    const MAX_CODES: usize = 64;
+    const MAX_CODE_LEN: usize = 128;
+    static CODES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let full = format!("session-token-expired-refresh-{failure}");
+    let mut codes = CODES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(found) = codes.iter().find(|c| **c == full) {
+        return found;
+    }
+    if codes.len() >= MAX_CODES || failure.len() > MAX_CODE_LEN {
+        return "session-token-expired-refresh-unexpected-bapi-error";
+    }
+    let leaked: &'static str = Box::leak(full.into_boxed_str());
+    codes.push(leaked);
+    leaked
+}
