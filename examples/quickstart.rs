@@ -126,10 +126,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/home");
             println!("  curl -i {base}/me");
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/me");
+            // On a development instance (the stand-in is one) a cookie request also needs
+            // the development browser's cookie, `__clerk_db_jwt`, which Clerk's browser SDK
+            // keeps: without it the answer is `dev-browser-missing`, as in `@clerk/backend`.
             println!(
-                "  curl -i -H 'Cookie: __session={user}; __client_uat={client_uat}' {base}/me"
+                "  curl -i -H 'Cookie: __clerk_db_jwt=dvb_quickstart; __session={user}; __client_uat={client_uat}' {base}/me"
             );
-            println!("  curl -i -H 'Cookie: __session={user}' {base}/me   # 401 session-token-but-no-client-uat");
+            println!("  curl -i -H 'Cookie: __clerk_db_jwt=dvb_quickstart; __session={user}' {base}/me   # 401 session-token-but-no-client-uat");
+            println!("  curl -i -H 'Cookie: __session={user}; __client_uat={client_uat}' {base}/me   # 401 dev-browser-missing");
             println!("  curl -i -H 'Authorization: Bearer {expired}' {base}/dashboard");
             println!("  curl -i -H 'Authorization: Bearer {user}' {base}/admin");
             println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/admin");
