@@ -207,16 +207,10 @@ async fn verify_decoded(
     Ok(shared)
 }
 
-/// Header checks, before any key lookup. Returns whether `alg` is RS256 (RS384/RS512 pass
-/// the allow-list but fail later, after the key is resolved).
-pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerificationError> {
-    let header = &decoded.header;
-    if header.get("cat").and_then(Value::as_str) == Some(CAT_M2M) {
-        return Err(TokenVerificationError::new(
-            Reason::TokenInvalid,
-            "Invalid session token category.",
-        ));
-    }
+/// The `typ` check (absent or `"JWT"`) and the `alg` allow-list, in Clerk's order and with
+/// its messages. Returns whether `alg` is RS256 (RS384/RS512 pass the allow-list but fail
+/// later, after the key is resolved).
+fn check_typ_and_alg(header: &Map<String, Value>) -> Result<bool, TokenVerificationError> {
     match header.get("typ") {
         None => {}
         Some(Value::String(t)) if t == "JWT" => {}
@@ -227,7 +221,7 @@ pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerifi
             ))
         }
     }
-    let rs256 = match header.get("alg").and_then(Value::as_str) {
+    Ok(match header.get("alg").and_then(Value::as_str) {
         Some("RS256") => true,
         Some("RS384" | "RS512") => false,
         _ => {
@@ -236,7 +230,20 @@ pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerifi
                 "Invalid JWT algorithm. Supported: RS256,RS384,RS512.",
             ))
         }
-    };
+    })
+}
+
+/// Header checks, before any key lookup. Returns whether `alg` is RS256 (RS384/RS512 pass
+/// the allow-list but fail later, after the key is resolved).
+pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerificationError> {
+    let header = &decoded.header;
+    if header.get("cat").and_then(Value::as_str) == Some(CAT_M2M) {
+        return Err(TokenVerificationError::new(
+            Reason::TokenInvalid,
+            "Invalid session token category.",
+        ));
+    }
+    let rs256 = check_typ_and_alg(header)?;
     if !decoded.has_session_category() {
         return Err(TokenVerificationError::new(
             Reason::TokenInvalid,
@@ -381,26 +388,7 @@ pub(crate) async fn verify_handshake_token(
     let decoded = jwt::decode(token)?;
     let key = source.resolve(decoded.header_str("kid")).await?;
     let header = &decoded.header;
-    match header.get("typ") {
-        None => {}
-        Some(Value::String(t)) if t == "JWT" => {}
-        Some(_) => {
-            return Err(TokenVerificationError::new(
-                Reason::TokenInvalid,
-                "Invalid JWT type. Expected \"JWT\".",
-            ))
-        }
-    }
-    let rs256 = match header.get("alg").and_then(Value::as_str) {
-        Some("RS256") => true,
-        Some("RS384" | "RS512") => false,
-        _ => {
-            return Err(TokenVerificationError::new(
-                Reason::TokenInvalidAlgorithm,
-                "Invalid JWT algorithm. Supported: RS256,RS384,RS512.",
-            ))
-        }
-    };
+    let rs256 = check_typ_and_alg(header)?;
     if let Some(cat) = header.get("cat") {
         if !matches!(cat.as_str(), Some(jwt::CAT_SESSION | jwt::CAT_IGNORE)) {
             return Err(TokenVerificationError::new(
