@@ -16,11 +16,16 @@ async fn serve_me(clerk: Clerk) -> String {
     format!("{}/me", common::serve(app).await)
 }
 
-/// `GET url` with these `Cookie` headers, as raw bytes, one header line each: the user, or
+/// `GET url` with these `Cookie` headers, as raw bytes, one header line each, then a last
+/// one with the development browser's cookie (the stand-in is a development instance, where
+/// Clerk answers `dev-browser-missing` before reading the session): the user, or
 /// `x-clerk-auth-reason`.
 async fn outcome(http: &reqwest::Client, url: &str, cookies: &[&[u8]]) -> String {
     let mut request = http.get(url);
-    for cookie in cookies {
+    for cookie in cookies
+        .iter()
+        .chain([&b"__clerk_db_jwt=dvb_test".as_slice()])
+    {
         request = request.header(
             "cookie",
             HeaderValue::from_bytes(cookie).expect("a valid header value"),
