@@ -12,6 +12,7 @@ pub(crate) mod jwt_templates;
 pub(crate) mod legacy;
 pub(crate) mod machine;
 pub(crate) mod organizations;
+pub(crate) mod rfc3339;
 pub(crate) mod session_cookies;
 pub(crate) mod session_refresh;
 pub(crate) mod sessions;

@@ -4,7 +4,7 @@
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::rfc3339::parse_rfc3339;
+use crate::bapi::rfc3339::parse_rfc3339;
 use crate::bapi::{error, Store};
 
 pub(super) fn org_not_found() -> Response {

@@ -15,7 +15,6 @@ mod insert;
 mod memberships;
 mod query;
 mod render;
-mod rfc3339;
 
 use std::sync::Arc;
 

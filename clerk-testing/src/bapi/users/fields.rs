@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::rfc3339::parse_rfc3339;
+use crate::bapi::rfc3339::parse_rfc3339;
 use crate::bapi::{error, Store};
 
 /// The JSON type a body field must have.

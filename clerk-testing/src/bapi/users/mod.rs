@@ -22,7 +22,6 @@ mod list;
 mod objects;
 mod passwords;
 mod replace;
-mod rfc3339;
 mod totp;
 
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! The RFC 3339 date-times of user bodies (`created_at`, `legal_accepted_at`) and filters.
+//! The RFC 3339 date-times of Backend API bodies and filters (users' `created_at`,
+//! `legal_accepted_at`; organizations' `created_at`): one parser, digits only, never a panic.
 
 /// `2024-10-20T07:15:20.902Z` / `…+02:00` as Unix milliseconds.
 pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
@@ -83,5 +84,9 @@ mod tests {
         assert_eq!(parse_rfc3339("2024-02-29"), None);
         assert_eq!(parse_rfc3339("2024-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2024-01-01T00:00:00"), None);
+        // Offsets are digits only; a multi-byte character where a digit belongs is refused,
+        // never sliced through.
+        assert_eq!(parse_rfc3339("2024-01-01T00:00:00++1:00"), None);
+        assert_eq!(parse_rfc3339("2024-01-01T00:00:00+1\u{e9}:0"), None);
     }
 }
