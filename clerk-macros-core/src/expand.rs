@@ -82,12 +82,36 @@ pub(crate) fn expand(
         .attrs
         .iter()
         .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    // The handler's response carries the headers its guard hands over (the cookies of a
+    // server-side refresh): the body runs as an `async` block whose value (and every
+    // `return`, and `?`) keeps the declared type, and the handler returns it wrapped.
+    let output = match &func.sig.output {
+        syn::ReturnType::Default => quote!(()),
+        syn::ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    let output_span = match &func.sig.output {
+        syn::ReturnType::Default => func.sig.ident.span(),
+        syn::ReturnType::Type(arrow, ty) => syn::spanned::Spanned::span(&quote!(#arrow #ty)),
+    };
+    func.sig.output =
+        syn::parse_quote_spanned!(output_span=> -> #private::WithResponseHeaders<#output>);
     let sig = &func.sig;
     let stmts = &func.block.stmts;
     // `clippy::impl_trait_in_params` (restriction) would flag the guard's `impl` parameter.
     let mut handler = quote!(#(#outer_attrs)* #[allow(clippy::impl_trait_in_params)] #vis #sig);
     func.block.brace_token.surround(&mut handler, |body| {
-        body.extend(quote!(#(#inner_attrs)* #(#bindings)* #(#stmts)*));
+        let mut block = TokenStream::new();
+        func.block.brace_token.surround(&mut block, |inner| {
+            inner.extend(quote!(#(#bindings)* #(#stmts)*));
+        });
+        body.extend(quote! {
+            #(#inner_attrs)*
+            let __clerk_headers = __clerk_guard.response_headers();
+            // A body that only awaits another future would be `redundant_async_block`.
+            #[allow(clippy::redundant_async_block)]
+            let __clerk_response = async move #block.await;
+            #private::WithResponseHeaders::new(__clerk_response, __clerk_headers)
+        });
     });
 
     let policy_impl = policy_impl(mode, args, &private, &krate, &policy, load_user);

@@ -343,7 +343,12 @@ fn expansion_adds_the_hidden_extractor_and_policy() {
     let text = flat(&out);
     assert!(compile_errors(out).is_empty());
     assert!(text.contains(
-        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me,impl::clerk::__private::ClerkFromState>,Json(body):Json<Value>)->String"
+        "pubasyncfnme(__clerk_guard:::clerk::__private::Strict<__clerk_policy_me,impl::clerk::__private::ClerkFromState>,Json(body):Json<Value>)->::clerk::__private::WithResponseHeaders<String>"
+    ));
+    // The guard's headers (a server-side refresh's cookies) go on the handler's response.
+    assert!(text.contains("let__clerk_headers=__clerk_guard.response_headers();"));
+    assert!(text.contains(
+        "::clerk::__private::WithResponseHeaders::new(__clerk_response,__clerk_headers)"
     ));
     assert!(text.contains("letauth:Auth=__clerk_guard.auth();"));
     assert!(text.contains("#[non_exhaustive]pubstruct__clerk_policy_me;"));
@@ -485,8 +490,10 @@ fn expansion_binds_in_the_body_without_extra_braces() {
             }
         ),
     );
+    // The bindings open the body's own block (the `async move` one that keeps `return` and
+    // `?` typed as the handler declares them).
     assert!(flat(&out).contains(
-        "->String{letauth:Auth=__clerk_guard.auth();auth.user_id().unwrap_or_default().to_owned()}"
+        "asyncmove{letauth:Auth=__clerk_guard.auth();auth.user_id().unwrap_or_default().to_owned()}.await;"
     ));
     let out = crate::with_session(
         quote!(),
@@ -497,5 +504,9 @@ fn expansion_binds_in_the_body_without_extra_braces() {
             }
         ),
     );
-    assert!(flat(&out).contains("){#![allow(unused)]letx=1;}"));
+    // Inner attributes stay the first thing of the handler's body.
+    assert!(flat(&out).contains(
+        ")->::clerk::__private::WithResponseHeaders<()>{#![allow(unused)]let__clerk_headers"
+    ));
+    assert!(flat(&out).contains("asyncmove{letx=1;}.await;"));
 }

@@ -5,7 +5,9 @@ use std::io::Write as _;
 use std::sync::Once;
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::AuthError;
@@ -88,7 +90,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        Ok(route_state(&clerk, parts).await?.to_auth())
+        let routed = route_state(&clerk, parts).await?;
+        warn_if_unsent(routed.headers.as_ref());
+        Ok(routed.state.to_auth())
     }
 }
 
@@ -102,7 +106,14 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        session_or_error(route_state(&clerk, parts).await?).map_err(IntoResponse::into_response)
+        let Routed { state, headers } = route_state(&clerk, parts).await?;
+        match session_or_error(state) {
+            Ok(session) => {
+                warn_if_unsent(headers.as_ref());
+                Ok(session)
+            }
+            Err(err) => Err(with_headers(err.into_response(), headers)),
+        }
     }
 }
 
@@ -118,18 +129,71 @@ where
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        Ok(route_state(&clerk, parts).await?.to_auth().into_session())
+        let routed = route_state(&clerk, parts).await?;
+        warn_if_unsent(routed.headers.as_ref());
+        Ok(routed.state.to_auth().into_session())
+    }
+}
+
+/// A route's view of its request: the state, and the headers its response must carry.
+pub(crate) struct Routed {
+    pub state: RequestState,
+    /// The state's `Set-Cookie`s (a server-side refresh, a resolved handshake) and CORS pair
+    /// when this route decided the state; `None` when there are none, or when a
+    /// `ClerkLayer` decided it (the layer adds them to whatever the route answers).
+    pub headers: Option<HeaderMap>,
+}
+
+/// A response a route answers, with the route's headers added.
+pub(crate) fn with_headers(mut response: Response, headers: Option<HeaderMap>) -> Response {
+    if let Some(headers) = headers {
+        super::handshake::append_all(response.headers_mut(), headers);
+    }
+    response
+}
+
+/// For extractors, which cannot add headers to the handler's response: says once that the
+/// browser will not keep the cookies of a server-side refresh.
+fn warn_if_unsent(headers: Option<&HeaderMap>) {
+    if headers.is_some_and(|h| h.contains_key(SET_COOKIE)) {
+        static SAID: Once = Once::new();
+        SAID.call_once(|| {
+            tracing::warn!(
+                "clerk: a session was refreshed (or a handshake resolved) for an `Auth`/`Session` extractor, which cannot set the new cookies on the response, so the browser keeps its old ones and the next request refreshes again: add `.layer(clerk::ClerkLayer::new(clerk).authenticate())` or use the `#[clerk::…]` macros. Said once."
+            )
+        });
     }
 }
 
 /// The request's state for a route, or the `307` to answer instead (a handshake, or a
 /// redirect of a resolved handshake), when no `ClerkLayer::authenticate()` answered it.
-pub(crate) async fn route_state(clerk: &Clerk, parts: &Parts) -> Result<RequestState, Response> {
-    let state = clerk.authenticate_request(parts).await;
-    match super::handshake::redirect_response(&state) {
-        Some(redirect) => Err(redirect),
-        None => Ok(state),
+pub(crate) async fn route_state(clerk: &Clerk, parts: &Parts) -> Result<Routed, Response> {
+    routed(clerk, parts, clerk.authenticate_request(parts).await)
+}
+
+/// [`route_state`] of a state already decided (by `authenticate_request` or its
+/// `accepting` form).
+// The `Err` is the response to answer at once, as axum's rejections are.
+#[allow(clippy::result_large_err)]
+pub(crate) fn routed(
+    clerk: &Clerk,
+    parts: &Parts,
+    state: RequestState,
+) -> Result<Routed, Response> {
+    // A layer of this instance decided it, answered any redirect, and adds the headers.
+    if clerk.layer_state(parts).is_some() {
+        return Ok(Routed {
+            state,
+            headers: None,
+        });
     }
+    if let Some(redirect) = super::handshake::redirect_response(&state) {
+        return Err(redirect);
+    }
+    Ok(Routed {
+        headers: super::handshake::response_headers(&state),
+        state,
+    })
 }
 
 /// The session of a request state, or the authentication error it amounts to.

@@ -20,15 +20,28 @@ pub(crate) fn redirect_response(state: &RequestState) -> Option<Response> {
 }
 
 /// Adds the state's headers to the handler's response: `Set-Cookie`s, the CORS pair,
-/// `Cache-Control`. The `x-clerk-auth-*` headers are left to the handlers and the
-/// `401`s that carry them today, so that an API backend's responses are unchanged.
+/// `Cache-Control`.
 pub(crate) fn add_state_headers(response: &mut Response, state: &RequestState) {
-    if !matches!(state, RequestState::SignedIn { .. })
-        && state.signed_out().is_some_and(|s| s.headers.is_empty())
-    {
-        return;
+    if let Some(headers) = response_headers(state) {
+        append_all(response.headers_mut(), headers);
     }
-    let mut headers = state.headers();
+}
+
+/// The headers of the state that belong on the handler's response (`None` when there are
+/// none, as for nearly every request): `Set-Cookie`s, the CORS pair, `Cache-Control`. The
+/// `x-clerk-auth-*` headers are left to the handlers and the `401`s that carry them today,
+/// so that an API backend's responses are unchanged.
+pub(crate) fn response_headers(state: &RequestState) -> Option<HeaderMap> {
+    let extra = match state {
+        RequestState::SignedIn { headers, .. } => headers,
+        RequestState::SignedOut(out) => &out.headers,
+        // Answered with a redirect before any handler runs.
+        RequestState::Handshake(_) => return None,
+    };
+    if extra.is_empty() {
+        return None;
+    }
+    let mut headers = extra.clone();
     for name in [
         "x-clerk-auth-status",
         "x-clerk-auth-reason",
@@ -36,10 +49,10 @@ pub(crate) fn add_state_headers(response: &mut Response, state: &RequestState) {
     ] {
         headers.remove(name);
     }
-    append_all(response.headers_mut(), headers);
+    Some(headers)
 }
 
-fn append_all(target: &mut HeaderMap, headers: HeaderMap) {
+pub(crate) fn append_all(target: &mut HeaderMap, headers: HeaderMap) {
     let mut last = None;
     for (name, value) in headers {
         // `HeaderMap`'s iterator names only the first value of each header.

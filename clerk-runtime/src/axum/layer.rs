@@ -222,28 +222,20 @@ where
         Either::Right(Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             // `keep`: the outcome is the session path's, which extractors below may reuse.
-            let (state, keep) = if accepts.accepts_machine() {
-                match clerk
-                    .authenticate_headers_accepting(&parts.method, &parts.headers, accepts)
-                    .await
-                {
-                    AnyTokenRequestState::Session(state) => (state, true),
-                    // A verified machine token: let it through; the session path has nothing
-                    // to remember for it.
-                    AnyTokenRequestState::Machine(_) => {
-                        return inner.call(Request::from_parts(parts, body)).await
-                    }
-                    AnyTokenRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
+            // The session path is the whole ladder, with the request URL: a navigation may
+            // be answered with a handshake before any handler runs.
+            let (state, keep) = match clerk.authenticate_request_accepting(&parts, accepts).await {
+                AnyTokenRequestState::Session(state) => (state, true),
+                // A verified machine token: let it through; the session path has nothing to
+                // remember for it.
+                AnyTokenRequestState::Machine(_) => {
+                    return inner.call(Request::from_parts(parts, body)).await
                 }
-            } else {
-                // The whole ladder, with the request URL: a navigation may be answered
-                // with a handshake before any handler runs.
-                let state = clerk.authenticate_request(&parts).await;
-                if let Some(redirect) = super::handshake::redirect_response(&state) {
-                    return Ok(redirect);
-                }
-                (state, true)
+                AnyTokenRequestState::SignedOut(out) => (RequestState::SignedOut(out), false),
             };
+            if let Some(redirect) = super::handshake::redirect_response(&state) {
+                return Ok(redirect);
+            }
             if require {
                 if let Err(err) = session_or_error(state.clone()) {
                     if redirect && super::private::is_browser_navigation(&parts) {

@@ -5,10 +5,13 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{clerk_for, reject_missing_clerk, session_or_error};
-use super::private::{is_browser_navigation, sign_in_redirect, StrictPolicy};
+use super::extract::{
+    clerk_for, reject_missing_clerk, routed, session_or_error, with_headers, Routed,
+};
+use super::private::{reject, StrictPolicy};
 use super::{AuthError, ClerkFromState};
 use crate::auth::Auth;
 use crate::clerk::Clerk;
@@ -79,16 +82,6 @@ fn session_not_accepted() -> AuthError {
     })
 }
 
-/// The answer of a strict guard that may not run the handler.
-async fn reject<P: StrictPolicy>(clerk: &Clerk, parts: &Parts, err: AuthError) -> Response {
-    if P::REDIRECT_TO_SIGN_IN && err.is_authentication() && is_browser_navigation(parts) {
-        if let Some(response) = sign_in_redirect(clerk, parts) {
-            return response;
-        }
-    }
-    P::on_error(&err).await
-}
-
 /// The hidden first extractor of `#[clerk::protect(accepts = […])]` when only machine types
 /// are accepted: a verified machine token of one of them.
 pub struct StrictMachine<P, S> {
@@ -97,6 +90,11 @@ pub struct StrictMachine<P, S> {
 }
 
 impl<P, S> StrictMachine<P, S> {
+    /// The headers the handler's response must carry: none (machine tokens come from the
+    /// `Authorization` header, which is never refreshed).
+    pub fn response_headers(&self) -> Option<HeaderMap> {
+        None
+    }
     /// The machine token.
     pub fn machine(&self) -> MachineAuth {
         self.machine.clone()
@@ -134,10 +132,15 @@ where
 /// machine types are accepted: a signed-in session (authorized) or a verified machine token.
 pub struct StrictMixed<P, S> {
     auth: Auth,
+    headers: Option<HeaderMap>,
     _policy: PhantomData<fn() -> (P, S)>,
 }
 
 impl<P, S> StrictMixed<P, S> {
+    /// The headers the handler's response must carry (the cookies of a server-side refresh).
+    pub fn response_headers(&self) -> Option<HeaderMap> {
+        self.headers.clone()
+    }
     /// The auth object: a session or a machine token.
     pub fn auth(&self) -> Auth {
         self.auth.clone()
@@ -161,29 +164,36 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        let err = match clerk
+        let (err, headers) = match clerk
             .authenticate_request_accepting(parts, P::ACCEPTS)
             .await
         {
             AnyTokenRequestState::Machine(machine) => {
                 return Ok(Self {
                     auth: Auth::from_machine(machine),
+                    headers: None,
                     _policy: PhantomData,
                 })
             }
-            AnyTokenRequestState::Session(state) => match session_or_error(state) {
-                Ok(session) if P::authorize(&session) => {
-                    let pending_out = clerk.treat_pending_as_signed_out();
-                    return Ok(Self {
-                        auth: Auth::from_session(session, pending_out),
-                        _policy: PhantomData,
-                    });
+            // The session path, as for a session-only route: a navigation may be sent
+            // through a handshake, a refresh sets cookies.
+            AnyTokenRequestState::Session(state) => {
+                let Routed { state, headers } = routed(&clerk, parts, state)?;
+                match session_or_error(state) {
+                    Ok(session) if P::authorize(&session) => {
+                        let pending_out = clerk.treat_pending_as_signed_out();
+                        return Ok(Self {
+                            auth: Auth::from_session(session, pending_out),
+                            headers,
+                            _policy: PhantomData,
+                        });
+                    }
+                    Ok(_) => (AuthError::Forbidden, headers),
+                    Err(err) => (err, headers),
                 }
-                Ok(_) => AuthError::Forbidden,
-                Err(err) => err,
-            },
-            AnyTokenRequestState::SignedOut(out) => AuthError::Unauthenticated(out),
+            }
+            AnyTokenRequestState::SignedOut(out) => (AuthError::Unauthenticated(out), None),
         };
-        Err(reject::<P>(&clerk, parts, err).await)
+        Err(with_headers(reject::<P>(&clerk, parts, err).await, headers))
     }
 }

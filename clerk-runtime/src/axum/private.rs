@@ -8,10 +8,12 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use axum::http::header::{ACCEPT, HOST, LOCATION};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{clerk_for, reject_missing_clerk, route_state, session_or_error};
+use super::extract::{
+    clerk_for, reject_missing_clerk, route_state, session_or_error, with_headers, Routed,
+};
 use super::AuthError;
 use crate::api::User;
 use crate::auth::Auth;
@@ -71,10 +73,15 @@ pub trait LaxPolicy: Send + Sync + 'static {
 pub struct Strict<P, S> {
     session: Session,
     treat_pending_as_signed_out: bool,
+    headers: Option<HeaderMap>,
     _policy: PhantomData<fn() -> (P, S)>,
 }
 
 impl<P, S> Strict<P, S> {
+    /// The headers the handler's response must carry (the cookies of a server-side refresh).
+    pub fn response_headers(&self) -> Option<HeaderMap> {
+        self.headers.clone()
+    }
     /// The session.
     pub fn session(&self) -> Session {
         self.session.clone()
@@ -97,33 +104,49 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let (clerk, session) = strict_session::<S, P>(parts, state).await?;
+        let (clerk, session, headers) = strict_session::<S, P>(parts, state).await?;
         Ok(Self {
             session,
             treat_pending_as_signed_out: clerk.treat_pending_as_signed_out(),
+            headers,
             _policy: PhantomData,
         })
     }
 }
 
-/// The authentication (and authorization) of a strict handler, or the response to send.
-async fn strict_session<S, P>(parts: &Parts, state: &S) -> Result<(Clerk, Session), Response>
+/// The authentication (and authorization) of a strict handler and the headers its
+/// response must carry, or the response to send.
+async fn strict_session<S, P>(
+    parts: &Parts,
+    state: &S,
+) -> Result<(Clerk, Session, Option<HeaderMap>), Response>
 where
     S: ClerkFromState + Send + Sync,
     P: StrictPolicy,
 {
     let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-    let err = match session_or_error(route_state(&clerk, parts).await?) {
-        Ok(session) if P::authorize(&session) => return Ok((clerk, session)),
+    let Routed { state, headers } = route_state(&clerk, parts).await?;
+    let err = match session_or_error(state) {
+        Ok(session) if P::authorize(&session) => return Ok((clerk, session, headers)),
         Ok(_) => AuthError::Forbidden,
         Err(err) => err,
     };
+    Err(with_headers(reject::<P>(&clerk, parts, err).await, headers))
+}
+
+/// The answer of a strict guard that may not run the handler: the sign-in redirect of a
+/// signed-out navigation (`protect(redirect_to_sign_in)`), else `on_error`'s response.
+pub(crate) async fn reject<P: StrictPolicy>(
+    clerk: &Clerk,
+    parts: &Parts,
+    err: AuthError,
+) -> Response {
     if P::REDIRECT_TO_SIGN_IN && err.is_authentication() && is_browser_navigation(parts) {
-        if let Some(response) = sign_in_redirect(&clerk, parts) {
-            return Err(response);
+        if let Some(response) = sign_in_redirect(clerk, parts) {
+            return response;
         }
     }
-    Err(P::on_error(&err).await)
+    P::on_error(&err).await
 }
 
 /// The hidden first extractor of a strict handler that injects `User`: the session and the
@@ -132,10 +155,15 @@ pub struct StrictUser<P, S> {
     session: Session,
     user: User,
     treat_pending_as_signed_out: bool,
+    headers: Option<HeaderMap>,
     _policy: PhantomData<fn() -> (P, S)>,
 }
 
 impl<P, S> StrictUser<P, S> {
+    /// The headers the handler's response must carry (the cookies of a server-side refresh).
+    pub fn response_headers(&self) -> Option<HeaderMap> {
+        self.headers.clone()
+    }
     /// The session.
     pub fn session(&self) -> Session {
         self.session.clone()
@@ -166,15 +194,19 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let (clerk, session) = strict_session::<S, P>(parts, state).await?;
+        let (clerk, session, headers) = strict_session::<S, P>(parts, state).await?;
         match clerk.load_user(session.user_id()).await {
             Ok(user) => Ok(Self {
                 session,
                 user,
                 treat_pending_as_signed_out: clerk.treat_pending_as_signed_out(),
+                headers,
                 _policy: PhantomData,
             }),
-            Err(e) => Err(P::on_error(&AuthError::UserUnavailable(e)).await),
+            Err(e) => Err(with_headers(
+                P::on_error(&AuthError::UserUnavailable(e)).await,
+                headers,
+            )),
         }
     }
 }
@@ -183,10 +215,16 @@ where
 pub struct Lax<P, S> {
     auth: Auth,
     user: Option<User>,
+    headers: Option<HeaderMap>,
     _policy: PhantomData<fn() -> (P, S)>,
 }
 
 impl<P, S> Lax<P, S> {
+    /// The headers the handler's response must carry (the cookies of a server-side refresh,
+    /// or of a handshake that resolved signed out).
+    pub fn response_headers(&self) -> Option<HeaderMap> {
+        self.headers.clone()
+    }
     /// The auth object.
     pub fn auth(&self) -> Auth {
         self.auth.clone()
@@ -210,13 +248,14 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let clerk = clerk_for(parts, state).ok_or_else(|| reject_missing_clerk(parts))?;
-        match session_or_error(route_state(&clerk, parts).await?) {
+        let Routed { state, headers } = route_state(&clerk, parts).await?;
+        match session_or_error(state) {
             Ok(session) => {
                 let user = if P::LOAD_USER {
                     match clerk.load_user(session.user_id()).await {
                         Ok(user) => Some(user),
                         Err(e) => match P::on_error(&AuthError::UserUnavailable(e)).await {
-                            Some(response) => return Err(response),
+                            Some(response) => return Err(with_headers(response, headers)),
                             None => None,
                         },
                     }
@@ -226,21 +265,43 @@ where
                 Ok(Self {
                     auth: Auth::from_session(session, clerk.treat_pending_as_signed_out()),
                     user,
+                    headers,
                     _policy: PhantomData,
                 })
             }
             Err(err) => match P::on_error(&err).await {
-                Some(response) => Err(response),
+                Some(response) => Err(with_headers(response, headers)),
                 None => Ok(Self {
                     auth: match err {
                         AuthError::SessionPending => Auth::pending(),
                         _ => Auth::signed_out(),
                     },
                     user: None,
+                    headers,
                     _policy: PhantomData,
                 }),
             },
         }
+    }
+}
+
+/// A handler's response with the headers its guard says it must carry: what the macros
+/// make of the handler's return value.
+pub struct WithResponseHeaders<R> {
+    response: R,
+    headers: Option<HeaderMap>,
+}
+
+impl<R> WithResponseHeaders<R> {
+    /// The handler's response and its guard's headers.
+    pub fn new(response: R, headers: Option<HeaderMap>) -> Self {
+        Self { response, headers }
+    }
+}
+
+impl<R: IntoResponse> IntoResponse for WithResponseHeaders<R> {
+    fn into_response(self) -> Response {
+        with_headers(self.response.into_response(), self.headers)
     }
 }
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
-use super::{AuthErrorReason, Authenticated, RequestState, SignedOut};
+use super::{AuthErrorReason, RequestState, SignedOut};
 use crate::auth::Auth;
 use crate::clerk::Clerk;
 use crate::machine::{
@@ -163,20 +163,22 @@ impl Clerk {
         // Opaque machine tokens and machine JWTs (a session-path type mismatch) still take
         // the machine path.
         if accepts.accepts_session() {
-            if let Some(done) = parts.extensions.get::<Authenticated>() {
-                let same_instance = std::sync::Arc::ptr_eq(&done.clerk.inner, &self.inner);
+            if let Some(state) = self.layer_state(parts) {
                 let opaque_machine = header_token(&parts.headers)
                     .is_some_and(|t| TokenType::from_prefix(t).is_some());
-                if same_instance
-                    && !opaque_machine
-                    && done.state.reason() != Some(AuthErrorReason::TokenTypeMismatch)
-                {
-                    return AnyTokenRequestState::Session(done.state.clone());
+                if !opaque_machine && state.reason() != Some(AuthErrorReason::TokenTypeMismatch) {
+                    return AnyTokenRequestState::Session(state.clone());
                 }
             }
         }
-        self.authenticate_headers_accepting(&parts.method, &parts.headers, accepts)
-            .await
+        // With the request's URL, the session path is the whole ladder (Clerk's cookie path
+        // for `acceptsToken: [...]`/`'any'`): a navigation may get a handshake, an expired
+        // cookie may be refreshed.
+        let state = self
+            .accepting_inner(&parts.method, &parts.headers, accepts, Some(parts))
+            .await;
+        self.log_accepting(&state);
+        state
     }
 
     /// [`authenticate_request_accepting`](Self::authenticate_request_accepting) from a
@@ -197,7 +199,12 @@ impl Clerk {
         headers: &HeaderMap,
         accepts: AcceptsToken,
     ) -> AnyTokenRequestState {
-        let state = self.accepting_inner(method, headers, accepts).await;
+        let state = self.accepting_inner(method, headers, accepts, None).await;
+        self.log_accepting(&state);
+        state
+    }
+
+    fn log_accepting(&self, state: &AnyTokenRequestState) {
         if self.inner.logging {
             match &state {
                 AnyTokenRequestState::Machine(machine) => tracing::debug!(
@@ -213,7 +220,20 @@ impl Clerk {
                 AnyTokenRequestState::Session(_) => {}
             }
         }
-        state
+    }
+
+    /// The session path: the whole ladder when the request is known, else the decision of
+    /// an API backend from the headers.
+    async fn session_path(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        request: Option<&http::request::Parts>,
+    ) -> RequestState {
+        match request {
+            Some(parts) => self.authenticate_request(parts).await,
+            None => self.authenticate_headers(method, headers).await,
+        }
     }
 
     async fn accepting_inner(
@@ -221,12 +241,13 @@ impl Clerk {
         method: &Method,
         headers: &HeaderMap,
         accepts: AcceptsToken,
+        request: Option<&http::request::Parts>,
     ) -> AnyTokenRequestState {
         let Some(token) = header_token(headers) else {
             // Machine tokens never come from cookies.
             if accepts.accepts_session() {
                 return AnyTokenRequestState::Session(
-                    self.authenticate_headers(method, headers).await,
+                    self.session_path(method, headers, request).await,
                 );
             }
             // The message says why a header that was sent carried no token: its scheme.
@@ -254,7 +275,7 @@ impl Clerk {
             // The session path refuses it as `token-type-mismatch` too.
         }
         if accepts.accepts_session() {
-            let state = self.authenticate_headers(method, headers).await;
+            let state = self.session_path(method, headers, request).await;
             // The session path calls a machine JWT a type mismatch: verify it as the
             // machine token it is when the route accepts its type.
             if accepts.accepts_machine()

@@ -50,10 +50,8 @@ impl Clerk {
     /// [`require_auth`](crate::ClerkLayer::require_auth)), this returns the layer's result
     /// for the same instance instead of verifying the token a second time.
     pub async fn authenticate_request(&self, parts: &http::request::Parts) -> RequestState {
-        if let Some(done) = parts.extensions.get::<Authenticated>() {
-            if std::sync::Arc::ptr_eq(&done.clerk.inner, &self.inner) {
-                return done.state.clone();
-            }
+        if let Some(state) = self.layer_state(parts) {
+            return state.clone();
         }
         let Some(family) = self.inner.suffixed_cookies.as_ref() else {
             return self
@@ -64,6 +62,19 @@ impl Clerk {
         let state = ladder::authenticate(self, &ctx).await;
         self.log_state(&state);
         state
+    }
+
+    /// The outcome a [`ClerkLayer`](crate::ClerkLayer) of this instance already decided for
+    /// the request, if one did.
+    pub(crate) fn layer_state<'a>(
+        &self,
+        parts: &'a http::request::Parts,
+    ) -> Option<&'a RequestState> {
+        parts
+            .extensions
+            .get::<Authenticated>()
+            .filter(|done| Arc::ptr_eq(&done.clerk.inner, &self.inner))
+            .map(|done| &done.state)
     }
 
     fn now_secs(&self) -> i64 {

@@ -39,6 +39,35 @@ async fn no_injection() -> &'static str {
     "ok"
 }
 
+async fn greeting(user: &str) -> String {
+    std::future::ready(format!("hello {user}")).await
+}
+
+// The body runs inside the expansion's `async` block: a body that only awaits is not
+// `redundant_async_block`, and `?`/`return` keep the declared types.
+#[clerk::protect]
+async fn only_awaits(session: Session) -> String {
+    greeting(session.user_id()).await
+}
+
+#[clerk::protect]
+async fn question_mark(session: Session) -> Result<String, (axum::http::StatusCode, String)> {
+    let n: u32 = session
+        .user_id()
+        .len()
+        .try_into()
+        .map_err(|_| (axum::http::StatusCode::BAD_REQUEST, String::from("too long")))?;
+    if n == 0 {
+        return Err((axum::http::StatusCode::BAD_REQUEST, String::from("empty")));
+    }
+    Ok(n.to_string())
+}
+
+#[clerk::protect]
+async fn no_return_type(session: Session) {
+    let _ = session;
+}
+
 fn app(clerk: Clerk) -> Router {
     Router::new()
         .route("/one", get(one_line))
@@ -47,6 +76,9 @@ fn app(clerk: Clerk) -> Router {
         .route("/generic", get(generic::<u8>))
         .route("/machine", get(machine))
         .route("/none", get(no_injection))
+        .route("/awaits", get(only_awaits))
+        .route("/question", get(question_mark))
+        .route("/unit", get(no_return_type))
         .layer(ClerkLayer::new(clerk))
 }
 
