@@ -10,6 +10,7 @@ mod common;
 
 mod browser;
 mod loops;
+mod org_sync;
 
 use axum::routing::get;
 use axum::Router;
