@@ -1,7 +1,14 @@
 //! What a server-rendered app adds to the configuration: where the Frontend API is reached
 //! (the publishable key's host, a satellite's `clerk.<domain>`, or a proxy), the sign-in
 //! and sign-up URLs, and whether this app is a satellite. Read by the handshake ladder of
-//! `authenticate_request` (docs/handshake-spec.md §1.2, §9).
+//! `authenticate_request` (docs/handshake-spec.md §1.2, §9), and the organization sync
+//! patterns (§6.6).
+
+mod js_regex;
+pub(crate) mod org_sync;
+mod path_pattern;
+
+use org_sync::OrganizationMatcher;
 
 /// The fullstack settings of an instance (set with `ClerkBuilder::sign_in_url`,
 /// `sign_up_url`, `is_satellite`, `domain`, `proxy_url`).
@@ -18,6 +25,8 @@ pub(crate) struct FrontendSettings {
     pub domain: Option<String>,
     /// `proxyUrl`, absolute or starting with `/` (then resolved against each request).
     pub proxy_url: Option<String>,
+    /// `organizationSyncOptions`, compiled (`None` when not configured).
+    pub organization_sync: Option<OrganizationMatcher>,
 }
 
 /// `isTruthy` of `@clerk/shared` (`underscore.ts`), for `CLERK_IS_SATELLITE`: `true`/`false`

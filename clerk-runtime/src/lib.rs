@@ -78,7 +78,7 @@ pub use auth::Auth;
 pub use cache::UserCache;
 pub use claims::SessionClaims;
 pub use clerk::{Clerk, TokenCacheStats};
-pub use config::{ClerkBuilder, ConfigError};
+pub use config::{ClerkBuilder, ConfigError, OrganizationSyncOptions};
 pub use machine::{
     AcceptsToken, MachineAuth, MachineTokenCacheConfig, MachineTokenVerificationError,
     MachineTokenVerificationErrorCode, MachineVerificationBudget, TokenType,

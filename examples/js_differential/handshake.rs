@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 use super::Lcg;
 
+mod org_sync;
+
 /// An instance of the corpus: its name, publishable key and options (as the JS options).
 struct Instance {
     name: &'static str,
@@ -307,6 +309,7 @@ pub async fn cases(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Value {
             case["rust"] = decided;
         }
     }
+    out.extend(org_sync::cases(mock, dev_pk, live_pk, &user.id, &sid).await);
     json!({
         "client_cookie": browser.client_cookie(),
         "frontend_api": mock.frontend_api_url(),

@@ -10,6 +10,7 @@ mod common;
 
 mod browser;
 mod loops;
+mod org_sync;
 mod routes;
 
 use axum::routing::get;

@@ -78,4 +78,8 @@ pub enum ConfigError {
         /// The option or environment variable the value came from.
         origin: &'static str,
     },
+    /// An organization sync pattern is refused: the message of `@clerk/backend`
+    /// (`Invalid pattern "<patterns>": …`), or why this SDK cannot match it exactly.
+    #[error("invalid organization sync option: {0}")]
+    InvalidOrganizationPattern(String),
 }

@@ -61,6 +61,7 @@ impl ClerkBuilder {
             is_satellite,
             domain,
             proxy_url,
+            organization_sync: self.organization_matcher()?,
         })
     }
 }

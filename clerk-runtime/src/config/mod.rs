@@ -20,9 +20,11 @@ use crate::wire::{DEFAULT_API_URL, DEFAULT_API_VERSION};
 mod env;
 mod error;
 mod frontend;
+mod org_sync;
 
 use env::validate_secret_key;
 pub use error::ConfigError;
+pub use org_sync::OrganizationSyncOptions;
 
 /// Which `iss` to require.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +84,7 @@ pub struct ClerkBuilder {
     is_satellite: Option<bool>,
     domain: Option<String>,
     proxy_url: Option<String>,
+    organization_sync: Option<OrganizationSyncOptions>,
     api_headers: reqwest::header::HeaderMap,
     api_retry: RetryPolicy,
     token_cache: Option<TokenCacheConfig>,
@@ -140,6 +143,7 @@ impl Default for ClerkBuilder {
             is_satellite: None,
             domain: None,
             proxy_url: None,
+            organization_sync: None,
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: RetryPolicy::default(),
             token_cache: Some(TokenCacheConfig::default()),

@@ -8,6 +8,7 @@ use http::{HeaderMap, Method};
 use reqwest::Url;
 
 use crate::clerk::Clerk;
+use crate::frontend::org_sync::SyncTarget;
 use crate::token::extract::{cookie, header_token, uses_suffixed_cookies, CookieFamily};
 
 /// Query parameters and cookies of the handshake machinery (spec §9, `src/constants.ts`).
@@ -51,6 +52,8 @@ pub(crate) struct RequestContext {
     pub frontend_api: String,
     /// The request's headers (the refresh call forwards them).
     pub headers: HeaderMap,
+    /// What the organization sync patterns ask of this URL (`findTarget(clerkUrl)`).
+    pub org_sync_target: Option<SyncTarget>,
 }
 
 impl RequestContext {
@@ -97,6 +100,10 @@ impl RequestContext {
             production: family.production,
             is_satellite: settings.is_satellite,
             frontend_api,
+            org_sync_target: settings
+                .organization_sync
+                .as_ref()
+                .and_then(|matcher| matcher.find_target(url.path())),
             url,
             headers: headers.clone(),
         }

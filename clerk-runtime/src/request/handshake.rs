@@ -106,6 +106,10 @@ pub(crate) fn handshake_url(ctx: &RequestContext, reason: AuthErrorReason) -> Ur
                 q.append_pair(names::DEV_BROWSER, dvb);
             }
         }
+        // On every handshake whose URL an organization sync pattern matches (§6.6).
+        if let Some(target) = &ctx.org_sync_target {
+            q.append_pair("organization_id", &target.query_value());
+        }
     }
     url
 }

@@ -235,8 +235,38 @@ async fn cookie_path(clerk: &Clerk, ctx: &RequestContext) -> RequestState {
             None,
         );
     }
-    // 15. Organization sync is not configurable in this SDK: nothing to activate.
+    // 15. Organization sync, for a session with a user (a pending one has none).
+    let claims = shared.claims();
+    let has_user = !claims.subject().is_empty()
+        && claims.get("sts").and_then(serde_json::Value::as_str) != Some("pending");
+    if has_user {
+        if let Some(state) = organization_sync_handshake(ctx, claims.as_map()) {
+            return state;
+        }
+    }
     clerk.signed_in(shared, TokenCarrier::Cookie, Default::default())
+}
+
+/// `handleMaybeOrganizationSyncHandshake` (spec §6.6): a handshake when the URL asks for
+/// another organization than the session's, under a loop guard of its own (from three
+/// handshakes on, organization activation is skipped). Anything but a handshake (a request
+/// that is not a navigation, the common loop guard) leaves the request signed in.
+fn organization_sync_handshake(
+    ctx: &RequestContext,
+    claims: &serde_json::Map<String, serde_json::Value>,
+) -> Option<RequestState> {
+    let target = ctx.org_sync_target.as_ref()?;
+    if !target.must_activate(claims) {
+        return None;
+    }
+    if ctx.redirect_count >= 3.0 {
+        tracing::warn!("clerk: organization activation handshake loop detected (an invalid organization id or slug?); skipping organization activation");
+        return None;
+    }
+    match maybe_handshake(ctx, R::ActiveOrganizationMismatch, "", None, None) {
+        state @ RequestState::Handshake(_) => Some(state),
+        _ => None,
+    }
 }
 
 /// `handleSessionTokenError` (spec §4.2): refresh an expired token on a `GET` with a

@@ -60,6 +60,9 @@ pub enum AuthErrorReason {
     SatelliteNeedsSyncing,
     /// `session-token-missing`: a resolved handshake set no session.
     SessionTokenMissing,
+    /// `active-organization-mismatch`: the URL asks for another active organization (or
+    /// the personal account) than the session's (organization sync).
+    ActiveOrganizationMismatch,
     /// `unexpected-error`.
     UnexpectedError,
     /// `session-token-expired-refresh-<failure>`: server-side refresh failed; the text is
@@ -102,6 +105,7 @@ impl AuthErrorReason {
             Self::PrimaryDomainCrossOriginSync => "primary-domain-cross-origin-sync",
             Self::SatelliteNeedsSyncing => "satellite-needs-syncing",
             Self::SessionTokenMissing => "session-token-missing",
+            Self::ActiveOrganizationMismatch => "active-organization-mismatch",
             Self::UnexpectedError => "unexpected-error",
             Self::SessionTokenExpiredRefreshFailed(reason) => reason,
             Self::AuthenticateRequestError => "authenticate-request-error",
