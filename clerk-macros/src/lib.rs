@@ -66,13 +66,16 @@ use proc_macro::TokenStream;
 /// # }
 /// ```
 ///
-/// Expansion, in prose: the function keeps its name, visibility and return type; its
-/// injected parameters are removed and bound at the top of the body from a first
-/// parameter of type `clerk::__private::Strict<__clerk_policy_NAME>` (or `StrictUser<…>`
-/// when a `User` is injected: it is fetched after authorization; `StrictMachine<…>` or
-/// `StrictMixed<…>` when `accepts` lists machine token types), and a hidden
-/// `__clerk_policy_NAME` type carries the checks and the `on_error` handler. `User` and
-/// `Option<User>` may also be injected (the Backend API user of the session).
+/// Expansion, in prose: the function keeps its name and visibility; its injected
+/// parameters are removed and bound at the top of the body from a first parameter of type
+/// `clerk::__private::Strict<__clerk_policy_NAME>` (or `StrictUser<…>` when a `User` is
+/// injected: it is fetched after authorization; `StrictMachine<…>` or `StrictMixed<…>` when
+/// `accepts` lists machine token types), and a hidden `__clerk_policy_NAME` type carries
+/// the checks and the `on_error` handler. The body runs as an `async` block of the declared
+/// return type `R` (so `return` and `?` are unchanged), and the function returns
+/// `clerk::__private::WithResponseHeaders<R>`: `R`'s response plus the cookies of a
+/// server-side refresh, when the route (not a `ClerkLayer`) authenticated the request.
+/// `User` and `Option<User>` may also be injected (the Backend API user of the session).
 ///
 /// [`AuthError::is_authorization`]: ../clerk/enum.AuthError.html#method.is_authorization
 #[proc_macro_attribute]
