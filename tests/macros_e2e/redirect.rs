@@ -34,7 +34,10 @@ fn sign_in_location(sign_in: &str, back: &str) -> String {
         })
         .collect();
     let separator = if sign_in.contains('?') { '&' } else { '?' };
-    format!("{sign_in}{separator}redirect_url={encoded}")
+    // A sign-in page on another host of a development instance gets the development
+    // browser's token (every request here carries `__clerk_db_jwt=dvb_test`), as
+    // `@clerk/backend`'s `createRedirect` adds it.
+    format!("{sign_in}{separator}redirect_url={encoded}&__clerk_db_jwt=dvb_test")
 }
 
 #[track_caller]
@@ -157,7 +160,13 @@ async fn redirect_to_sign_in() {
     ];
     for (what, path, headers, back) in &redirects {
         let reply = send(&http, "GET", &format!("{base}{path}"), headers, None).await;
-        assert_redirect(&reply, &sign_in_location(&sign_in, back), what);
+        // A pending session is sent to the sign-in page's tasks.
+        let target = if *what == "pending session" {
+            format!("{sign_in}/tasks")
+        } else {
+            sign_in.clone()
+        };
+        assert_redirect(&reply, &sign_in_location(&target, back), what);
     }
     expired_navigations_go_through_the_handshake(&mock, &http, &base, &exp, &expired_cookie).await;
     other_requests_are_not_redirected(&http, &base, &exp, &token).await;
@@ -302,7 +311,7 @@ async fn configured_and_missing_sign_in_urls(mock: &MockClerk, http: &reqwest::C
     .await;
     assert_redirect(
         &reply,
-        &format!("https://app.example.com/login?from=api&redirect_url=http%3A%2F%2F{}%2Fr%2Fpage%3Fa%3D1", custom_host.replace(':', "%3A")),
+        &format!("https://app.example.com/login?from=api&redirect_url=http%3A%2F%2F{}%2Fr%2Fpage%3Fa%3D1&__clerk_db_jwt=dvb_test", custom_host.replace(':', "%3A")),
         "custom sign-in URL",
     );
     let no_pk = clerk::Clerk::builder()

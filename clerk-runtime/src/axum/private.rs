@@ -6,7 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
-use axum::http::header::{ACCEPT, HOST, LOCATION};
+use axum::http::header::{ACCEPT, LOCATION};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -142,7 +142,7 @@ pub(crate) async fn reject<P: StrictPolicy>(
     err: AuthError,
 ) -> Response {
     if P::REDIRECT_TO_SIGN_IN && err.is_authentication() && is_browser_navigation(parts) {
-        if let Some(response) = sign_in_redirect(clerk, parts) {
+        if let Some(response) = sign_in_redirect(clerk, parts, &err) {
             return response;
         }
     }
@@ -323,36 +323,16 @@ pub fn is_browser_navigation(parts: &Parts) -> bool {
     }
 }
 
-/// `307` to the sign-in URL with `redirect_url` back to this request.
-pub(crate) fn sign_in_redirect(clerk: &Clerk, parts: &Parts) -> Option<Response> {
-    let Some(sign_in) = clerk.sign_in_url() else {
+/// `307` to the sign-in URL, as `redirectToSignIn()` of `@clerk/backend`'s `createRedirect`
+/// builds it (`redirect_url` back to this request; the development browser's token for a
+/// sign-in page on another host; `/tasks` for a pending session).
+pub(crate) fn sign_in_redirect(clerk: &Clerk, parts: &Parts, err: &AuthError) -> Option<Response> {
+    let pending = matches!(err, AuthError::SessionPending);
+    let Some(url) = clerk.sign_in_redirect_url(parts, pending) else {
         tracing::warn!("clerk: redirect_to_sign_in needs a sign-in URL (CLERK_SIGN_IN_URL or a publishable key); answering 401");
         return None;
     };
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or_default().trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let proto = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
-    let host = header("x-forwarded-host")
-        .or_else(|| header(HOST.as_str()))
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))?;
-    // Under `Router::nest` the request URI lost its prefix; axum keeps the original.
-    let uri = parts
-        .extensions
-        .get::<axum::extract::OriginalUri>()
-        .map_or(&parts.uri, |original| &original.0);
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let back = format!("{proto}://{host}{path}");
-    let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("redirect_url", &back)
-        .finish();
-    let separator = if sign_in.contains('?') { '&' } else { '?' };
-    let location = HeaderValue::from_str(&format!("{sign_in}{separator}{query}")).ok()?;
+    let location = HeaderValue::from_str(&url).ok()?;
     Some((StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response())
 }
 

@@ -192,18 +192,20 @@ pub(crate) fn with_pairs(url: &Url, pairs: &[(String, String)]) -> Url {
     out
 }
 
-/// `ClerkRequest.deriveUrlFromHeaders` (spec §1.1). The initial URL is `parts.uri` when
+/// `ClerkRequest.deriveUrlFromHeaders` (spec §1.1). The initial URL is the request's URI
+/// (axum's `OriginalUri` under a nested router) when
 /// absolute, else `http://<Host>` (or `http://localhost`) and the path and query, as
 /// `@clerk/express` builds it.
 pub(crate) fn clerk_url(parts: &Parts) -> Url {
     let fallback = || Url::parse("http://localhost/").expect("a valid URL");
-    let path = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let initial = if parts.uri.scheme().is_some() {
-        Url::parse(&parts.uri.to_string()).unwrap_or_else(|_| fallback())
+    // Under `Router::nest` the request's URI lost its prefix; axum keeps the original.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let initial = if uri.scheme().is_some() {
+        Url::parse(&uri.to_string()).unwrap_or_else(|_| fallback())
     } else {
         let host = parts
             .headers

@@ -13,6 +13,7 @@ mod any_token;
 mod context;
 mod handshake;
 mod ladder;
+mod redirect;
 mod refresh;
 mod state;
 
