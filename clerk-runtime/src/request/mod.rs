@@ -14,6 +14,7 @@ mod context;
 mod handshake;
 mod ladder;
 mod refresh;
+mod refresh_answer;
 mod state;
 
 use std::sync::Arc;
