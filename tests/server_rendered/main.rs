@@ -10,6 +10,7 @@ mod common;
 
 mod browser;
 mod loops;
+mod wide;
 
 use axum::routing::get;
 use axum::Router;
