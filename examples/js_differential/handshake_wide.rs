@@ -307,7 +307,10 @@ fn legacy_handshakes(mock: &MockClerk, t: &TokenSet, sfx: &str) -> Vec<String> {
             .claim("handshake", directives)
             .expires_in_secs(600)
     };
-    let uat = format!("__client_uat={}; Path=/; Max-Age=315360000; SameSite=Lax", t.now);
+    let uat = format!(
+        "__client_uat={}; Path=/; Max-Age=315360000; SameSite=Lax",
+        t.now
+    );
     let session = |token: &str| format!("__session={token}; Path=/; SameSite=Lax");
     vec![
         hs(json!([uat, session(&t.valid)])).sign(),
@@ -344,7 +347,9 @@ fn legacy_handshakes(mock: &MockClerk, t: &TokenSet, sfx: &str) -> Vec<String> {
         hs(json!([session(&t.valid)])).without_claim("exp").sign(),
         hs(json!([session(&t.valid)])).expired().sign(),
         hs(json!([session(&t.valid)])).sign_with(&mock.unpublished_key()),
-        hs(json!([session(&t.valid)])).header("typ", "at+jwt").sign(),
+        hs(json!([session(&t.valid)]))
+            .header("typ", "at+jwt")
+            .sign(),
         hs(json!([session(&t.valid)]))
             .header("cat", "cl_B7d4PD222AAA")
             .sign(),
@@ -370,7 +375,8 @@ fn random_case(
     let mut volatile = false;
     let mut label = Vec::new();
     let uat = t.now.to_string();
-    let plain = |token: &str, uat: &str| vec![format!("__session={token}"), format!("__client_uat={uat}")];
+    let plain =
+        |token: &str, uat: &str| vec![format!("__session={token}"), format!("__client_uat={uat}")];
     // The session cookies.
     let session_kind = rng.below(24);
     label.push(format!("session#{session_kind}"));
@@ -385,8 +391,19 @@ fn random_case(
         7 => cookies.extend(plain(&t.template, &uat)),
         8 => {
             let edge = [
-                "0", "-1", "1e3", "99999999999999999999", " 12", "+5", "", "0x10", "abc",
-                "1.5", "-0", "00", "Infinity",
+                "0",
+                "-1",
+                "1e3",
+                "99999999999999999999",
+                " 12",
+                "+5",
+                "",
+                "0x10",
+                "abc",
+                "1.5",
+                "-0",
+                "00",
+                "Infinity",
             ];
             let edge = pick(rng, &edge).to_string();
             let edge = if rng.below(3) == 0 {
@@ -418,7 +435,7 @@ fn random_case(
             format!("__client_uat_{sfx}={uat}"),
             "__client_uat=0".to_owned(),
         ]),
-        13 | 14 | 15 => {
+        13..=15 => {
             let index = rng.below(t.refusing.len());
             label.push(format!("refresh-answer#{index}"));
             let (expired, refresh) = t.refusing[index].clone();
@@ -465,17 +482,46 @@ fn random_case(
         _ => {}
     }
     if rng.below(10) == 0 {
-        cookies.push(pick(rng, &["__clerk_redirect_count=3", "__clerk_redirect_count=1", "__clerk_redirect_count=-1", "__clerk_redirect_count=Infinity", "__clerk_redirect_count=%33"]).to_string());
+        cookies.push(
+            pick(
+                rng,
+                &[
+                    "__clerk_redirect_count=3",
+                    "__clerk_redirect_count=1",
+                    "__clerk_redirect_count=-1",
+                    "__clerk_redirect_count=Infinity",
+                    "__clerk_redirect_count=%33",
+                ],
+            )
+            .to_string(),
+        );
     }
     // The request kind.
     let method = *pick(
         rng,
-        &["GET", "GET", "GET", "GET", "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "POST"],
+        &[
+            "GET", "GET", "GET", "GET", "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "POST",
+        ],
     );
     match rng.below(14) {
         0..=3 => headers.push(("sec-fetch-dest".into(), "document".into())),
         4 => headers.push(("sec-fetch-dest".into(), "iframe".into())),
-        5 => headers.push(("sec-fetch-dest".into(), pick(rng, &["frame", "embed", "empty", "DOCUMENT", "document ", "script", "object"]).to_string())),
+        5 => headers.push((
+            "sec-fetch-dest".into(),
+            pick(
+                rng,
+                &[
+                    "frame",
+                    "embed",
+                    "empty",
+                    "DOCUMENT",
+                    "document ",
+                    "script",
+                    "object",
+                ],
+            )
+            .to_string(),
+        )),
         6 => headers.push(("sec-fetch-dest".into(), "".into())),
         7 => {
             headers.push(("sec-fetch-dest".into(), "document".into()));
@@ -504,12 +550,23 @@ fn random_case(
         }
     }
     if rng.below(5) == 0 {
-        headers.push(("sec-fetch-site".into(), pick(rng, &["cross-site", "same-origin", "same-site", "none"]).to_string()));
+        headers.push((
+            "sec-fetch-site".into(),
+            pick(rng, &["cross-site", "same-origin", "same-site", "none"]).to_string(),
+        ));
     }
     // Where the request is: Host, forwarded headers.
     let host = *pick(
         rng,
-        &["app.test", "app.test", "app.test:3000", "[::1]:8080", "127.0.0.1", "APP.test:443", "app.test:80"],
+        &[
+            "app.test",
+            "app.test",
+            "app.test:3000",
+            "[::1]:8080",
+            "127.0.0.1",
+            "APP.test:443",
+            "app.test:80",
+        ],
     );
     headers.push(("host".into(), host.into()));
     match rng.below(12) {
@@ -582,12 +639,22 @@ fn random_case(
             label.push(format!("legacy#{index}+nonce"));
             let token = legacy[index].clone();
             let sep = if path.contains('?') { '&' } else { '?' };
-            path = format!("{path}{sep}__clerk_handshake={token}&__clerk_handshake_nonce={{NONCE}}");
+            path =
+                format!("{path}{sep}__clerk_handshake={token}&__clerk_handshake_nonce={{NONCE}}");
         }
         _ => {}
     }
     if rng.below(6) == 0 {
-        let origin = *pick(rng, &["https://primary.test", "https://app.test", "http://app.test", "null", "https://sat.test"]);
+        let origin = *pick(
+            rng,
+            &[
+                "https://primary.test",
+                "https://app.test",
+                "http://app.test",
+                "null",
+                "https://sat.test",
+            ],
+        );
         headers.push(("origin".into(), origin.into()));
     }
     if rng.below(3) == 0 {

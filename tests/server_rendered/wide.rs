@@ -91,7 +91,12 @@ async fn refresh_answers_are_read_as_the_package_reads_them() {
         format!(r#"{{"object":"cookies","cookies":["__session={fresh}; Path=/  "]}}"#),
     );
     let hop = browser.fetch(&format!("{base}/api/me")).await;
-    assert_eq!(hop.status, 200, "{:?}", hop.headers.get("x-clerk-auth-reason"));
+    assert_eq!(
+        hop.status,
+        200,
+        "{:?}",
+        hop.headers.get("x-clerk-auth-reason")
+    );
     assert!(hop
         .set_cookies
         .contains(&format!("__session={fresh}; Path=/")));
@@ -121,7 +126,10 @@ async fn a_handshake_directive_of_another_category_signs_in() {
         .navigate(&format!("{base}/page?__clerk_handshake={handshake}&x=1"))
         .await;
     assert_eq!(hop.status, 307, "{}", hop.body);
-    assert_eq!(hop.location.as_deref(), Some(format!("{base}/page?x=1").as_str()));
+    assert_eq!(
+        hop.location.as_deref(),
+        Some(format!("{base}/page?x=1").as_str())
+    );
     assert_eq!(hop.set_cookies, vec![directive]);
     assert!(hop.headers.get("x-clerk-auth-status").is_none());
 }
@@ -161,7 +169,10 @@ async fn claim_errors_show_the_claim_as_the_package_does() {
     let hop = browser
         .fetch(&format!("{base}/api/me?__clerk_handshake={handshake}"))
         .await;
-    assert_eq!(hop.headers["x-clerk-auth-reason"], "authenticate-request-error");
+    assert_eq!(
+        hop.headers["x-clerk-auth-reason"],
+        "authenticate-request-error"
+    );
     // The layer's answer adds this SDK's reason to the package's message.
     let message = hop.headers["x-clerk-auth-message"].to_str().unwrap();
     assert!(

@@ -92,7 +92,9 @@ pub(crate) async fn refresh(
     for text in &cookies {
         // `Headers.append` trims the value and throws on one that cannot be a header.
         let value = HeaderValue::from_str(text.trim_matches([' ', '\t'])).map_err(|_| {
-            RefreshFailed::Thrown("Headers.append: a Set-Cookie directive of the refresh is an invalid header value.")
+            RefreshFailed::Thrown(
+                "Headers.append: a Set-Cookie directive of the refresh is an invalid header value.",
+            )
         })?;
         headers.append(SET_COOKIE, value);
         let pair = text.split(';').next().unwrap_or_default();

@@ -248,17 +248,36 @@ mod tests {
     fn errors_as_the_package_reads_them() {
         let f = |s: &str| ReadAnswer::Failed(s.to_owned());
         assert_eq!(read(None), f("fetch-error"));
-        assert_eq!(answer(400, JSON, r#"{"errors":[{"code":"x_y"}]}"#), f("x_y"));
-        assert_eq!(answer(500, JSON, r#"{"errors":[{"code":"unexpected_error"}]}"#), f("fetch-error"));
-        assert_eq!(answer(422, JSON, r#"{"errors":[]}"#), f("unexpected-bapi-error"));
-        assert_eq!(answer(400, JSON, r#"{"errors":[{"message":"m"}]}"#), f("unexpected-sdk-error"));
+        assert_eq!(
+            answer(400, JSON, r#"{"errors":[{"code":"x_y"}]}"#),
+            f("x_y")
+        );
+        assert_eq!(
+            answer(500, JSON, r#"{"errors":[{"code":"unexpected_error"}]}"#),
+            f("fetch-error")
+        );
+        assert_eq!(
+            answer(422, JSON, r#"{"errors":[]}"#),
+            f("unexpected-bapi-error")
+        );
+        assert_eq!(
+            answer(400, JSON, r#"{"errors":[{"message":"m"}]}"#),
+            f("unexpected-sdk-error")
+        );
         assert_eq!(answer(400, JSON, r#"{"errors":"x"}"#), f("fetch-error"));
         assert_eq!(answer(400, JSON, r#"{"errors":[null]}"#), f("fetch-error"));
         assert_eq!(answer(400, JSON, r#"{"errors":[{"code":5}]}"#), f("5"));
         assert_eq!(answer(400, JSON, "not json"), f("fetch-error"));
-        assert_eq!(answer(503, Some("text/html"), "<html>"), f("unexpected-bapi-error"));
         assert_eq!(
-            answer(400, Some("application/json; charset=utf-8"), r#"{"errors":[{"code":"x"}]}"#),
+            answer(503, Some("text/html"), "<html>"),
+            f("unexpected-bapi-error")
+        );
+        assert_eq!(
+            answer(
+                400,
+                Some("application/json; charset=utf-8"),
+                r#"{"errors":[{"code":"x"}]}"#
+            ),
             f("unexpected-bapi-error")
         );
     }
@@ -272,9 +291,18 @@ mod tests {
         assert_eq!(answer(200, JSON, "[1]"), f("fetch-error"));
         assert_eq!(answer(200, JSON, "[]"), f("unexpected-sdk-error"));
         assert_eq!(answer(200, JSON, r#""s""#), f("unexpected-sdk-error"));
-        assert_eq!(answer(200, JSON, r#"{"object":"session","cookies":["a=1"]}"#), f("unexpected-sdk-error"));
-        assert_eq!(answer(200, JSON, r#"{"object":"cookies","cookies":[]}"#), f("unexpected-sdk-error"));
-        assert_eq!(answer(200, Some("text/plain"), "a=1"), f("unexpected-sdk-error"));
+        assert_eq!(
+            answer(200, JSON, r#"{"object":"session","cookies":["a=1"]}"#),
+            f("unexpected-sdk-error")
+        );
+        assert_eq!(
+            answer(200, JSON, r#"{"object":"cookies","cookies":[]}"#),
+            f("unexpected-sdk-error")
+        );
+        assert_eq!(
+            answer(200, Some("text/plain"), "a=1"),
+            f("unexpected-sdk-error")
+        );
         assert_eq!(
             answer(200, JSON, r#"{"cookies":["a=1","b=2"]}"#),
             ReadAnswer::Cookies(vec!["a=1".into(), "b=2".into()])

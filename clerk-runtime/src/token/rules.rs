@@ -219,11 +219,7 @@ impl ClaimFacts {
         let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
         let now_ns = now_ms * 1_000_000;
 
-        let exp = self.exp.millis(
-            "exp",
-            true,
-            "expiry date claim (exp)",
-        )?;
+        let exp = self.exp.millis("exp", true, "expiry date claim (exp)")?;
         if let Some(exp_ms) = exp {
             if exp_ms * 1_000_000 <= now_ns - skew_ns {
                 return Err(TokenVerificationError::new(
@@ -236,11 +232,10 @@ impl ClaimFacts {
                 ));
             }
         }
-        if let Some(nbf_ms) = self.nbf.millis(
-            "nbf",
-            false,
-            "not before date claim (nbf)",
-        )? {
+        if let Some(nbf_ms) = self
+            .nbf
+            .millis("nbf", false, "not before date claim (nbf)")?
+        {
             if nbf_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenNotActiveYet,
@@ -252,11 +247,10 @@ impl ClaimFacts {
                 ));
             }
         }
-        if let Some(iat_ms) = self.iat.millis(
-            "iat",
-            false,
-            "issued at date claim (iat)",
-        )? {
+        if let Some(iat_ms) = self
+            .iat
+            .millis("iat", false, "issued at date claim (iat)")?
+        {
             if iat_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenIatInTheFuture,
