@@ -354,7 +354,7 @@ pub async fn mint_nonce(mock: &MockClerk, client_cookie: &str) -> String {
         .to_owned()
 }
 
-async fn decide(clerk: &Clerk, case: &Value, nonce: Option<&str>) -> Value {
+pub async fn decide(clerk: &Clerk, case: &Value, nonce: Option<&str>) -> Value {
     let fill = |s: &str| match nonce {
         Some(n) => s.replace("{NONCE}", n),
         None => s.to_owned(),

@@ -16,6 +16,8 @@ mod token_sources;
 
 mod handshake;
 
+mod handshake_wide;
+
 use axum::http::{HeaderMap, HeaderValue, Method};
 use clerk::testing::MockClerk;
 use clerk::{Clerk, Has, PublishableKey, RequestState};
@@ -87,7 +89,12 @@ async fn main() {
     let source_cases =
         token_sources::source_cases(&mock, [("dev", &dev, &dev_pk), ("live", &live, &live_pk)])
             .await;
-    let handshake_cases = handshake::cases(&mock, &dev_pk, &live_pk).await;
+    let mut handshake_cases = handshake::cases(&mock, &dev_pk, &live_pk).await;
+    // The wider corpus (`handshake_wide.rs`) goes to the same check.
+    let wide = handshake_wide::cases(&mock, &dev_pk, &live_pk).await;
+    if let Some(cases) = handshake_cases["cases"].as_array_mut() {
+        cases.extend(wide);
+    }
 
     let document = json!({
         "api_url": mock.api_url(),

@@ -71,6 +71,8 @@ async function decide(c) {
 
 let failures = 0;
 const tally = {};
+// How many differences are printed (all of them with DIFF_LIMIT=0).
+const limit = Number(process.env.DIFF_LIMIT ?? 25) || Infinity;
 const shorten = (s) => String(s).replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<jwt>');
 for (const c of hs.cases) {
   const js = await decide(c);
@@ -95,8 +97,8 @@ for (const c of hs.cases) {
   const key = 'error' in js ? 'error' : `${js.status} ${js.reason ?? ''}`.trim();
   tally[key] = (tally[key] ?? 0) + 1;
   if (diffs.length) {
-    if (failures++ < 25) {
-      console.log('BAD ', c.instance, c.method, shorten(c.path), shorten(JSON.stringify(c.headers)));
+    if (failures++ < limit) {
+      console.log('BAD ', c.instance, c.label ?? '', c.method, shorten(c.path), shorten(JSON.stringify(c.headers)));
       for (const [k, j, r] of diffs) console.log('     ', k, 'clerk:', shorten(JSON.stringify(j)), 'sdk:', shorten(JSON.stringify(r)));
     }
   }

@@ -12,6 +12,7 @@ mod browser;
 mod loops;
 mod org_sync;
 mod routes;
+mod wide;
 
 use axum::routing::get;
 use axum::Router;

@@ -172,7 +172,9 @@ pub(crate) async fn resolve(
         let Some(text) = directive.as_str() else {
             return Err(Unresolved::FallBack);
         };
-        let value = HeaderValue::from_str(text).map_err(|_| Unresolved::FallBack)?;
+        // `Headers.append` trims the value and throws on one that cannot be a header.
+        let value = HeaderValue::from_str(text.trim_matches([' ', '\t']))
+            .map_err(|_| Unresolved::FallBack)?;
         headers.append(SET_COOKIE, value);
         let pair = text.split(';').next().unwrap_or_default();
         let mut fields = pair.split('=');
@@ -204,17 +206,10 @@ pub(crate) async fn resolve(
         return Ok(RequestState::SignedOut(out));
     }
     let rules = clerk.rules();
-    let cache = clerk.inner.token_cache.as_deref();
-    let accept = |_: Option<&serde_json::Map<String, Value>>,
-                  _: &serde_json::Map<String, Value>| {
-        Ok::<(), token::TokenVerificationError>(())
-    };
-    let verified = match token::verify::verify(
+    let verified = match token::verify::verify_any_category(
         &session_token,
         &clerk.inner.keys,
-        cache,
         &rules,
-        accept,
     )
     .await
     {
@@ -231,7 +226,7 @@ pub(crate) async fn resolve(
             tracing::warn!("clerk: clock skew detected; retrying the handshake's session token with a day of skew");
             let mut lenient = clerk.rules();
             lenient.clock_skew = std::time::Duration::from_millis(DEVELOPMENT_HANDSHAKE_SKEW_MS);
-            token::verify::verify(&session_token, &clerk.inner.keys, None, &lenient, accept)
+            token::verify::verify_any_category(&session_token, &clerk.inner.keys, &lenient)
                 .await
                 .map_err(|_| Unresolved::FallBack)?
         }

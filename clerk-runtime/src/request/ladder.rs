@@ -297,7 +297,10 @@ async fn session_token_error(
                     headers: done.headers,
                 }
             }
-            Err(reason) => Some(R::SessionTokenExpiredRefreshFailed(reason)),
+            Err(refresh::RefreshFailed::Reason(reason)) => {
+                Some(R::SessionTokenExpiredRefreshFailed(reason))
+            }
+            Err(refresh::RefreshFailed::Thrown(message)) => return thrown(message),
         }
     } else if ctx.method != Method::GET {
         Some(R::SessionTokenExpiredNonGet)

@@ -15,6 +15,7 @@ mod handshake;
 mod ladder;
 mod redirect;
 mod refresh;
+mod refresh_answer;
 mod state;
 
 use std::sync::Arc;

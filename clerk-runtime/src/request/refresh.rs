@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::context::RequestContext;
+use super::refresh_answer::{read, ReadAnswer};
 use crate::api::ApiRequest;
 use crate::clerk::Clerk;
 use crate::session::Session;
@@ -31,13 +32,22 @@ struct RefreshBody<'a> {
     request_headers: BTreeMap<String, [String; 1]>,
 }
 
-/// Refreshes the session; on failure, the whole reason
-/// (`session-token-expired-refresh-<failure>`).
+/// Why a refresh gave no session.
+#[derive(Debug)]
+pub(crate) enum RefreshFailed {
+    /// The whole reason (`session-token-expired-refresh-<failure>`).
+    Reason(&'static str),
+    /// `@clerk/backend` throws out of `authenticateRequest` here (an answer no Backend API
+    /// gives, which its own code trips over): the message.
+    Thrown(&'static str),
+}
+
+/// Refreshes the session.
 pub(crate) async fn refresh(
     clerk: &Clerk,
     ctx: &RequestContext,
-) -> Result<Refreshed, &'static str> {
-    let failure = |code: &str| reason_for(code);
+) -> Result<Refreshed, RefreshFailed> {
+    let failure = |code: &str| RefreshFailed::Reason(reason_for(code));
     let expired = ctx.session_token().unwrap_or_default();
     let refresh_token = ctx.refresh_token_in_cookie.as_deref().unwrap_or_default();
     let Ok(decoded) = jwt::decode(expired) else {
@@ -70,40 +80,22 @@ pub(crate) async fn refresh(
     let request = request
         .json(&body)
         .map_err(|_| failure("unexpected-sdk-error"))?;
-    let answer = match clerk.inner.api.exchange(request).await {
-        Ok(answer) => answer,
-        Err(_) => return Err(failure("fetch-error")),
-    };
-    let json = answer.content_type.as_deref() == Some("application/json");
-    let parsed: Option<Value> = json
-        .then(|| serde_json::from_slice(&answer.body).ok())
-        .flatten();
-    if !(200..300).contains(&answer.status) {
-        let errors = parsed
-            .as_ref()
-            .and_then(|b| b.get("errors"))
-            .and_then(Value::as_array)
-            .filter(|e| !e.is_empty());
-        return Err(match errors {
-            None => failure("unexpected-bapi-error"),
-            Some(errors) => match errors[0].get("code").and_then(Value::as_str) {
-                Some("unexpected_error") => failure("fetch-error"),
-                Some(code) if !code.is_empty() => failure(code),
-                _ => failure("unexpected-sdk-error"),
-            },
-        });
-    }
-    let cookies = match parsed.as_ref().and_then(|b| b.get("cookies")) {
-        Some(Value::Array(items)) if !items.is_empty() => items.clone(),
-        _ => return Err(failure("unexpected-sdk-error")),
+    let answer = clerk.inner.api.exchange(request).await.ok();
+    let cookies = match read(answer.as_ref()) {
+        ReadAnswer::Cookies(cookies) if !cookies.is_empty() => cookies,
+        ReadAnswer::Cookies(_) => return Err(failure("unexpected-sdk-error")),
+        ReadAnswer::Failed(reason) => return Err(failure(&reason)),
+        ReadAnswer::Thrown(message) => return Err(RefreshFailed::Thrown(message)),
     };
     let mut headers = HeaderMap::new();
     let mut session_token = String::new();
-    for cookie in &cookies {
-        let Some(text) = cookie.as_str() else {
-            return Err(failure("unexpected-sdk-error"));
-        };
-        let value = HeaderValue::from_str(text).map_err(|_| failure("unexpected-sdk-error"))?;
+    for text in &cookies {
+        // `Headers.append` trims the value and throws on one that cannot be a header.
+        let value = HeaderValue::from_str(text.trim_matches([' ', '\t'])).map_err(|_| {
+            RefreshFailed::Thrown(
+                "Headers.append: a Set-Cookie directive of the refresh is an invalid header value.",
+            )
+        })?;
         headers.append(SET_COOKIE, value);
         let pair = text.split(';').next().unwrap_or_default();
         let mut fields = pair.split('=');
@@ -112,12 +104,7 @@ pub(crate) async fn refresh(
         }
     }
     let rules = clerk.rules();
-    let accept = |_: Option<&serde_json::Map<String, Value>>,
-                  _: &serde_json::Map<String, Value>| {
-        Ok::<(), token::TokenVerificationError>(())
-    };
-    let cache = clerk.inner.token_cache.as_deref();
-    match token::verify::verify(&session_token, &clerk.inner.keys, cache, &rules, accept).await {
+    match token::verify::verify_any_category(&session_token, &clerk.inner.keys, &rules).await {
         Ok(shared) => Ok(Refreshed {
             session: Session::from_shared(shared, Some(clerk.inner.api.clone())),
             headers,

@@ -22,8 +22,35 @@ pub(crate) struct Rules<'a> {
     pub now: SystemTime,
 }
 
-fn failed(message: &'static str) -> TokenVerificationError {
+fn failed(message: impl Into<std::borrow::Cow<'static, str>>) -> TokenVerificationError {
     TokenVerificationError::new(Reason::TokenVerificationFailed, message)
+}
+
+/// `TokenVerificationErrorAction.EnsureClerkJWT`: `@clerk/backend` appends it to the
+/// message of most claim and header errors (`getFullMessage()`).
+pub(crate) const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
+
+/// `JSON.stringify(value)` in a template literal, as `@clerk/backend`'s messages show a
+/// claim: `undefined` when absent, JSON otherwise (integral floats without `.0`).
+pub(crate) fn js_json(value: Option<&Value>) -> String {
+    match value {
+        None => "undefined".to_owned(),
+        Some(Value::Number(n)) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.is_finite() && f == f.trunc() && f.abs() < 1e21 {
+                format!("{}", f as i128)
+            } else {
+                n.to_string()
+            }
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A claim or header error with the claim shown and `EnsureClerkJWT` appended, as
+/// `getFullMessage()` joins them.
+pub(crate) fn with_action(message: String) -> String {
+    format!("{message} {ENSURE_CLERK_JWT}")
 }
 
 /// Claim checks, run only after the signature is valid (no claim oracle).
@@ -42,30 +69,32 @@ pub(crate) struct ClaimFacts {
     sub: SubFact,
     /// Only read when an audience is configured.
     aud: Option<Value>,
-    /// The `azp` claim when it is a string.
-    azp: Option<Box<str>>,
-    /// The `iss` claim when it is a string.
-    iss: Option<Box<str>>,
+    /// The `azp` claim (shown in the error message).
+    azp: Option<Value>,
+    /// The `iss` claim (shown in the error message).
+    iss: Option<Value>,
     exp: TimeFact,
     nbf: TimeFact,
     iat: TimeFact,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum SubFact {
     Ok,
     Empty,
     Machine,
-    NotAString,
+    /// The claim as `JSON.stringify` shows it.
+    NotAString(String),
 }
 
 /// A time claim in whole milliseconds, truncated as `Date#setUTCSeconds` does.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum TimeFact {
     Absent,
     Millis(i128),
     OutOfRange,
-    NotANumber,
+    /// The claim as `JSON.stringify` shows it.
+    NotANumber(String),
 }
 
 impl TimeFact {
@@ -80,41 +109,47 @@ impl TimeFact {
                     Self::Millis(secs as i128 * 1000)
                 }
             }
-            Some(_) => Self::NotANumber,
+            Some(other) => Self::NotANumber(js_json(Some(other))),
         }
     }
 
+    /// `label` names the claim as the package's message does (`expiry date claim (exp)`).
     fn millis(
-        self,
+        &self,
         name: &str,
         required: bool,
-        not_a_number: &'static str,
+        label: &str,
     ) -> Result<Option<i128>, TokenVerificationError> {
+        let not_a_number = |shown: &str| {
+            failed(with_action(format!(
+                "Invalid JWT {label} {shown}. Expected number."
+            )))
+        };
         match self {
             Self::Absent if !required => Ok(None),
-            Self::Millis(ms) => Ok(Some(ms)),
+            Self::Millis(ms) => Ok(Some(*ms)),
             Self::OutOfRange => Err(TokenVerificationError::new(
                 Reason::TokenVerificationFailed,
                 format!("The {name} claim is outside the representable date range."),
             )),
-            Self::Absent | Self::NotANumber => Err(failed(not_a_number)),
+            Self::Absent => Err(not_a_number("undefined")),
+            Self::NotANumber(shown) => Err(not_a_number(shown)),
         }
     }
 }
 
 impl ClaimFacts {
     pub(crate) fn of(payload: &serde_json::Map<String, Value>) -> Self {
-        let string = |name: &str| payload.get(name).and_then(Value::as_str).map(Box::from);
         Self {
             sub: match payload.get("sub") {
                 Some(Value::String(sub)) if sub.is_empty() => SubFact::Empty,
                 Some(Value::String(sub)) if sub.starts_with("mch_") => SubFact::Machine,
                 Some(Value::String(_)) => SubFact::Ok,
-                _ => SubFact::NotAString,
+                other => SubFact::NotAString(js_json(other)),
             },
             aud: payload.get("aud").cloned(),
-            azp: string("azp"),
-            iss: string("iss"),
+            azp: payload.get("azp").cloned(),
+            iss: payload.get("iss").cloned(),
             exp: TimeFact::of(payload.get("exp")),
             nbf: TimeFact::of(payload.get("nbf")),
             iat: TimeFact::of(payload.get("iat")),
@@ -124,14 +159,14 @@ impl ClaimFacts {
     /// Heap bytes held, for the token cache's memory bound.
     pub(crate) fn approximate_size(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.azp.as_ref().map_or(0, |s| s.len())
-            + self.iss.as_ref().map_or(0, |s| s.len())
+            + self.azp.as_ref().map_or(0, |v| v.to_string().len() * 2)
+            + self.iss.as_ref().map_or(0, |v| v.to_string().len() * 2)
             + self.aud.as_ref().map_or(0, |a| a.to_string().len() * 2)
     }
 
     /// The claim checks of spec §2, in order: `sub`, `aud`, `azp`, `iss`, `exp`, `nbf`, `iat`.
     pub(crate) fn check(&self, rules: &Rules<'_>) -> Result<(), TokenVerificationError> {
-        match self.sub {
+        match &self.sub {
             SubFact::Ok => {}
             SubFact::Empty => return Err(failed("Subject claim (sub) must not be empty.")),
             SubFact::Machine => {
@@ -139,33 +174,43 @@ impl ClaimFacts {
                     "Subject claim (sub) names a machine; a session token is required.",
                 ))
             }
-            SubFact::NotAString => {
-                return Err(failed(
-                    "Subject claim (sub) is required and must be a string.",
-                ))
+            SubFact::NotAString(shown) => {
+                return Err(failed(with_action(format!(
+                    "Subject claim (sub) is required and must be a string. Received {shown}."
+                ))))
             }
         }
 
         check_audience(self.aud.as_ref(), rules.audience)?;
 
         if !rules.authorized_parties.is_empty() {
-            let ok = match self.azp.as_deref() {
-                Some(azp) => !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp),
-                None => false,
+            let ok = match &self.azp {
+                Some(Value::String(azp)) => {
+                    !azp.is_empty() && rules.authorized_parties.iter().any(|p| p == azp)
+                }
+                _ => false,
             };
             if !ok {
+                // No action here, as in `assertAuthorizedPartiesClaim`.
                 return Err(TokenVerificationError::new(
                     Reason::TokenInvalidAuthorizedParties,
-                    "Invalid JWT Authorized party claim (azp).",
+                    format!(
+                        "Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".",
+                        js_json(self.azp.as_ref()),
+                        rules.authorized_parties.join(",")
+                    ),
                 ));
             }
         }
 
         if let Some(issuer) = rules.issuer {
-            if self.iss.as_deref() != Some(issuer) {
+            if self.iss.as_ref().and_then(Value::as_str) != Some(issuer) {
                 return Err(TokenVerificationError::new(
                     Reason::TokenInvalidIssuer,
-                    "Invalid JWT issuer claim (iss).",
+                    with_action(format!(
+                        "Invalid JWT issuer claim (iss) {}. Expected \"{issuer}\".",
+                        js_json(self.iss.as_ref())
+                    )),
                 ));
             }
         }
@@ -174,11 +219,7 @@ impl ClaimFacts {
         let skew_ns = i128::try_from(rules.clock_skew.as_nanos()).unwrap_or(i128::MAX / 4);
         let now_ns = now_ms * 1_000_000;
 
-        let exp = self.exp.millis(
-            "exp",
-            true,
-            "Invalid JWT expiry date claim (exp). Expected number.",
-        )?;
+        let exp = self.exp.millis("exp", true, "expiry date claim (exp)")?;
         if let Some(exp_ms) = exp {
             if exp_ms * 1_000_000 <= now_ns - skew_ns {
                 return Err(TokenVerificationError::new(
@@ -191,11 +232,10 @@ impl ClaimFacts {
                 ));
             }
         }
-        if let Some(nbf_ms) = self.nbf.millis(
-            "nbf",
-            false,
-            "Invalid JWT not before date claim (nbf). Expected number.",
-        )? {
+        if let Some(nbf_ms) = self
+            .nbf
+            .millis("nbf", false, "not before date claim (nbf)")?
+        {
             if nbf_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenNotActiveYet,
@@ -207,11 +247,10 @@ impl ClaimFacts {
                 ));
             }
         }
-        if let Some(iat_ms) = self.iat.millis(
-            "iat",
-            false,
-            "Invalid JWT issued at date claim (iat). Expected number.",
-        )? {
+        if let Some(iat_ms) = self
+            .iat
+            .millis("iat", false, "issued at date claim (iat)")?
+        {
             if iat_ms * 1_000_000 > now_ns + skew_ns {
                 return Err(TokenVerificationError::new(
                     Reason::TokenIatInTheFuture,
@@ -251,10 +290,18 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), TokenV
         _ => true,
     };
     if ok {
-        Ok(())
-    } else {
-        Err(failed("Invalid JWT audience claim (aud)."))
+        return Ok(());
     }
+    let list = Value::from(wanted().cloned().collect::<Vec<_>>()).to_string();
+    let kind = if matches!(aud, Some(Value::Array(_))) {
+        "audience claim array (aud)"
+    } else {
+        "audience claim (aud)"
+    };
+    Err(failed(with_action(format!(
+        "Invalid JWT {kind} {}. Is not included in \"{list}\".",
+        js_json(aud)
+    ))))
 }
 
 /// Whole milliseconds since the epoch, as `Date.now()`.

@@ -12,7 +12,7 @@ use super::cache::{Cached, TokenCache, TokenCacheConfig};
 use super::error::{TokenVerificationError, TokenVerificationErrorReason as Reason};
 use super::jwks::{JwksCache, JwksSettings, KeySource};
 use super::jwt::{self, DecodedJwt, CAT_M2M};
-use super::rules::{ClaimFacts, Rules};
+use super::rules::{js_json, with_action, ClaimFacts, Rules};
 use crate::api::{RetryPolicy, Transport};
 use crate::claims::SessionClaims;
 use crate::session::SessionShared;
@@ -148,7 +148,21 @@ where
     }
     let decoded = jwt::decode(token)?;
     precheck(Some(&decoded.header), &decoded.payload)?;
-    Ok(verify_decoded(decoded, token, source, cache, rules).await?)
+    Ok(verify_decoded(decoded, token, source, cache, rules, true).await?)
+}
+
+/// `verifyToken` of `@clerk/backend` as its handshake resolution and server-side refresh
+/// call it on the session token they receive: only a machine category (`cat`) is refused
+/// before the signature and claims, any other is accepted (the request's own tokens get
+/// the category check earlier in `authenticateRequest`). Never through the token cache,
+/// whose hits skip the header checks.
+pub(crate) async fn verify_any_category(
+    token: &str,
+    source: &KeySource,
+    rules: &Rules<'_>,
+) -> Result<Arc<SessionShared>, TokenVerificationError> {
+    let decoded = jwt::decode(token)?;
+    verify_decoded(decoded, token, source, None, rules, false).await
 }
 
 /// Steps 2 to 14 of verification (step 1, decoding, is done by the caller).
@@ -158,8 +172,9 @@ async fn verify_decoded(
     source: &KeySource,
     cache: Option<&TokenCache>,
     rules: &Rules<'_>,
+    session_category_only: bool,
 ) -> Result<Arc<SessionShared>, TokenVerificationError> {
-    let rs256 = check_header(&decoded)?;
+    let rs256 = check_header_with(&decoded, session_category_only)?;
     let kid = decoded.header_str("kid").map(Box::<str>::from);
     let key = source.resolve(kid.as_deref()).await?;
     if !rs256 {
@@ -214,10 +229,13 @@ fn check_typ_and_alg(header: &Map<String, Value>) -> Result<bool, TokenVerificat
     match header.get("typ") {
         None => {}
         Some(Value::String(t)) if t == "JWT" => {}
-        Some(_) => {
+        Some(other) => {
             return Err(TokenVerificationError::new(
                 Reason::TokenInvalid,
-                "Invalid JWT type. Expected \"JWT\".",
+                with_action(format!(
+                    "Invalid JWT type {}. Expected \"JWT\".",
+                    js_json(Some(other))
+                )),
             ))
         }
     }
@@ -227,7 +245,10 @@ fn check_typ_and_alg(header: &Map<String, Value>) -> Result<bool, TokenVerificat
         _ => {
             return Err(TokenVerificationError::new(
                 Reason::TokenInvalidAlgorithm,
-                "Invalid JWT algorithm. Supported: RS256,RS384,RS512.",
+                with_action(format!(
+                    "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
+                    js_json(header.get("alg"))
+                )),
             ))
         }
     })
@@ -235,16 +256,26 @@ fn check_typ_and_alg(header: &Map<String, Value>) -> Result<bool, TokenVerificat
 
 /// Header checks, before any key lookup. Returns whether `alg` is RS256 (RS384/RS512 pass
 /// the allow-list but fail later, after the key is resolved).
+#[cfg(feature = "fuzzing")]
 pub(crate) fn check_header(decoded: &DecodedJwt<'_>) -> Result<bool, TokenVerificationError> {
+    check_header_with(decoded, true)
+}
+
+/// [`check_header`], with the session-category check only when `session_category_only`
+/// (the machine category is refused either way).
+fn check_header_with(
+    decoded: &DecodedJwt<'_>,
+    session_category_only: bool,
+) -> Result<bool, TokenVerificationError> {
     let header = &decoded.header;
     if header.get("cat").and_then(Value::as_str) == Some(CAT_M2M) {
         return Err(TokenVerificationError::new(
             Reason::TokenInvalid,
-            "Invalid session token category.",
+            with_action("Invalid session token category.".to_owned()),
         ));
     }
     let rs256 = check_typ_and_alg(header)?;
-    if !decoded.has_session_category() {
+    if session_category_only && !decoded.has_session_category() {
         return Err(TokenVerificationError::new(
             Reason::TokenInvalid,
             "The token's category (cat) is not a session token.",
@@ -393,7 +424,7 @@ pub(crate) async fn verify_handshake_token(
         if !matches!(cat.as_str(), Some(jwt::CAT_SESSION | jwt::CAT_IGNORE)) {
             return Err(TokenVerificationError::new(
                 Reason::TokenInvalid,
-                "Invalid handshake token category.",
+                with_action("Invalid handshake token category.".to_owned()),
             ));
         }
     }

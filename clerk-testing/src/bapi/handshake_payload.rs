@@ -26,6 +26,30 @@ pub(crate) struct HandshakeStore {
     payloads: BTreeMap<String, (i64, Vec<String>)>,
     /// The session of each refresh token.
     refresh_tokens: BTreeMap<String, String>,
+    /// Answers that `POST /v1/sessions/{id}/refresh` gives for a session instead of
+    /// refreshing it (`MockClerk::answer_session_refresh`).
+    pub refresh_answers: BTreeMap<String, RawAnswer>,
+}
+
+/// An HTTP answer given verbatim: status, `Content-Type` (none: no header), body.
+#[derive(Debug, Clone)]
+pub(crate) struct RawAnswer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+impl IntoResponse for RawAnswer {
+    fn into_response(self) -> Response {
+        let status = axum::http::StatusCode::from_u16(self.status)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.body).into_response();
+        response.headers_mut().remove("content-type");
+        if let Some(value) = self.content_type.and_then(|c| c.parse().ok()) {
+            response.headers_mut().insert("content-type", value);
+        }
+        response
+    }
 }
 
 impl HandshakeStore {

@@ -124,6 +124,17 @@ async fn refresh(
     uri: Uri,
     body: Bytes,
 ) -> Response {
+    let answer = state
+        .store
+        .lock()
+        .unwrap()
+        .handshake
+        .refresh_answers
+        .get(&id)
+        .cloned();
+    if let Some(answer) = answer {
+        return answer.into_response();
+    }
     let (expired_token, refresh_token, origin, cookie) =
         match json_body(&body).and_then(|b| parse_body(&b)) {
             Ok(parsed) => parsed,

@@ -170,4 +170,49 @@ impl MockClerk {
         }
         Some(store.handshake.refresh_token_for(session_id))
     }
+    /// Makes `POST /v1/sessions/{session_id}/refresh` answer every refresh of this session
+    /// with this status, `Content-Type` (`None`: no header) and body, verbatim, instead of
+    /// refreshing it: a Backend API error code the SDK must report
+    /// (`session-token-expired-refresh-<code>`), or a malformed answer. Unlike
+    /// [`inject_api_faults`](Self::inject_api_faults) it is not used up, so two SDKs
+    /// deciding the same requests see the same answer.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = clerk_testing::MockClerk::start().await;
+    /// let user = mock.create_user(&Default::default()).unwrap();
+    /// let session = mock.create_session(&user.id).unwrap();
+    /// let body = r#"{"errors":[{"code":"session_expired","message":"expired"}]}"#;
+    /// mock.answer_session_refresh(&session.id, 400, Some("application/json"), body);
+    /// let url = format!("{}/v1/sessions/{}/refresh", mock.api_url(), session.id);
+    /// let response = reqwest::Client::new()
+    ///     .post(url)
+    ///     .bearer_auth(mock.secret_key())
+    ///     .body("{}")
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(response.status(), 400);
+    /// assert_eq!(response.text().await.unwrap(), body);
+    /// # }
+    /// ```
+    pub fn answer_session_refresh(
+        &self,
+        session_id: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: impl Into<String>,
+    ) {
+        let answer = bapi::handshake_payload::RawAnswer {
+            status,
+            content_type: content_type.map(str::to_owned),
+            body: body.into(),
+        };
+        let mut store = self.state.store.lock().unwrap();
+        store
+            .handshake
+            .refresh_answers
+            .insert(session_id.to_owned(), answer);
+    }
 }
