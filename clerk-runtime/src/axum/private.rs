@@ -328,7 +328,7 @@ pub fn is_browser_navigation(parts: &Parts) -> bool {
 /// sign-in page on another host; `/tasks` for a pending session).
 pub(crate) fn sign_in_redirect(clerk: &Clerk, parts: &Parts, err: &AuthError) -> Option<Response> {
     let pending = matches!(err, AuthError::SessionPending);
-    let Some(url) = clerk.sign_in_redirect_url(parts, pending) else {
+    let Some(url) = clerk.sign_in_redirect(parts, pending) else {
         tracing::warn!("clerk: redirect_to_sign_in needs a sign-in URL (CLERK_SIGN_IN_URL or a publishable key); answering 401");
         return None;
     };

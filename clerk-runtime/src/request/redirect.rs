@@ -11,10 +11,36 @@ use crate::clerk::Clerk;
 use crate::token::extract::cookie;
 
 impl Clerk {
-    /// Where a signed-out browser navigation is sent (`protect(redirect_to_sign_in)`,
-    /// `ClerkLayer::redirect_to_sign_in`); `None` without a sign-in URL (no
-    /// `CLERK_SIGN_IN_URL` and no publishable key) or when it is not a URL.
-    pub(crate) fn sign_in_redirect_url(
+    /// Where to send this request's browser to sign in, as `redirectToSignIn()` of
+    /// `@clerk/nextjs`'s `auth()` builds it (and `protect(redirect_to_sign_in)` and
+    /// [`ClerkLayer::redirect_to_sign_in`](crate::ClerkLayer::redirect_to_sign_in) answer a
+    /// signed-out navigation with): the sign-in URL (`CLERK_SIGN_IN_URL`, else the Accounts
+    /// Portal of the publishable key) with `redirect_url` back to the request; on a
+    /// development instance, the development browser's token when the sign-in page is on
+    /// another host; on a satellite, `__clerk_synced=false` on the way back; for a pending
+    /// session (`auth.session_status() == Some("pending")`), the sign-in URL's `/tasks`.
+    /// `None` without a sign-in URL or when it is not a URL.
+    ///
+    /// ```
+    /// # async fn run(clerk: clerk_runtime::Clerk, parts: http::request::Parts) {
+    /// let auth = clerk.authenticate_request(&parts).await.to_auth();
+    /// if !auth.is_signed_in() {
+    ///     if let Some(url) = clerk.sign_in_redirect_url(&parts, &auth) {
+    ///         println!("307 to {url}");
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn sign_in_redirect_url(
+        &self,
+        parts: &http::request::Parts,
+        auth: &crate::auth::Auth,
+    ) -> Option<String> {
+        self.sign_in_redirect(parts, auth.session_status() == Some("pending"))
+    }
+
+    /// [`sign_in_redirect_url`](Self::sign_in_redirect_url) with the session's status known.
+    pub(crate) fn sign_in_redirect(
         &self,
         parts: &http::request::Parts,
         session_pending: bool,
