@@ -476,9 +476,11 @@ async fn machine_tokens_come_from_the_authorization_header_only() {
         header(&r, "x-clerk-auth-reason").as_deref(),
         Some("No token in header")
     );
-    // Without anything, a mixed route answers as a session route does.
-    f.refused("/mixed", None, "session-token-and-uat-missing")
-        .await;
+    // Without anything, a mixed route answers as a session route does: the whole cookie
+    // ladder (Clerk's `acceptsToken: [...]` without a header token), where a development
+    // instance without a development browser comes first.
+    f.refused("/session", None, "dev-browser-missing").await;
+    f.refused("/mixed", None, "dev-browser-missing").await;
 }
 
 #[tokio::test]
