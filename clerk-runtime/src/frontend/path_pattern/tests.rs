@@ -146,7 +146,7 @@ fn refuses_what_it_cannot_match_exactly() {
         ("/p/([\\d-z])", "range bounded"),
     ] {
         let pattern = pattern.to_owned();
-        let err = OrganizationMatcher::new(&[pattern.clone()], &[]).unwrap_err();
+        let err = OrganizationMatcher::new(std::slice::from_ref(&pattern), &[]).unwrap_err();
         assert!(
             err.starts_with(&format!(
                 "Invalid pattern \"{pattern}\": not supported by this SDK: "
