@@ -35,6 +35,7 @@ mod legacy;
 pub mod models;
 mod organizations;
 mod phone_numbers;
+mod request;
 mod sessions;
 mod tokens;
 pub(crate) mod transport;
@@ -71,14 +72,13 @@ pub use organizations::{
     UpdateOrganizationMetadataParams, UpdateOrganizationParams,
 };
 pub use phone_numbers::{CreatePhoneNumberParams, PhoneNumbers, UpdatePhoneNumberParams};
+pub(crate) use request::ApiRequest;
 pub use sessions::{
     CreateSessionParams, RefreshFormat, RefreshSessionParams, SessionListParams, Sessions,
 };
 pub use tokens::{CreateSignInTokenParams, SignInTokens, TestingTokens};
 pub use transport::RetryPolicy;
-pub(crate) use transport::{
-    ApiRequest, AttemptError, CallPolicy, Failed, Jitter, Judged, Transport,
-};
+pub(crate) use transport::{AttemptError, CallPolicy, Failed, Jitter, Judged, Transport};
 pub use users::{
     CreateUserParams, IdentificationStatus, ReplaceEmailAddressParams, ReplacePhoneNumberParams,
     ReplacementStatus, UpdateUserMetadataParams, UpdateUserParams, UserCountParams, UserListParams,
