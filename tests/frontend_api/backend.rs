@@ -227,6 +227,7 @@ async fn refresh_refuses_what_the_instance_did_not_hand_out() {
         &browser.refresh_token,
     )
     .await;
-    assert_eq!(status, 404);
-    assert_eq!(body["errors"][0]["code"], "resource_not_found");
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["code"], "authentication_invalid");
+    assert_eq!(body["errors"][0]["meta"]["param_name"], "session_id");
 }

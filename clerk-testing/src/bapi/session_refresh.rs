@@ -113,10 +113,10 @@ fn invalid(message: &str, param: &str) -> Response {
 /// `Set-Cookie` directives (`format` `cookie`: `__client_uat` and `__session`, then their
 /// `_<suffix>` twins with `?suffixed_cookies=true`), all with exactly `application/json`.
 ///
-/// A missing required field is a 422 `form_param_missing`; an unknown session, or one that
-/// is not `active`, is a 404. The spec's 401 ("validation errors") answers an
-/// `expired_token` that is not a token the instance signed for this session, and a
-/// `refresh_token` the Frontend API did not hand out for it. The new token's `azp` is the
+/// A missing required field is a 422 `form_param_missing`. The spec's 401 ("validation
+/// errors", `authentication_invalid`) answers an unknown session or one that is not
+/// `active`, an `expired_token` that is not a token the instance signed for this session,
+/// and a `refresh_token` the Frontend API did not hand out for it. The new token's `azp` is the
 /// request origin; its cookies are `Secure` for an `https` origin.
 async fn refresh(
     AxumState(state): AxumState<Arc<State>>,
@@ -148,7 +148,9 @@ async fn refresh(
     let mut store = state.store.lock().unwrap();
     match store.sessions.get(&id) {
         Some(session) if session["status"].as_str() == Some("active") => {}
-        _ => return not_found(),
+        // The spec documents 400 and 401 only: a session that cannot be refreshed is a
+        // validation error, Clerk's signal to fall back to the handshake.
+        _ => return invalid("The session is not active.", "session_id"),
     }
     let expired_sid = verified_claims(&keys, &expired_token)
         .and_then(|claims| claims.get("sid")?.as_str().map(str::to_owned));
