@@ -239,7 +239,9 @@ where
             if require {
                 if let Err(err) = session_or_error(state.clone()) {
                     if redirect && super::private::is_browser_navigation(&parts) {
-                        if let Some(to_sign_in) = super::private::sign_in_redirect(&clerk, &parts, &err) {
+                        if let Some(to_sign_in) =
+                            super::private::sign_in_redirect(&clerk, &parts, &err)
+                        {
                             return Ok(to_sign_in);
                         }
                     }
