@@ -68,22 +68,18 @@ impl PublishableKey {
         format!("https://{}", self.frontend_api)
     }
 
-    /// The Accounts Portal of the instance: `clerk.example.com` → `https://accounts.example.com`,
+    /// The Accounts Portal of the instance, as `buildAccountsBaseUrl` of `@clerk/shared`
+    /// derives it from the Frontend API: `clerk.example.com` → `https://accounts.example.com`,
     /// `foo-bar-13.clerk.accounts.dev` → `https://foo-bar-13.accounts.dev`.
+    ///
+    /// ```
+    /// use clerk_runtime::PublishableKey;
+    /// // "pk_test_" + base64("foo.clerk.accountsstage.dev$")
+    /// let pk = PublishableKey::parse("pk_test_Zm9vLmNsZXJrLmFjY291bnRzc3RhZ2UuZGV2JA==").unwrap();
+    /// assert_eq!(pk.accounts_portal_url(), "https://foo.accountsstage.dev");
+    /// ```
     pub fn accounts_portal_url(&self) -> String {
-        let host = &self.frontend_api;
-        let portal = if let Some(i) = host.find(".clerk.accounts.") {
-            format!(
-                "{}.accounts.{}",
-                &host[..i],
-                &host[i + ".clerk.accounts.".len()..]
-            )
-        } else if let Some(rest) = host.strip_prefix("clerk.") {
-            format!("accounts.{rest}")
-        } else {
-            host.clone()
-        };
-        format!("https://{portal}")
+        accounts_base_url(&self.frontend_api)
     }
 
     /// Development or production.
@@ -114,4 +110,23 @@ impl fmt::Debug for PublishableKey {
             .field("instance_type", &self.instance_type)
             .finish()
     }
+}
+
+/// `buildAccountsBaseUrl(frontendApi)` of `@clerk/shared`: `clerk.accountsstage.` becomes
+/// `accountsstage.`, then the first `clerk.accounts.` or `clerk.` (whichever starts first,
+/// the longer at the same place) becomes `accounts.`, wherever it is in the host.
+pub(crate) fn accounts_base_url(frontend_api: &str) -> String {
+    let host = frontend_api.replacen("clerk.accountsstage.", "accountsstage.", 1);
+    let host = match host.find("clerk.") {
+        Some(i) => {
+            let len = if host[i..].starts_with("clerk.accounts.") {
+                "clerk.accounts.".len()
+            } else {
+                "clerk.".len()
+            };
+            format!("{}accounts.{}", &host[..i], &host[i + len..])
+        }
+        None => host,
+    };
+    format!("https://{host}")
 }

@@ -7,16 +7,19 @@
 //! decides for a development and a production instance: which family it reads, spec §1.4)
 //! `handshake` (the corpus of `handshake.rs`: browser and API requests
 //! through the whole ladder of `authenticate_request`, for `handshake_differential.mjs`)
-//! and `has_cases` (session tokens with generated organization, feature and plan claims, and
-//! what `has()` answers to generated queries, spec §4.4), then `parse_cases` and
-//! `source_cases` (cookie bytes on the wire: see `token_sources.rs`). Tokens are valid for
-//! ten minutes.
+//! `redirect` (the corpus of `redirect.rs`: what `sign_in_redirect_url` answers, for
+//! `redirect_differential.mjs`) and `has_cases` (session tokens with generated organization,
+//! feature and plan claims, and what `has()` answers to generated queries, spec §4.4), then
+//! `parse_cases` and `source_cases` (cookie bytes on the wire: see `token_sources.rs`).
+//! Tokens are valid for ten minutes.
 
 mod token_sources;
 
 mod handshake;
 
 mod handshake_wide;
+
+mod redirect;
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use clerk::testing::MockClerk;
@@ -96,8 +99,11 @@ async fn main() {
         cases.extend(wide);
     }
 
+    let redirect_cases = redirect::cases(&host, &mock.jwt_key_pem()).await;
+
     let document = json!({
         "api_url": mock.api_url(),
+        "redirect": redirect_cases,
         "handshake": handshake_cases,
         "secret_key": mock.secret_key(),
         "jwt_key": mock.jwt_key_pem(),

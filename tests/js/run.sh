@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Drives the local Clerk stand-in (`examples/mock_server.rs`) with Clerk's official
 # JavaScript client, `@clerk/backend` 3.25.0: it must work as against the real API. Then
-# the differential check: the SDK's decisions on generated requests
-# (`examples/js_differential/`) must be `@clerk/backend`'s (differential.mjs).
+# the differential checks: the SDK's decisions on generated requests
+# (`examples/js_differential/`) must be `@clerk/backend`'s (differential.mjs, and the
+# handshake and redirect_to_sign_in corpora).
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
@@ -27,5 +28,7 @@ for _ in $(seq 1 600); do [ -s differential.json ] && break; sleep 0.1; done
 node differential.mjs differential.json
 # The handshake ladder of authenticateRequest: a generated corpus of browser and API requests.
 node handshake_differential.mjs differential.json
+# redirect_to_sign_in: createRedirect(...).redirectToSignIn() on a generated corpus.
+node redirect_differential.mjs differential.json
 # The stand-in's Frontend API: whole handshake loops decided by @clerk/backend.
 node handshake.mjs "$(head -1 mock.json)"

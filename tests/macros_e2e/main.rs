@@ -5,6 +5,7 @@ mod harness;
 mod matrix;
 mod over_http;
 mod redirect;
+mod sign_in_url;
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -233,7 +233,12 @@ pub(crate) fn clerk_url(parts: &Parts) -> Url {
     let path_and_search = format!(
         "{}{}",
         initial.path(),
-        initial.query().map(|q| format!("?{q}")).unwrap_or_default()
+        // `URL.search`: an empty query is no query.
+        initial
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default()
     );
     Url::parse(&origin)
         .and_then(|base| base.join(&path_and_search))

@@ -15,6 +15,7 @@ use super::state::{AuthErrorReason as R, RequestState, SignedOut};
 use super::Precheck;
 use crate::clerk::Clerk;
 use crate::machine::TokenType;
+use crate::publishable_key::accounts_base_url;
 use crate::token::extract::TokenCarrier;
 use crate::token::{TokenVerificationError, TokenVerificationErrorReason as TReason};
 
@@ -357,17 +358,7 @@ fn known_clerk_referrer(ctx: &RequestContext) -> bool {
             return true;
         }
     }
-    let accounts = ctx
-        .frontend_api
-        .replacen("clerk.accountsstage.", "accountsstage.", 1);
-    let accounts = match (accounts.find("clerk.accounts."), accounts.find("clerk.")) {
-        (Some(i), Some(j)) if i <= j => {
-            format!("{}accounts.{}", &accounts[..i], &accounts[i + 15..])
-        }
-        (_, Some(j)) => format!("{}accounts.{}", &accounts[..j], &accounts[j + 6..]),
-        _ => accounts,
-    };
-    Url::parse(&format!("https://{accounts}")).is_ok_and(|u| u.origin() == referrer.origin())
+    Url::parse(&accounts_base_url(&ctx.frontend_api)).is_ok_and(|u| u.origin() == referrer.origin())
 }
 
 /// This SDK's message for `session-token-and-uat-missing` (Clerk's is empty, and
