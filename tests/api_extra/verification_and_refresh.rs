@@ -328,8 +328,19 @@ async fn session_refresh_token_and_cookie() {
         Some("refresh_token"),
     );
 
-    // Unknown or inactive session: 404.
-    assert_not_found(clerk.sessions().refresh("sess_missing", &params).await);
-    clerk.sessions().revoke(&session.id).await.unwrap();
-    assert_not_found(clerk.sessions().refresh(&session.id, &params).await);
+    // Unknown or inactive session: the spec's 401 (it documents 400 and 401 only).
+    for (what, id) in [
+        ("unknown", "sess_missing"),
+        ("revoked", session.id.as_str()),
+    ] {
+        if what == "revoked" {
+            clerk.sessions().revoke(&session.id).await.unwrap();
+        }
+        assert_fails(
+            clerk.sessions().refresh(id, &params).await,
+            401,
+            "authentication_invalid",
+            Some("session_id"),
+        );
+    }
 }
