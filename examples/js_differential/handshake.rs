@@ -14,16 +14,23 @@ use super::Lcg;
 
 mod org_sync;
 
-/// An instance of the corpus: its name, publishable key and options (as the JS options).
-struct Instance {
-    name: &'static str,
-    live: bool,
-    options: Value,
-    clerk: Clerk,
+/// An instance of a corpus: its name, publishable key and options (as the JS options).
+pub(super) struct Instance {
+    pub name: &'static str,
+    pub live: bool,
+    pub options: Value,
+    pub clerk: Clerk,
 }
 
-fn instances(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Vec<Instance> {
-    let make = |name, live: bool, options: Value| {
+impl Instance {
+    /// The instance the JS options describe, on the stand-in's keys.
+    pub(super) fn new(
+        mock: &MockClerk,
+        (dev_pk, live_pk): (&str, &str),
+        name: &'static str,
+        live: bool,
+        options: Value,
+    ) -> Self {
         let pk = if live { live_pk } else { dev_pk };
         let mut b = Clerk::builder()
             .without_env()
@@ -31,24 +38,37 @@ fn instances(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Vec<Instance> {
             .jwt_key(mock.jwt_key_pem())
             .publishable_key(pk)
             .api_url(mock.api_url());
-        if let Some(p) = options["proxyUrl"].as_str() {
+        let text = |key: &str| options[key].as_str().map(str::to_owned);
+        if let Some(p) = text("proxyUrl") {
             b = b.proxy_url(p);
         }
         if options["isSatellite"] == json!(true) {
             b = b.is_satellite(true);
         }
-        if let Some(d) = options["domain"].as_str() {
+        if let Some(d) = text("domain") {
             b = b.domain(d);
         }
-        if let Some(s) = options["signInUrl"].as_str() {
+        if let Some(s) = text("signInUrl") {
             b = b.sign_in_url(s);
         }
-        Instance {
+        if let Some(s) = text("signUpUrl") {
+            b = b.sign_up_url(s);
+        }
+        if let Some(parties) = options["authorizedParties"].as_array() {
+            b = b.authorized_parties(parties.iter().filter_map(Value::as_str));
+        }
+        Self {
             name,
             live,
             options,
             clerk: b.build().expect("a valid configuration"),
         }
+    }
+}
+
+fn instances(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Vec<Instance> {
+    let make = |name, live: bool, options: Value| {
+        Instance::new(mock, (dev_pk, live_pk), name, live, options)
     };
     vec![
         make("dev", false, json!({})),

@@ -8,54 +8,15 @@
 //! Cases have the same shape as `handshake.rs`'s and go to the same JS check.
 
 use clerk::testing::MockClerk;
-use clerk::{Clerk, PublishableKey};
+use clerk::PublishableKey;
 use serde_json::{json, Value};
 
-use super::handshake::decide;
+use super::handshake::{decide, Instance};
 use super::Lcg;
-
-/// An instance of this corpus: its name, key kind and options (as the JS options).
-struct Instance {
-    name: &'static str,
-    live: bool,
-    options: Value,
-    clerk: Clerk,
-}
 
 fn instances(mock: &MockClerk, dev_pk: &str, live_pk: &str) -> Vec<Instance> {
     let make = |name, live: bool, options: Value| {
-        let pk = if live { live_pk } else { dev_pk };
-        let mut b = Clerk::builder()
-            .without_env()
-            .secret_key(mock.secret_key())
-            .jwt_key(mock.jwt_key_pem())
-            .publishable_key(pk)
-            .api_url(mock.api_url());
-        let text = |key: &str| options[key].as_str().map(str::to_owned);
-        if let Some(p) = text("proxyUrl") {
-            b = b.proxy_url(p);
-        }
-        if options["isSatellite"] == json!(true) {
-            b = b.is_satellite(true);
-        }
-        if let Some(d) = text("domain") {
-            b = b.domain(d);
-        }
-        if let Some(s) = text("signInUrl") {
-            b = b.sign_in_url(s);
-        }
-        if let Some(s) = text("signUpUrl") {
-            b = b.sign_up_url(s);
-        }
-        if let Some(parties) = options["authorizedParties"].as_array() {
-            b = b.authorized_parties(parties.iter().filter_map(Value::as_str));
-        }
-        Instance {
-            name,
-            live,
-            options,
-            clerk: b.build().expect("a valid configuration"),
-        }
+        Instance::new(mock, (dev_pk, live_pk), name, live, options)
     };
     vec![
         make("w_dev", false, json!({})),

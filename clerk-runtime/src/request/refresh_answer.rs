@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::api::transport::RawAnswer;
+use crate::token::js_value::to_js_string;
 
 /// The refresh answer as the package reads it.
 #[derive(Debug, PartialEq, Eq)]
@@ -144,7 +145,7 @@ fn read_errors(body: Option<&Value>) -> ReadAnswer {
         None | Some(Value::Null) | Some(Value::Bool(false)) => failed("unexpected-sdk-error"),
         Some(Value::String(c)) if c.is_empty() => failed("unexpected-sdk-error"),
         Some(Value::Number(n)) if n.as_f64() == Some(0.0) => failed("unexpected-sdk-error"),
-        Some(code) => ReadAnswer::Failed(js_string(code)),
+        Some(code) => ReadAnswer::Failed(to_js_string(code)),
     }
 }
 
@@ -209,25 +210,6 @@ fn read_cookies(cookies: Option<&Value>) -> ReadAnswer {
         }
     }
     ReadAnswer::Cookies(out)
-}
-
-/// `String(value)` of a JSON value, as a template literal shows an error code.
-fn js_string(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(_) => crate::token::rules::js_json(Some(value)),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| match v {
-                Value::Null => String::new(),
-                other => js_string(other),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Value::Object(_) => "[object Object]".to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn to_primitive(value: &Value) -> Primitive {
 }
 
 /// `String(value)` of a JSON value (`[1,[2]]` is `1,2`, `null` inside an array is empty).
-fn to_js_string(value: &Value) -> String {
+pub(crate) fn to_js_string(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
