@@ -168,7 +168,10 @@ fn warn_if_unsent(headers: Option<&HeaderMap>) {
 /// The request's state for a route, or the `307` to answer instead (a handshake, or a
 /// redirect of a resolved handshake), when no `ClerkLayer::authenticate()` answered it.
 pub(crate) async fn route_state(clerk: &Clerk, parts: &Parts) -> Result<Routed, Response> {
-    routed(clerk, parts, clerk.authenticate_request(parts).await)
+    if let Some(state) = clerk.layer_state(parts) {
+        return Ok(from_layer(state.clone()));
+    }
+    decided_here(clerk.authenticate_request(parts).await)
 }
 
 /// [`route_state`] of a state already decided (by `authenticate_request` or its
@@ -180,13 +183,24 @@ pub(crate) fn routed(
     parts: &Parts,
     state: RequestState,
 ) -> Result<Routed, Response> {
-    // A layer of this instance decided it, answered any redirect, and adds the headers.
     if clerk.layer_state(parts).is_some() {
-        return Ok(Routed {
-            state,
-            headers: None,
-        });
+        return Ok(from_layer(state));
     }
+    decided_here(state)
+}
+
+/// A state a layer of this instance decided: it answered any redirect, and adds the
+/// headers to whatever the route answers.
+fn from_layer(state: RequestState) -> Routed {
+    Routed {
+        state,
+        headers: None,
+    }
+}
+
+/// A state this route decided: the redirect to answer, or the headers to add.
+#[allow(clippy::result_large_err)]
+fn decided_here(state: RequestState) -> Result<Routed, Response> {
     if let Some(redirect) = super::handshake::redirect_response(&state) {
         return Err(redirect);
     }
