@@ -91,10 +91,13 @@ pub(crate) fn expand(
     };
     let output_span = match &func.sig.output {
         syn::ReturnType::Default => func.sig.ident.span(),
-        syn::ReturnType::Type(arrow, ty) => syn::spanned::Spanned::span(&quote!(#arrow #ty)),
+        syn::ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
     };
     func.sig.output =
         syn::parse_quote_spanned!(output_span=> -> #private::WithResponseHeaders<#output>);
+    // Spanned at the return type: a type that is not a response is reported there.
+    let wrap = respan(quote!(#private::WithResponseHeaders::new), output_span);
+    let response = syn::Ident::new("__clerk_response", output_span);
     let sig = &func.sig;
     let stmts = &func.block.stmts;
     // `clippy::impl_trait_in_params` (restriction) would flag the guard's `impl` parameter.
@@ -110,7 +113,7 @@ pub(crate) fn expand(
             // A body that only awaits another future would be `redundant_async_block`.
             #[allow(clippy::redundant_async_block)]
             let __clerk_response = async move #block.await;
-            #private::WithResponseHeaders::new(__clerk_response, __clerk_headers)
+            #wrap(#response, __clerk_headers)
         });
     });
 

@@ -292,12 +292,24 @@ pub struct WithResponseHeaders<R> {
     headers: Option<HeaderMap>,
 }
 
-impl<R> WithResponseHeaders<R> {
-    /// The handler's response and its guard's headers.
+impl<R: HandlerResponse> WithResponseHeaders<R> {
+    /// The handler's response and its guard's headers. The bound is checked at the user's
+    /// return type (the macros span this call there), so a handler that returns something
+    /// else is reported there with [`HandlerResponse`]'s message.
     pub fn new(response: R, headers: Option<HeaderMap>) -> Self {
         Self { response, headers }
     }
 }
+
+/// What a protected handler may return: a response.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a response: a `#[clerk::…]` handler must return a type that implements `axum::response::IntoResponse`",
+    label = "this return type is not a response",
+    note = "return e.g. `String`, `axum::Json<T>`, `(StatusCode, String)`, `clerk::HttpError`, `Result<T, E>` of responses, or `impl IntoResponse`"
+)]
+pub trait HandlerResponse: IntoResponse {}
+
+impl<R: IntoResponse> HandlerResponse for R {}
 
 impl<R: IntoResponse> IntoResponse for WithResponseHeaders<R> {
     fn into_response(self) -> Response {
