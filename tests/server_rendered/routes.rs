@@ -28,12 +28,18 @@ async fn mixed(auth: Auth) -> String {
         .to_owned()
 }
 
+#[clerk::protect(role = "org:admin")]
+async fn admin(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
 /// The macro routes with the `Clerk` in the router state, no layer.
 async fn serve_routes(clerk: Clerk) -> String {
     let app = Router::new()
         .route("/protected", get(protected))
         .route("/lax", get(lax))
         .route("/mixed", get(mixed))
+        .route("/admin", get(admin))
         .with_state(clerk);
     crate::common::serve(app).await
 }
@@ -107,6 +113,32 @@ async fn macro_routes_without_the_layer_set_the_refreshed_cookies_on_their_respo
         );
         assert_eq!(refreshes(after), 0, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_refused_request_still_carries_the_refreshed_cookies() {
+    let mock = MockClerk::start().await;
+    let (session, mut browser) = signed_in_browser(&mock).await;
+    let base = serve_routes(app_clerk(&mock)).await;
+    let hops = browser
+        .navigate_following(&format!("{base}/protected"), 5)
+        .await;
+    assert_eq!(hops.last().unwrap().body, session.user_id);
+
+    // Refreshed, then refused by the role check: the 403 carries the new cookies, so the
+    // browser does not refresh again on its next request.
+    let expired = expire(&mock, &mut browser, &session.user_id, &session.session_id);
+    let hop = browser.navigate(&format!("{base}/admin")).await;
+    assert_eq!(hop.status, 403, "{}", hop.body);
+    assert!(
+        hop.set_cookies.iter().any(|c| c.starts_with("__session=")),
+        "{:?}",
+        hop.set_cookies
+    );
+    assert_ne!(browser.cookie("__session"), Some(expired.as_str()));
+    let page = browser.navigate(&format!("{base}/protected")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.set_cookies.is_empty(), "{:?}", page.set_cookies);
 }
 
 #[tokio::test]
