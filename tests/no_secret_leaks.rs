@@ -94,6 +94,99 @@ async fn no_secret_appears_in_any_log_line() {
         .verify_password(&user.id, "hunter2-hunter2")
         .await;
 
+    // Server-rendered paths: a handshake redirect, a nonce exchange, a server-side refresh
+    // (an instance without `authorized_parties`: refreshed tokens carry the request origin).
+    let pages = mock.clerk_builder().logging(true).build().unwrap();
+    let app = Router::new()
+        .route("/home", get(home))
+        .layer(ClerkLayer::new(pages));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let rendered = mock.create_user(&CreateUserParams::default()).unwrap();
+    let browser = mock.sign_in_browser(&rendered.id).unwrap();
+    let expired_session = mock
+        .token()
+        .user(&rendered.id)
+        .session(&browser.session_id)
+        .expired()
+        .sign();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let navigate = |url: String, cookie: String| {
+        no_redirects
+            .get(url)
+            .header("accept", "text/html")
+            .header("cookie", cookie)
+            .send()
+    };
+    let refresh_cookie = format!(
+        "__session={expired_session}; __client_uat=1; __clerk_db_jwt=dvb_leak; __refresh_{}={}",
+        mock.cookie_suffix(),
+        browser.refresh_token
+    );
+    let refreshed = navigate(format!("{base}/home"), refresh_cookie)
+        .await
+        .unwrap();
+    let mut minted: Vec<String> = refreshed
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| {
+            v.to_str()
+                .ok()?
+                .strip_prefix("__session=")?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(!minted.is_empty(), "the refresh set a new session cookie");
+    let handshake = navigate(
+        format!("{base}/home"),
+        format!("__session={expired_session}; __client_uat=1; __clerk_db_jwt=dvb_leak"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(handshake.status(), 307);
+    let to_frontend_api = format!(
+        "{}/v1/client/handshake?redirect_url=http%3A%2F%2Fapp.test%2Fhome&format=nonce",
+        mock.frontend_api_url()
+    );
+    let back = navigate(to_frontend_api, browser.client_cookie())
+        .await
+        .unwrap();
+    let location = back.headers()["location"].to_str().unwrap().to_owned();
+    let nonce = location
+        .split("__clerk_handshake_nonce=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap()
+        .to_owned();
+    let resolved = navigate(
+        format!("{base}/home?__clerk_handshake_nonce={nonce}"),
+        "__clerk_db_jwt=dvb_leak".to_owned(),
+    )
+    .await
+    .unwrap();
+    minted.extend(
+        resolved
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| {
+                v.to_str()
+                    .ok()?
+                    .strip_prefix("__session=")?
+                    .split(';')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .filter(|v| !v.is_empty()),
+    );
+
     let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
     // The paths above did log (so the assertions below inspect something).
     for expected in [
@@ -102,6 +195,7 @@ async fn no_secret_appears_in_any_log_line() {
         "JWKS fetch failed",
         "retrying a Backend API call",
         "rate-limited this instance",
+        "clerk: handshake",
     ] {
         assert!(
             logs.contains(expected),
@@ -118,12 +212,20 @@ async fn no_secret_appears_in_any_log_line() {
         ("password", "hunter2-hunter2".to_owned()),
         ("JWT key", pem_body[..40].to_owned()),
     ];
-    for (name, token) in [
+    secrets.extend([
+        ("refresh token", browser.refresh_token.clone()),
+        ("client cookie", browser.client_token.clone()),
+        ("handshake nonce", nonce.clone()),
+    ]);
+    let mut tokens = vec![
         ("valid token", &valid),
         ("expired token", &expired),
         ("forged token", &forged),
         ("wrong-azp token", &wrong_azp),
-    ] {
+        ("expired session cookie", &expired_session),
+    ];
+    tokens.extend(minted.iter().map(|t| ("minted session token", t)));
+    for (name, token) in tokens {
         // Any of its three segments would leak it.
         for segment in token.split('.') {
             secrets.push((name, segment.to_owned()));
