@@ -50,6 +50,8 @@ pub(crate) struct ClerkInner {
     pub sign_in_url: Option<String>,
     /// Satellite, domain, proxy, configured sign-in/up URLs (the handshake ladder).
     pub frontend: crate::frontend::FrontendSettings,
+    /// The pace of nonce exchanges and server-side refreshes.
+    pub handshake_pacer: Arc<crate::frontend::Pacer>,
     /// `__session_<suffix>` and `__client_uat_<suffix>`, and what chooses between them and
     /// the plain cookies, when a publishable key is set.
     pub suffixed_cookies: Option<crate::token::extract::CookieFamily>,
@@ -315,6 +317,7 @@ impl Clerk {
                 logging: i.logging,
                 sign_in_url: i.sign_in_url.clone(),
                 frontend: i.frontend.clone(),
+                handshake_pacer: i.handshake_pacer.clone(),
                 suffixed_cookies: i.suffixed_cookies.clone(),
                 api: i.api.clone(),
                 keys: i.keys.clone(),

@@ -6,7 +6,11 @@
 
 mod js_regex;
 pub(crate) mod org_sync;
+mod pacing;
 mod path_pattern;
+
+pub use pacing::HandshakeCallPacing;
+pub(crate) use pacing::Pacer;
 
 use org_sync::OrganizationMatcher;
 

@@ -79,6 +79,7 @@ pub use cache::UserCache;
 pub use claims::SessionClaims;
 pub use clerk::{Clerk, TokenCacheStats};
 pub use config::{ClerkBuilder, ConfigError, OrganizationSyncOptions};
+pub use frontend::HandshakeCallPacing;
 pub use machine::{
     AcceptsToken, MachineAuth, MachineTokenCacheConfig, MachineTokenVerificationError,
     MachineTokenVerificationErrorCode, MachineVerificationBudget, TokenType,

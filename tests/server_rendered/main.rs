@@ -11,6 +11,7 @@ mod common;
 mod browser;
 mod loops;
 mod org_sync;
+mod pacing;
 mod routes;
 mod wide;
 

@@ -21,6 +21,7 @@ mod env;
 mod error;
 mod frontend;
 mod org_sync;
+mod pacing;
 
 use env::validate_secret_key;
 pub use error::ConfigError;
@@ -85,6 +86,7 @@ pub struct ClerkBuilder {
     domain: Option<String>,
     proxy_url: Option<String>,
     organization_sync: Option<OrganizationSyncOptions>,
+    handshake_call_pacing: crate::frontend::HandshakeCallPacing,
     api_headers: reqwest::header::HeaderMap,
     api_retry: RetryPolicy,
     token_cache: Option<TokenCacheConfig>,
@@ -144,6 +146,7 @@ impl Default for ClerkBuilder {
             domain: None,
             proxy_url: None,
             organization_sync: None,
+            handshake_call_pacing: Default::default(),
             api_headers: reqwest::header::HeaderMap::new(),
             api_retry: RetryPolicy::default(),
             token_cache: Some(TokenCacheConfig::default()),
@@ -679,6 +682,7 @@ impl ClerkBuilder {
                 logging,
                 sign_in_url,
                 frontend,
+                handshake_pacer: Arc::new(crate::frontend::Pacer::new(self.handshake_call_pacing)),
                 suffixed_cookies,
                 api,
                 keys,

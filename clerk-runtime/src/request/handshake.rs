@@ -246,6 +246,10 @@ pub(crate) async fn resolve(
 /// `GET /v1/clients/handshake_payload?nonce=` through the Backend API transport: the
 /// directives, or none when anything fails (spec §5.1, §8.3).
 async fn handshake_payload(clerk: &Clerk, nonce: &str) -> Vec<Value> {
+    if !clerk.inner.handshake_pacer.admit().await {
+        tracing::warn!("clerk: handshake payload not fetched: nonce exchanges and refreshes are beyond their pace (handshake_call_pacing)");
+        return Vec::new();
+    }
     let request = ApiRequest::get(&["clients", "handshake_payload"]).query("nonce", nonce);
     let answer = match clerk.inner.api.exchange(request).await {
         Ok(answer) => answer,

@@ -80,7 +80,12 @@ pub(crate) async fn refresh(
     let request = request
         .json(&body)
         .map_err(|_| failure("unexpected-sdk-error"))?;
-    let answer = clerk.inner.api.exchange(request).await.ok();
+    // Beyond the pace, as if the Backend API could not be reached (`fetch-error`).
+    let answer = if clerk.inner.handshake_pacer.admit().await {
+        clerk.inner.api.exchange(request).await.ok()
+    } else {
+        None
+    };
     let cookies = match read(answer.as_ref()) {
         ReadAnswer::Cookies(cookies) if !cookies.is_empty() => cookies,
         ReadAnswer::Cookies(_) => return Err(failure("unexpected-sdk-error")),
