@@ -130,19 +130,7 @@ async fn no_secret_appears_in_any_log_line() {
     let refreshed = navigate(format!("{base}/home"), refresh_cookie)
         .await
         .unwrap();
-    let mut minted: Vec<String> = refreshed
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| {
-            v.to_str()
-                .ok()?
-                .strip_prefix("__session=")?
-                .split(';')
-                .next()
-                .map(str::to_owned)
-        })
-        .collect();
+    let mut minted = session_cookies(&refreshed);
     assert!(!minted.is_empty(), "the refresh set a new session cookie");
     let handshake = navigate(
         format!("{base}/home"),
@@ -171,21 +159,7 @@ async fn no_secret_appears_in_any_log_line() {
     )
     .await
     .unwrap();
-    minted.extend(
-        resolved
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| {
-                v.to_str()
-                    .ok()?
-                    .strip_prefix("__session=")?
-                    .split(';')
-                    .next()
-                    .map(str::to_owned)
-            })
-            .filter(|v| !v.is_empty()),
-    );
+    minted.extend(session_cookies(&resolved));
 
     let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
     // The paths above did log (so the assertions below inspect something).
@@ -234,4 +208,22 @@ async fn no_secret_appears_in_any_log_line() {
     for (name, secret) in secrets {
         assert!(!logs.contains(&secret), "the {name} appears in the logs");
     }
+}
+
+/// The values of the `__session` cookies a response sets (empty ones, deletions, left out).
+fn session_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| {
+            v.to_str()
+                .ok()?
+                .strip_prefix("__session=")?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+        .filter(|v| !v.is_empty())
+        .collect()
 }

@@ -23,16 +23,7 @@ fn tuple_on_error(err: &AuthError) -> (StatusCode, [(&'static str, &'static str)
 
 /// The `Location` of a redirect to `sign_in` back to `back`.
 fn sign_in_location(sign_in: &str, back: &str) -> String {
-    let encoded: String = back
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::sign_in_url::form(back);
     let separator = if sign_in.contains('?') { '&' } else { '?' };
     // A sign-in page on another host of a development instance gets the development
     // browser's token (every request here carries `__clerk_db_jwt=dvb_test`), as

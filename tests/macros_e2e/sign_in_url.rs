@@ -18,7 +18,7 @@ fn html(extra: &[(&'static str, &str)]) -> Headers {
 }
 
 /// A value as `URLSearchParams` serializes it (`application/x-www-form-urlencoded`).
-fn form(value: &str) -> String {
+pub(super) fn form(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
