@@ -37,29 +37,16 @@ fn parts_raw(method: Method, headers: &[(&str, &[u8])]) -> http::request::Parts 
     // development browser, as every browser of a development instance does (without one,
     // `@clerk/backend` answers `dev-browser-missing` before reading the session), in the
     // plain family and in the family of each suffix the request's cookies use.
-    builder = builder.header("cookie", dev_browser_cookies(headers));
+    builder = builder.header(
+        "cookie",
+        common::dev_browser_cookies(
+            headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+                .map(|(_, value)| *value),
+        ),
+    );
     builder.body(()).unwrap().into_parts().0
-}
-
-/// `__clerk_db_jwt=…` and `__clerk_db_jwt_<suffix>=…` for every `__session_<suffix>` or
-/// `__client_uat_<suffix>` among these headers' cookies.
-fn dev_browser_cookies(headers: &[(&str, &[u8])]) -> String {
-    let mut out = vec!["__clerk_db_jwt=dvb_test".to_owned()];
-    for (name, value) in headers {
-        if !name.eq_ignore_ascii_case("cookie") {
-            continue;
-        }
-        for pair in String::from_utf8_lossy(value).split(';') {
-            let key = pair.split('=').next().unwrap_or_default().trim();
-            let suffix = key
-                .strip_prefix("__session_")
-                .or_else(|| key.strip_prefix("__client_uat_"));
-            if let Some(suffix) = suffix.filter(|s| s.len() == 8) {
-                out.push(format!("__clerk_db_jwt_{suffix}=dvb_test"));
-            }
-        }
-    }
-    out.join("; ")
 }
 
 async fn run(

@@ -90,12 +90,7 @@ async fn refresh(
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (status, content_type, response.json().await.unwrap())
+    answer(response).await
 }
 
 /// An expired session token of the browser's session.

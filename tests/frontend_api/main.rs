@@ -76,6 +76,11 @@ async fn payload(mock: &MockClerk, nonce: &str) -> (u16, String, Value) {
         .send()
         .await
         .unwrap();
+    answer(response).await
+}
+
+/// A Backend API answer: status, exact `Content-Type` and JSON body.
+async fn answer(response: reqwest::Response) -> (u16, String, Value) {
     let status = response.status().as_u16();
     let content_type = response.headers()["content-type"]
         .to_str()

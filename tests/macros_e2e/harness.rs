@@ -296,28 +296,6 @@ pub(crate) fn secrets_of(headers: &[(&'static str, String)]) -> Vec<String> {
     out
 }
 
-/// The development browser every browser of a development instance has (without one,
-/// `@clerk/backend` answers `dev-browser-missing` before reading the session): in the plain
-/// family, and in the family of each suffix these headers' cookies use.
-pub(crate) fn dev_browser_cookies(headers: &[(&'static str, String)]) -> String {
-    let mut out = vec!["__clerk_db_jwt=dvb_test".to_owned()];
-    for (name, value) in headers {
-        if !name.eq_ignore_ascii_case("cookie") {
-            continue;
-        }
-        for pair in value.split(';') {
-            let key = pair.split('=').next().unwrap_or_default().trim();
-            let suffix = key
-                .strip_prefix("__session_")
-                .or_else(|| key.strip_prefix("__client_uat_"));
-            if let Some(suffix) = suffix.filter(|s| s.len() == 8) {
-                out.push(format!("__clerk_db_jwt_{suffix}=dvb_test"));
-            }
-        }
-    }
-    out.join("; ")
-}
-
 pub(crate) async fn send(
     http: &reqwest::Client,
     method: &str,
@@ -329,7 +307,15 @@ pub(crate) async fn send(
     for (name, value) in headers {
         req = req.header(*name, value.as_str());
     }
-    req = req.header("cookie", dev_browser_cookies(headers));
+    req = req.header(
+        "cookie",
+        crate::common::dev_browser_cookies(
+            headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+                .map(|(_, value)| value.as_bytes()),
+        ),
+    );
     if let Some(body) = json_body {
         req = req
             .header("content-type", "application/json")
